@@ -1,0 +1,130 @@
+"""`wxpub check`: load posts, run every registered check, return findings.
+
+Per-post checks register with `@post_check` and take `(post, ctx)`; checks across all posts of a run
+(lead time across posts, the broadcast quota) register with `@run_check` and take `(posts, ctx)`.
+Modules listed in `CHECK_MODULES` are imported on first use. Checks are pure: they return findings
+and never print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding, Severity
+from .policy import Policy, load_policy
+from .post import Post, load_post
+
+CHECK_MODULES: tuple[str, ...] = ("pipeline.checks", "pipeline.leadtime", "pipeline.render.checks")
+
+PostCheck = Callable[[Post, "CheckContext"], Iterable[Finding]]
+RunCheck = Callable[[list[Post], "CheckContext"], Iterable[Finding]]
+PostFilter = Callable[[Post, list[Finding], "CheckContext"], list[Finding]]
+
+POST_CHECKS: list[PostCheck] = []
+RUN_CHECKS: list[RunCheck] = []
+# Applied to each post's findings after its checks (e.g. documented exceptions, `allow:`).
+POST_FILTERS: list[PostFilter] = []
+
+PARALLEL_THRESHOLD = 200
+
+
+def post_check(fn: PostCheck) -> PostCheck:
+    POST_CHECKS.append(fn)
+    return fn
+
+
+def run_check(fn: RunCheck) -> RunCheck:
+    RUN_CHECKS.append(fn)
+    return fn
+
+
+def post_filter(fn: PostFilter) -> PostFilter:
+    POST_FILTERS.append(fn)
+    return fn
+
+
+def load_checks() -> None:
+    for name in CHECK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a module not built yet registers nothing
+            if exc.name != name:
+                raise
+
+
+@dataclass
+class CheckContext:
+    """What every check may read. Passed in, never global, so tests can freeze the clock."""
+
+    root: Path
+    policy: Policy
+    now: dt.datetime
+    options: dict[str, object] = field(default_factory=dict)
+    cache: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class CheckResult:
+    posts: list[Post]
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+
+def check_post(post: Post, ctx: CheckContext) -> list[Finding]:
+    """Every per-post check on one loaded post (whose front matter validated)."""
+    load_checks()
+    findings: list[Finding] = []
+    for check in POST_CHECKS:
+        findings.extend(check(post, ctx))
+    for flt in POST_FILTERS:
+        findings = flt(post, findings, ctx)
+    return findings
+
+
+def _load_and_check(folder: Path, ctx: CheckContext) -> tuple[Post, list[Finding]]:
+    post, findings = load_post(folder, ctx.root, ctx.policy)
+    if post.ok:
+        findings += check_post(post, ctx)
+    return post, findings
+
+
+def _chunk(args: tuple[list[Path], Path, dt.datetime, dict[str, object]]) -> list[tuple[Post, list[Finding]]]:
+    folders, root, now, options = args
+    ctx = CheckContext(root=root, policy=load_policy(root), now=now, options=options)
+    return [_load_and_check(f, ctx) for f in folders]
+
+
+def check_folders(folders: list[Path], ctx: CheckContext, *, jobs: int | None = None) -> CheckResult:
+    """Check post folders; large runs are spread over worker processes (`jobs`, default: all cores)."""
+    load_checks()
+    jobs = jobs or os.cpu_count() or 1
+    pairs: list[tuple[Post, list[Finding]]] = []
+    if jobs > 1 and len(folders) >= PARALLEL_THRESHOLD:
+        size = max(50, len(folders) // (jobs * 8))
+        chunks = [
+            (folders[i : i + size], ctx.root, ctx.now, ctx.options) for i in range(0, len(folders), size)
+        ]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for part in pool.map(_chunk, chunks):
+                pairs.extend(part)
+    else:
+        pairs = [_load_and_check(f, ctx) for f in folders]
+    posts = [p for p, _ in pairs]
+    findings = [f for _, fs in pairs for f in fs]
+    good = [p for p in posts if p.ok]
+    for check in RUN_CHECKS:
+        findings.extend(check(good, ctx))
+    return CheckResult(posts=posts, findings=sorted(findings))

@@ -1,0 +1,1 @@
+"""One module per `wxpub` subcommand; each defines `add_parser(subparsers)`."""

@@ -1,0 +1,225 @@
+"""Findings as text, JSON, GitHub workflow commands (+ job summary) and SARIF 2.1.0.
+
+Every format is a view over the same list of `Finding`s. The JSON schema is documented in
+`pipeline/schemas/findings.schema.json` and is stable: fields are only ever added.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable
+from itertools import groupby
+from pathlib import Path
+
+from . import __version__
+from .findings import Finding, Rule, Severity, all_rules
+
+FORMATS = ("text", "json", "github", "sarif")
+JSON_SCHEMA_VERSION = 1
+
+
+def summary(findings: list[Finding], posts: int) -> dict[str, int]:
+    c = Counter(f.severity.value for f in findings)
+    return {
+        "posts": posts,
+        "errors": c["error"],
+        "reviews": c["review"],
+        "infos": c["info"],
+        "files": len({f.path for f in findings}),
+    }
+
+
+# -- text --------------------------------------------------------------------------------------
+
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.REVIEW: "\033[33m", Severity.INFO: "\033[36m"}
+
+
+def to_text(findings: list[Finding], posts: int, *, colour: bool = False) -> str:
+    out: list[str] = []
+    for path, group in groupby(findings, key=lambda f: f.path):
+        out.append(f"\033[1m{path}\033[0m" if colour else path)
+        for f in group:
+            sev = f"{_COLOURS[f.severity]}{f.severity.value}\033[0m" if colour else f.severity.value
+            line = f"  {path}:{f.line}:{f.column}: {sev} [{f.rule}] {f.message}"
+            if f.article and f.article not in ("Schema",):
+                line += f" (Art. {f.article})" if f.article[0].isdigit() else f" ({f.article})"
+            out.append(line)
+            if f.hint:
+                out.append(f"      hint: {f.hint}")
+    s = summary(findings, posts)
+    out.append(
+        f"{s['posts']} post(s) checked: {s['errors']} error(s), {s['reviews']} for review, {s['infos']} info"
+    )
+    return "\n".join(out)
+
+
+# -- JSON --------------------------------------------------------------------------------------
+
+
+def to_json(findings: list[Finding], posts: int) -> str:
+    doc = {
+        "version": JSON_SCHEMA_VERSION,
+        "tool": {"name": "wxpub", "version": __version__},
+        "findings": [f.to_dict() for f in findings],
+        "summary": summary(findings, posts),
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+# -- GitHub workflow commands ------------------------------------------------------------------
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+_LEVEL = {Severity.ERROR: "error", Severity.REVIEW: "warning", Severity.INFO: "notice"}
+
+
+def to_github(findings: list[Finding]) -> str:
+    lines = []
+    for f in findings:
+        props = ",".join(
+            [
+                f"file={_escape_property(f.path)}",
+                f"line={f.line}",
+                f"col={f.column}",
+                f"endColumn={f.end_column}",
+                f"title={_escape_property(f'{f.rule} (Art. {f.article})' if f.article[:1].isdigit() else f.rule)}",
+            ]
+        )
+        lines.append(f"::{_LEVEL[f.severity]} {props}::{_escape_data(f.message)}")
+    return "\n".join(lines)
+
+
+def _md_cell(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(findings: list[Finding], posts: int, title: str = "wxpub check") -> str:
+    s = summary(findings, posts)
+    out = [
+        f"### {title}",
+        "",
+        f"{s['posts']} post(s) checked: **{s['errors']} error(s)**, {s['reviews']} for compliance review, "
+        f"{s['infos']} info.",
+        "",
+    ]
+    if findings:
+        out += ["| severity | file | line | rule | article | message |", "|---|---|---|---|---|---|"]
+        for f in findings:
+            out.append(
+                f"| {f.severity.value} | {_md_cell(f.path)} | {f.line} | `{f.rule}` | {f.article} | "
+                f"{_md_cell(f.message)} |"
+            )
+    return "\n".join(out) + "\n"
+
+
+def append_step_summary(markdown: str) -> None:
+    """Append to `$GITHUB_STEP_SUMMARY` when running in GitHub (or Gitea) Actions."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown)
+
+
+# -- SARIF 2.1.0 -------------------------------------------------------------------------------
+
+
+def _utf16_col(text_line: str | None, col: int) -> int:
+    if text_line is None:
+        return col
+    prefix = text_line[: col - 1]
+    return len(prefix.encode("utf-16-le")) // 2 + 1
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.REVIEW: "warning", Severity.INFO: "note"}
+
+
+def _sarif_rule(r: Rule) -> dict[str, object]:
+    return {
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": r.help or r.summary},
+        "help": {"text": "\n".join(x for x in (r.help, r.instead and f"Instead: {r.instead}", r.quote) if x)},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
+        "properties": {"article": r.article, "severity": r.severity.value},
+    }
+
+
+def to_sarif(findings: list[Finding], root: Path | None = None) -> str:
+    rules = all_rules()
+    index = {r.id: i for i, r in enumerate(rules)}
+    cache: dict[str, list[str] | None] = {}
+
+    def line_text(path: str, line: int) -> str | None:
+        if path not in cache:
+            try:
+                cache[path] = (root / path if root else Path(path)).read_text(encoding="utf-8").split("\n")
+            except (OSError, UnicodeDecodeError):
+                cache[path] = None
+        lines = cache[path]
+        return lines[line - 1] if lines and 0 < line <= len(lines) else None
+
+    results = []
+    for f in findings:
+        text = line_text(f.path, f.line)
+        result: dict[str, object] = {
+            "ruleId": f.rule,
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.path},
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": _utf16_col(text, f.column),
+                            "endColumn": _utf16_col(text, f.end_column),
+                        },
+                    }
+                }
+            ],
+            "partialFingerprints": {"wxpub/v1": f"{f.rule}:{f.path}:{f.match or f.message}"},
+            "properties": {"article": f.article, "severity": f.severity.value},
+        }
+        if f.rule in index:
+            result["ruleIndex"] = index[f.rule]
+        results.append(result)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "wxpub",
+                        "version": __version__,
+                        "rules": [_sarif_rule(r) for r in rules],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def render(
+    fmt: str, findings: Iterable[Finding], posts: int, *, colour: bool = False, root: Path | None = None
+) -> str:
+    items = list(findings)
+    if fmt == "json":
+        return to_json(items, posts)
+    if fmt == "github":
+        return to_github(items)
+    if fmt == "sarif":
+        return to_sarif(items, root)
+    return to_text(items, posts, colour=colour)

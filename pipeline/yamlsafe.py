@@ -1,0 +1,96 @@
+"""YAML for untrusted input: no aliases, no duplicate keys, bounded size, and a line for every key.
+
+`load(text)` returns the plain data and a map from each value's location (a tuple of keys and list
+indices, as pydantic reports them) to its 1-based line, so a finding can point at the offending key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+MAX_NODES = 5_000
+MAX_DEPTH = 20
+
+Loc = tuple[str | int, ...]
+
+
+class YamlProblem(ValueError):
+    """YAML that cannot be used; `line` is 1-based within the YAML text."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Loaded:
+    data: object
+    lines: dict[Loc, int]
+
+    def line_of(self, loc: Loc, default: int = 1) -> int:
+        """The line of `loc`, or of its nearest parent that has one."""
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return default
+
+
+def load(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -> Loaded:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(f"invalid YAML: {exc}", 1) from None
+    if node is None:
+        return Loaded(None, {})
+    lines: dict[Loc, int] = {}
+    seen: set[int] = set()
+    constructor = yaml.constructor.SafeConstructor()
+    count = 0
+
+    def build(n: yaml.Node, loc: Loc, depth: int) -> object:
+        nonlocal count
+        count += 1
+        if count > max_nodes:
+            raise YamlProblem(f"front matter too large: more than {max_nodes} values", n.start_mark.line + 1)
+        if depth > max_depth:
+            raise YamlProblem(f"front matter nested deeper than {max_depth} levels", n.start_mark.line + 1)
+        if id(n) in seen:
+            raise YamlProblem("YAML anchors and aliases (&, *) are not allowed", n.start_mark.line + 1)
+        seen.add(id(n))
+        lines.setdefault(loc, n.start_mark.line + 1)
+        if isinstance(n, yaml.MappingNode):
+            out: dict[object, object] = {}
+            for key_node, value_node in n.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise YamlProblem("YAML merge keys (<<) are not allowed", key_node.start_mark.line + 1)
+                key = build_scalar(key_node)
+                if isinstance(key, (list, dict)):
+                    raise YamlProblem("a key must be a plain value", key_node.start_mark.line + 1)
+                if key in out:
+                    raise YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+                kloc = (*loc, str(key))
+                lines[kloc] = key_node.start_mark.line + 1
+                out[key] = build(value_node, kloc, depth + 1)
+            return out
+        if isinstance(n, yaml.SequenceNode):
+            return [build(item, (*loc, i), depth + 1) for i, item in enumerate(n.value)]
+        return build_scalar(n)
+
+    def build_scalar(n: yaml.Node) -> object:
+        if not isinstance(n, yaml.ScalarNode):
+            return [] if isinstance(n, yaml.SequenceNode) else {}
+        try:
+            return constructor.construct_object(n, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            raise YamlProblem(f"invalid YAML value: {exc}", n.start_mark.line + 1) from None
+
+    data = build(node, (), 0)
+    return Loaded(data, lines)

@@ -114,9 +114,7 @@ def check_folders(folders: list[Path], ctx: CheckContext, *, jobs: int | None = 
     pairs: list[tuple[Post, list[Finding]]] = []
     if jobs > 1 and len(folders) >= PARALLEL_THRESHOLD:
         size = max(50, len(folders) // (jobs * 8))
-        chunks = [
-            (folders[i : i + size], ctx.root, ctx.now, ctx.options) for i in range(0, len(folders), size)
-        ]
+        chunks = [(folders[i : i + size], ctx.root, ctx.now, ctx.options) for i in range(0, len(folders), size)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             for part in pool.map(_chunk, chunks):
                 pairs.extend(part)

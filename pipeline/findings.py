@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """`error` blocks a merge; `review` needs the compliance approver's eyes; `info` only informs."""
 
     ERROR = "error"

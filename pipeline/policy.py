@@ -226,9 +226,7 @@ def load_policy(root: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PolicyError(
-            f"{POLICY_FILE}: not found under {root}", hint="run wxpub from the repository root"
-        ) from None
+        raise PolicyError(f"{POLICY_FILE}: not found under {root}", hint="run wxpub from the repository root") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{POLICY_FILE}: cannot read: {exc}") from None
     return parse_policy(text, source=POLICY_FILE)
@@ -255,6 +253,4 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
             elif err["type"] == "missing":
                 msg = "required key is missing"
             problems.append(f"{source}:{line}: {key}: {msg}")
-        raise PolicyError(
-            f"{source}: the policy does not validate ({len(problems)} problem(s))", problems
-        ) from None
+        raise PolicyError(f"{source}: the policy does not validate ({len(problems)} problem(s))", problems) from None

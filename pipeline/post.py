@@ -198,9 +198,7 @@ class FrontMatter(Model):
     cover: str = Field(min_length=1)
     source_url: AnyUrl | None = None
     delivery: Literal["publish", "broadcast"] = "publish"
-    products: tuple[
-        Literal["deposit", "wealth", "fund", "insurance", "loan", "card", "payment", "other"], ...
-    ] = ()
+    products: tuple[Literal["deposit", "wealth", "fund", "insurance", "loan", "card", "payment", "other"], ...] = ()
     maintenance: Window | None = None
     urgent: Urgent | None = None
     sources: tuple[Source, ...] = ()
@@ -367,9 +365,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
         return post, findings
     post.lines = loaded
     if not isinstance(loaded.data, dict):
-        findings.append(
-            R_FRONT_MATTER.finding(rel, "the front matter must be a mapping of keys to values", line=2)
-        )
+        findings.append(R_FRONT_MATTER.finding(rel, "the front matter must be a mapping of keys to values", line=2))
         return post, findings
     raw: dict[str, object] = {str(k): v for k, v in loaded.data.items()}
     post.raw = raw
@@ -377,9 +373,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
     for key in raw:
         if key not in KNOWN_KEYS:
             findings.append(
-                R_UNKNOWN_KEY.finding(
-                    rel, f"unknown front-matter key {key!r}", line=post.line_of(key), match=key
-                )
+                R_UNKNOWN_KEY.finding(rel, f"unknown front-matter key {key!r}", line=post.line_of(key), match=key)
             )
     try:
         meta = FrontMatter.model_validate({k: v for k, v in raw.items() if k in KNOWN_KEYS})
@@ -388,9 +382,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
             findings.append(_schema_finding(post, err))
         meta = None
     if not body.strip():
-        findings.append(
-            R_EMPTY_BODY.finding(rel, "the post has no body below its front matter", line=body_line - 1)
-        )
+        findings.append(R_EMPTY_BODY.finding(rel, "the post has no body below its front matter", line=body_line - 1))
 
     if meta is not None:
         findings += _check_meta(post, meta, root, policy)
@@ -421,9 +413,7 @@ def _schema_finding(post: Post, err: dict) -> Finding:  # type: ignore[type-arg]
             match=str(value),
         )
     msg = err["msg"].removeprefix("Value error, ")
-    shown = (
-        repr(value) if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
-    )
+    shown = repr(value) if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return R_TYPE.finding(post.path, f"{key}: {msg} (got {shown})", line=line)

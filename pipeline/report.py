@@ -49,9 +49,7 @@ def to_text(findings: list[Finding], posts: int, *, colour: bool = False) -> str
             if f.hint:
                 out.append(f"      hint: {f.hint}")
     s = summary(findings, posts)
-    out.append(
-        f"{s['posts']} post(s) checked: {s['errors']} error(s), {s['reviews']} for review, {s['infos']} info"
-    )
+    out.append(f"{s['posts']} post(s) checked: {s['errors']} error(s), {s['reviews']} for review, {s['infos']} info")
     return "\n".join(out)
 
 
@@ -212,9 +210,7 @@ def to_sarif(findings: list[Finding], root: Path | None = None) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
-def render(
-    fmt: str, findings: Iterable[Finding], posts: int, *, colour: bool = False, root: Path | None = None
-) -> str:
+def render(fmt: str, findings: Iterable[Finding], posts: int, *, colour: bool = False, root: Path | None = None) -> str:
     items = list(findings)
     if fmt == "json":
         return to_json(items, posts)

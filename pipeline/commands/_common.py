@@ -21,9 +21,7 @@ def add_now(p: argparse.ArgumentParser) -> None:
 
 
 def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
-    p.add_argument(
-        "--format", choices=choices, default=choices[0], help=f"output format (default: {choices[0]})"
-    )
+    p.add_argument("--format", choices=choices, default=choices[0], help=f"output format (default: {choices[0]})")
 
 
 def add_root(p: argparse.ArgumentParser) -> None:

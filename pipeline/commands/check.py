@@ -18,14 +18,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="check posts: compliance, schema, WeChat limits, lead time",
         description="Check post folders (default: all of posts/). Exit 1 when any error is found.",
     )
-    p.add_argument(
-        "paths", nargs="*", metavar="PATH", help="post folders, index.md files or folders to search"
-    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="post folders, index.md files or folders to search")
     p.add_argument("--changed-since", metavar="REF", help="check only the posts changed since this git ref")
     add_format(p, report.FORMATS)
-    p.add_argument(
-        "--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output"
-    )
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     p.add_argument("--sarif", metavar="FILE", help="also write a SARIF 2.1.0 report to FILE")
     p.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
     add_now(p)

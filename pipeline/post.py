@@ -325,8 +325,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
         return post, findings
     data = index.read_bytes()
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        findings.append(R_UNREADABLE.finding(rel, "index.md is a binary file, not Markdown text", line=line))
+        findings.append(R_UNREADABLE.finding(rel, "index.md is a binary file, not Markdown text"))
         return post, findings
     if data.startswith(b"\xef\xbb\xbf"):
         findings.append(R_BOM.finding(rel, "index.md starts with a UTF-8 byte-order mark (BOM)"))

@@ -53,13 +53,20 @@ def post_text(body: str = "即日起，本行借记卡免收年费。详情请�
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     import os
 
-    full_env = {**os.environ, "GIT_AUTHOR_NAME": "Editor", "GIT_AUTHOR_EMAIL": "editor@bank.example",
-                "GIT_COMMITTER_NAME": "Editor", "GIT_COMMITTER_EMAIL": "editor@bank.example", **(env or {})}
+    full_env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Editor",
+        "GIT_AUTHOR_EMAIL": "editor@bank.example",
+        "GIT_COMMITTER_NAME": "Editor",
+        "GIT_COMMITTER_EMAIL": "editor@bank.example",
+        **(env or {}),
+    }
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=full_env).stdout
 
 
-def write_post(root: Path, post_id: str, text: str | bytes, files: dict[str, bytes] | None = None,
-               cover: bool = True) -> Path:
+def write_post(
+    root: Path, post_id: str, text: str | bytes, files: dict[str, bytes] | None = None, cover: bool = True
+) -> Path:
     folder = root / "posts" / post_id
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "index.md").write_bytes(text.encode("utf-8") if isinstance(text, str) else text)

@@ -1,0 +1,848 @@
+"""Publication records: one JSON file per post with an append-only list of events.
+
+Where the records live, and why
+-------------------------------
+Records live on a dedicated git branch, `wxpub-records`, written only by the publish job:
+
+- Branch protection on `main` stays strict (reviews required, no direct pushes, not even by the
+  publish job): the job never needs to push to `main` to keep its records.
+- The records branch is protected to the publish job's identity (only that deploy key / bot may push),
+  so editors cannot rewrite what was published; force pushes are refused.
+- History is append-only and auditable: every event is its own commit (`<post-id>: <step> <status>`),
+  a record file only ever gains events, and concurrent writers are reconciled by merging events, never
+  by dropping them.
+- The archive and the lead-time checks read the records with plain git (`read_records`), from the
+  local branch or `origin/wxpub-records` after a fetch; no extra service, no database.
+
+Layout of the branch (the working tree and the checked-out branch are never touched):
+
+    records/<post-id>.json        the record, e.g. records/2026/12-05-card-offer.json
+    records/<post-id>.form.md     the approval form as Markdown (and .form.html)
+    records/_images.json          image cache: "body:<sha256>" / "cover:<sha256>" -> URL (and media_id),
+                                  so an image is uploaded to WeChat once, ever, across runners
+
+Writing is plain git plumbing on a temporary index (`GIT_INDEX_FILE`): `hash-object -w`,
+`read-tree`/`update-index`, `write-tree`, `commit-tree`, then `update-ref` with the old value, a
+compare-and-swap that fails (and is retried on the new tip) if anyone moved the branch meanwhile.
+`push()` sends the branch to `origin`; a non-fast-forward is resolved by fetching, merging record files
+event by event (records are per-post files, so this is trivial) and pushing a merge commit.
+
+`DirectoryLedger` keeps the same files in a plain folder, for tests and offline use.
+
+Record file format (UTF-8, `ensure_ascii=False`, sorted keys, two-space indent, newline at the end):
+
+    {"events": [{"actor", "at", "commit", "data", "status", "step"}, ...],
+     "post_id": "2026/12-05-card-offer", "schema": 1,
+     "summary": {...derived on write for people reading the branch; ignored when read...}}
+
+Everything a `Record` reports (status, title, article URL, approvers, retraction, ...) is derived from
+its events, so the file can only grow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import GitError
+
+BRANCH = "wxpub-records"
+REMOTE = "origin"
+RECORDS_DIR = "records"
+IMAGES_FILE = "_images.json"
+SCHEMA = 1
+
+# Steps of the publisher, in order, then the later ones.
+STEPS = ("due", "verify", "render", "images", "cover", "draft", "submit", "broadcast", "poll", "record", "retract")
+REMOTE_STEPS = frozenset({"images", "cover", "draft", "submit", "broadcast", "poll", "record"})
+EVENT_STATUSES = ("started", "done", "failed", "skipped")
+STATUSES = ("pending", "in-progress", "published", "failed", "retracted")
+HEADER_KEYS = ("title", "unit", "category", "delivery", "publish_at", "path")
+
+_ZERO = "0" * 40
+
+
+# -- the vocabulary ------------------------------------------------------------------------------------
+
+
+def _iso(t: dt.datetime) -> str:
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"event times must be timezone-aware, got {t!r}")
+    return t.isoformat()
+
+
+def _parse_time(value: object) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to a post: a step `started`, `done`, `failed` or `skipped`."""
+
+    at: dt.datetime
+    step: str
+    status: str
+    actor: str = ""
+    commit: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": _iso(self.at),
+            "step": self.step,
+            "status": self.status,
+            "actor": self.actor,
+            "commit": self.commit,
+            "data": self.data,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> Event:
+        at = _parse_time(obj.get("at"))
+        if at is None:
+            raise ValueError(f"event without a valid 'at': {obj!r}")
+        data = obj.get("data") or {}
+        return cls(
+            at=at,
+            step=str(obj.get("step", "")),
+            status=str(obj.get("status", "")),
+            actor=str(obj.get("actor", "")),
+            commit=str(obj.get("commit", "")),
+            data=dict(data) if isinstance(data, Mapping) else {},
+        )
+
+    def key(self) -> str:
+        """Identity of an event, for merging two versions of a record without duplicates."""
+        return json.dumps(self.to_json(), ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
+class Record:
+    """The publication record of one post: its events, and views derived from them."""
+
+    post_id: str
+    events: list[Event] = field(default_factory=list)
+    form_markdown: str = ""
+    form_html: str = ""
+
+    # -- queries over events -------------------------------------------------------------------------
+
+    def last(self, step: str, status: str | None = "done", *, commit: str | None = None) -> Event | None:
+        """The latest event of `step` (with `status`, and on `commit` when given)."""
+        for ev in reversed(self.events):
+            if ev.step != step or (status is not None and ev.status != status):
+                continue
+            if commit is not None and ev.commit != commit:
+                continue
+            return ev
+        return None
+
+    def result(self, step: str, *, commit: str | None = None) -> dict[str, Any] | None:
+        """The data of the latest successful `step` (on `commit` when given), or None when missing."""
+        ev = self.last(step, "done", commit=commit)
+        return dict(ev.data) if ev else None
+
+    def _latest(self, key: str) -> Any:
+        for ev in reversed(self.events):
+            if key in ev.data and ev.data[key] not in (None, ""):
+                return ev.data[key]
+        return None
+
+    def _published_event(self) -> Event | None:
+        return self.last("record", "done")
+
+    # -- derived properties --------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """pending | in-progress | published | failed | retracted."""
+        published = self._published_event()
+        retract = self.last("retract", "done")
+        if retract is not None and (published is None or self.events.index(retract) > self.events.index(published)):
+            return "retracted"
+        if published is not None:
+            return "published"
+        if not self.events:
+            return "pending"
+        if self.events[-1].status == "failed":
+            return "failed"
+        if any(ev.step in REMOTE_STEPS for ev in self.events):
+            return "in-progress"
+        return "pending"
+
+    @property
+    def published(self) -> bool:
+        """True once an article exists (even if later retracted): never publish this post again."""
+        return self._published_event() is not None
+
+    @property
+    def title(self) -> str:
+        return str(self._latest("title") or "")
+
+    @property
+    def unit(self) -> str:
+        return str(self._latest("unit") or "")
+
+    @property
+    def category(self) -> str:
+        return str(self._latest("category") or "")
+
+    @property
+    def delivery(self) -> str:
+        return str(self._latest("delivery") or "publish")
+
+    @property
+    def path(self) -> str:
+        return str(self._latest("path") or "")
+
+    @property
+    def publish_at(self) -> dt.datetime | None:
+        return _parse_time(self._latest("publish_at"))
+
+    @property
+    def published_at(self) -> dt.datetime | None:
+        ev = self._published_event()
+        if ev is None:
+            return None
+        return _parse_time(ev.data.get("published_at")) or ev.at
+
+    @property
+    def article_url(self) -> str:
+        ev = self._published_event()
+        return str(ev.data.get("article_url", "")) if ev else ""
+
+    @property
+    def article_id(self) -> str:
+        ev = self._published_event()
+        if ev and ev.data.get("article_id"):
+            return str(ev.data["article_id"])
+        return str(self._latest("article_id") or "")
+
+    @property
+    def draft_media_id(self) -> str:
+        return str(self._latest("media_id") or "")
+
+    @property
+    def publish_id(self) -> str:
+        return str(self._latest("publish_id") or "")
+
+    @property
+    def msg_id(self) -> str:
+        return str(self._latest("msg_id") or "")
+
+    @property
+    def commit(self) -> str:
+        """The commit whose content was (or is being) published."""
+        ev = self._published_event() or self.last("verify", "done")
+        if ev and ev.commit:
+            return ev.commit
+        for ev in reversed(self.events):
+            if ev.commit:
+                return ev.commit
+        return ""
+
+    @property
+    def approvers(self) -> list[dict[str, Any]]:
+        """Who approved the published content, per tier, as the verification saw it."""
+        commit = self.commit
+        ev = self.last("verify", "done", commit=commit or None) or self.last("verify", "done")
+        value = ev.data.get("approvers") if ev else None
+        return [dict(a) for a in value] if isinstance(value, list) else []
+
+    @property
+    def pr(self) -> int | None:
+        value = self._latest("pr")
+        return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+    @property
+    def retraction(self) -> dict[str, Any] | None:
+        """{by, at, reason} once the article was deleted on WeChat, else None."""
+        if self.status != "retracted":
+            return None
+        ev = self.last("retract", "done")
+        assert ev is not None
+        return {"by": ev.actor, "at": ev.at, "reason": str(ev.data.get("reason", ""))}
+
+    @property
+    def error(self) -> str:
+        """The message of the last failure, when the record ends in one."""
+        if self.events and self.events[-1].status == "failed":
+            return str(self.events[-1].data.get("error", ""))
+        return ""
+
+    @property
+    def created_at(self) -> dt.datetime | None:
+        return self.events[0].at if self.events else None
+
+    @property
+    def updated_at(self) -> dt.datetime | None:
+        return self.events[-1].at if self.events else None
+
+    # -- (de)serialisation ---------------------------------------------------------------------------
+
+    def summary(self) -> dict[str, Any]:
+        """Derived fields, written beside the events for people reading the branch; ignored on read."""
+        retraction = self.retraction
+        return {
+            "status": self.status,
+            "title": self.title,
+            "unit": self.unit,
+            "category": self.category,
+            "delivery": self.delivery,
+            "publish_at": self.publish_at.isoformat() if self.publish_at else None,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "article_url": self.article_url,
+            "commit": self.commit,
+            "approvers": self.approvers,
+            "retraction": {**retraction, "at": retraction["at"].isoformat()} if retraction else None,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "post_id": self.post_id,
+            "events": [ev.to_json() for ev in self.events],
+            "summary": self.summary(),
+        }
+
+    def dumps(self) -> str:
+        return dumps(self.to_json())
+
+    @classmethod
+    def loads(cls, text: str | bytes, *, post_id: str | None = None) -> Record:
+        obj = json.loads(text)
+        if not isinstance(obj, dict):
+            raise ValueError("a record is a JSON object")
+        events = [Event.from_json(e) for e in obj.get("events") or [] if isinstance(e, Mapping)]
+        return cls(post_id=str(obj.get("post_id") or post_id or ""), events=events)
+
+    def appended(self, event: Event) -> Record:
+        """A copy with one more event (records are never edited in place)."""
+        return Record(self.post_id, [*self.events, event], self.form_markdown, self.form_html)
+
+
+def dumps(obj: object) -> str:
+    """The one stable JSON format of the records branch."""
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def merge_record_text(ours: str | bytes, theirs: str | bytes) -> str:
+    """Two versions of one record file -> one holding every event of both.
+
+    Their events come first, in their order, then ours that they lack, in our order: when ours is
+    theirs plus new events (the usual case) the result is exactly ours.
+    """
+    a, b = Record.loads(ours), Record.loads(theirs)
+    seen: dict[str, Event] = {}
+    for ev in [*b.events, *a.events]:
+        seen.setdefault(ev.key(), ev)
+    return Record(a.post_id or b.post_id, list(seen.values())).dumps()
+
+
+def merge_images_text(ours: str | bytes, theirs: str | bytes) -> str:
+    a, b = json.loads(ours or "{}"), json.loads(theirs or "{}")
+    return dumps({**b, **a})
+
+
+def merge_file(path: str, ours: bytes, theirs: bytes) -> bytes:
+    """Merge two versions of a file of the records branch."""
+    if ours == theirs:
+        return ours
+    name = path.rsplit("/", 1)[-1]
+    if name == IMAGES_FILE:
+        return merge_images_text(ours, theirs).encode()
+    if path.endswith(".json"):
+        return merge_record_text(ours, theirs).encode()
+    return ours  # forms: ours is the newer rendering of the same approval
+
+
+def record_path(post_id: str) -> str:
+    """`records/<post-id>.json`, refusing ids that could escape the folder."""
+    parts = post_id.split("/")
+    if not post_id or any(p in ("", ".", "..") or "\\" in p for p in parts):
+        raise ValueError(f"not a post id: {post_id!r}")
+    return f"{RECORDS_DIR}/{post_id}.json"
+
+
+def _post_id_of(path: str) -> str | None:
+    """The post id of `records/<id>.json`, None for the image cache and forms."""
+    if not path.startswith(RECORDS_DIR + "/") or not path.endswith(".json"):
+        return None
+    rel = path[len(RECORDS_DIR) + 1 : -len(".json")]
+    if rel.rsplit("/", 1)[-1].startswith("_") or rel.endswith(".form"):
+        return None
+    return rel
+
+
+def actor() -> str:
+    """Who is acting: `$GITHUB_ACTOR` (CI), else the git user, else the login name."""
+    name = os.environ.get("GITHUB_ACTOR", "").strip()
+    if name:
+        return name
+    try:
+        out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=10)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no login name at all
+        return "unknown"
+
+
+# -- storage -------------------------------------------------------------------------------------------
+
+
+class Ledger:
+    """Where records are kept. Subclasses store files; this class speaks records and events."""
+
+    def read(self, path: str) -> bytes | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def write(self, files: Mapping[str, bytes], message: str) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def paths(self) -> Iterator[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- records -------------------------------------------------------------------------------------
+
+    def get(self, post_id: str) -> Record:
+        """The record of `post_id` (an empty one when there is none yet)."""
+        base = record_path(post_id)
+        data = self.read(base)
+        rec = Record.loads(data, post_id=post_id) if data else Record(post_id)
+        rec.post_id = post_id
+        md = self.read(base[: -len(".json")] + ".form.md")
+        html = self.read(base[: -len(".json")] + ".form.html")
+        rec.form_markdown = md.decode("utf-8") if md else ""
+        rec.form_html = html.decode("utf-8") if html else ""
+        return rec
+
+    def records(self) -> dict[str, Record]:
+        out: dict[str, Record] = {}
+        for path in sorted(self.paths()):
+            pid = _post_id_of(path)
+            if pid is not None:
+                out[pid] = self.get(pid)
+        return out
+
+    def append(
+        self,
+        record: Record,
+        event: Event,
+        *,
+        form_markdown: str | None = None,
+        form_html: str | None = None,
+        images: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Record:
+        """Persist `record` plus `event` (and optionally the form and image-cache entries) at once.
+
+        Returns the new record. The write is durable (committed or fsynced) when this returns.
+        """
+        new = record.appended(event)
+        base = record_path(record.post_id)[: -len(".json")]
+        files: dict[str, bytes] = {f"{base}.json": new.dumps().encode("utf-8")}
+        if form_markdown is not None:
+            files[f"{base}.form.md"] = form_markdown.encode("utf-8")
+            new.form_markdown = form_markdown
+        if form_html is not None:
+            files[f"{base}.form.html"] = form_html.encode("utf-8")
+            new.form_html = form_html
+        if images:
+            cache = self.images()
+            cache.update({k: dict(v) for k, v in images.items()})
+            files[f"{RECORDS_DIR}/{IMAGES_FILE}"] = dumps(cache).encode("utf-8")
+        self.write(files, f"{record.post_id}: {event.step} {event.status}")
+        return new
+
+    # -- image cache ---------------------------------------------------------------------------------
+
+    def images(self) -> dict[str, dict[str, Any]]:
+        """The image cache: `body:<sha256>` -> {url}, `cover:<sha256>` -> {media_id, url}."""
+        data = self.read(f"{RECORDS_DIR}/{IMAGES_FILE}")
+        if not data:
+            return {}
+        obj = json.loads(data)
+        return {str(k): dict(v) for k, v in obj.items() if isinstance(v, Mapping)} if isinstance(obj, dict) else {}
+
+    def add_images(self, entries: Mapping[str, Mapping[str, Any]], message: str = "image cache") -> None:
+        cache = self.images()
+        cache.update({k: dict(v) for k, v in entries.items()})
+        self.write({f"{RECORDS_DIR}/{IMAGES_FILE}": dumps(cache).encode("utf-8")}, message)
+
+    def describe(self) -> str:  # pragma: no cover - overridden
+        return type(self).__name__
+
+
+class DirectoryLedger(Ledger):
+    """Records in a plain folder: `<directory>/records/<post-id>.json` and so on (tests, offline use).
+
+    Writes are atomic (temporary file, fsync, rename). `directory` may also be a records folder itself
+    (holding `<yyyy>/<mm-dd-slug>.json`) when it has no `records/` inside and holds JSON files.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        # a records folder itself (no `records/` inside, JSON files in it): read it as `records/`
+        self._flat = not (self.directory / RECORDS_DIR).is_dir() and any(self.directory.rglob("*.json"))
+
+    def _file(self, path: str) -> Path:
+        if self._flat:
+            return self.directory / path[len(RECORDS_DIR) + 1 :]
+        return self.directory / path
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            return self._file(path).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def write(self, files: Mapping[str, bytes], message: str) -> None:
+        for path, data in files.items():
+            target = self._file(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+
+    def paths(self) -> Iterator[str]:
+        top = self.directory if self._flat else self.directory / RECORDS_DIR
+        if not top.is_dir():
+            return
+        for p in top.rglob("*"):
+            if p.is_file() and not p.name.startswith(".tmp-"):
+                yield f"{RECORDS_DIR}/{p.relative_to(top).as_posix()}"
+
+    def describe(self) -> str:
+        return str(self.directory)
+
+
+class GitLedger(Ledger):
+    """Records on the `wxpub-records` branch of the repository at `root`, written with git plumbing.
+
+    Neither the working tree, the index nor the checked-out branch is touched. Each `write` is one
+    commit, made on a temporary index and moved onto the branch with a compare-and-swap `update-ref`.
+    When the local branch is missing or behind `origin/wxpub-records`, it starts from the remote one.
+    """
+
+    def __init__(self, root: Path, *, branch: str = BRANCH, remote: str = REMOTE) -> None:
+        self.root = Path(root)
+        self.branch = branch
+        self.remote = remote
+        self.ref = f"refs/heads/{branch}"
+        self.remote_ref = f"refs/remotes/{remote}/{branch}"
+        self._tree_cache: tuple[str, dict[str, str]] | None = None
+        try:
+            self._git("rev-parse", "--git-dir")
+        except GitError:
+            raise GitError(f"{root} is not a git repository; records need one (or use --records-dir)") from None
+        self.sync()
+
+    # -- git ---------------------------------------------------------------------------------------
+
+    def _git(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+        full_env = {**os.environ, **(env or {})}
+        try:
+            out = subprocess.run(
+                ["git", *args], cwd=self.root, input=input, capture_output=True, env=full_env, timeout=120
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise GitError(f"git {args[0]} failed: {exc}") from None
+        if out.returncode != 0:
+            msg = out.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git {' '.join(args[:2])} failed: {msg}", hint="check the records branch")
+        return out.stdout.decode("utf-8", "replace")
+
+    def _rev(self, ref: str) -> str | None:
+        try:
+            return self._git("rev-parse", "--verify", "-q", f"{ref}^{{commit}}").strip() or None
+        except GitError:
+            return None
+
+    def _is_ancestor(self, a: str, b: str) -> bool:
+        try:
+            self._git("merge-base", "--is-ancestor", a, b)
+            return True
+        except GitError:
+            return False
+
+    def tip(self) -> str | None:
+        return self._rev(self.ref)
+
+    def sync(self) -> None:
+        """Fast-forward the local branch to `origin/wxpub-records` when that one is ahead."""
+        remote = self._rev(self.remote_ref)
+        if remote is None:
+            return
+        local = self.tip()
+        if local == remote:
+            return
+        if local is None:
+            self._git("update-ref", self.ref, remote, _ZERO)
+        elif self._is_ancestor(local, remote):
+            self._git("update-ref", self.ref, remote, local)
+
+    def _tree(self, commit: str | None) -> dict[str, str]:
+        """path -> blob sha of the records tree at `commit`."""
+        if commit is None:
+            return {}
+        if self._tree_cache and self._tree_cache[0] == commit:
+            return self._tree_cache[1]
+        out = self._git("ls-tree", "-r", "-z", "--full-tree", commit, "--", RECORDS_DIR)
+        files: dict[str, str] = {}
+        for entry in out.split("\0"):
+            if not entry:
+                continue
+            meta, path = entry.split("\t", 1)
+            _mode, kind, sha = meta.split()
+            if kind == "blob":
+                files[path] = sha
+        self._tree_cache = (commit, files)
+        return files
+
+    def _blob(self, sha: str) -> bytes:
+        out = subprocess.run(["git", "cat-file", "blob", sha], cwd=self.root, capture_output=True, timeout=60)
+        if out.returncode != 0:
+            raise GitError(f"git cat-file {sha} failed: {out.stderr.decode('utf-8', 'replace').strip()}")
+        return out.stdout
+
+    def _identity(self) -> dict[str, str]:
+        """Commit identity: the git user when configured, else the publish job's name."""
+        env: dict[str, str] = {}
+        for key, cfg, default in (
+            ("NAME", "user.name", "wxpub publish job"),
+            ("EMAIL", "user.email", "wxpub-publish@localhost"),
+        ):
+            if os.environ.get(f"GIT_COMMITTER_{key}") and os.environ.get(f"GIT_AUTHOR_{key}"):
+                continue
+            try:
+                value = self._git("config", cfg).strip()
+            except GitError:
+                value = ""
+            env.setdefault(f"GIT_AUTHOR_{key}", os.environ.get(f"GIT_AUTHOR_{key}") or value or default)
+            env.setdefault(f"GIT_COMMITTER_{key}", os.environ.get(f"GIT_COMMITTER_{key}") or value or default)
+        return env
+
+    def commit_files(
+        self, parent: str | None, files: Mapping[str, bytes], message: str, extra_parents: Iterable[str] = ()
+    ) -> str:
+        """A commit holding the tree of `parent` with `files` replaced; nothing else is touched."""
+        with tempfile.TemporaryDirectory(prefix="wxpub-index-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            if parent:
+                self._git("read-tree", parent, env=env)
+            else:
+                self._git("read-tree", "--empty", env=env)
+            lines = []
+            for path, data in sorted(files.items()):
+                sha = self._git("hash-object", "-w", "--no-filters", "--stdin", input=data).strip()
+                lines.append(f"100644 {sha}\t{path}")
+            self._git("update-index", "--add", "--index-info", input=("\n".join(lines) + "\n").encode(), env=env)
+            tree = self._git("write-tree", env=env).strip()
+        args = ["commit-tree", tree, "-m", message]
+        for p in [parent, *extra_parents]:
+            if p:
+                args += ["-p", p]
+        return self._git(*args, env=self._identity()).strip()
+
+    # -- Ledger --------------------------------------------------------------------------------------
+
+    def read(self, path: str) -> bytes | None:
+        sha = self._tree(self.tip()).get(path)
+        return self._blob(sha) if sha else None
+
+    def paths(self) -> Iterator[str]:
+        yield from self._tree(self.tip())
+
+    def write(self, files: Mapping[str, bytes], message: str, *, attempts: int = 5) -> None:
+        for _ in range(attempts):
+            old = self.tip()
+            if old is not None:
+                current = self._tree(old)
+                merged = {}
+                for path, data in files.items():
+                    sha = current.get(path)
+                    merged[path] = data if sha is None else merge_file(path, data, self._blob(sha))
+                files = merged
+            new = self.commit_files(old, files, message)
+            try:
+                self._git("update-ref", "-m", f"wxpub: {message}", self.ref, new, old or _ZERO)
+                return
+            except GitError:
+                continue  # someone moved the branch meanwhile: merge onto the new tip and try again
+        raise GitError(f"cannot update {self.branch}: it keeps moving", hint="is another publish job running?")
+
+    def records(self) -> dict[str, Record]:
+        tip = self.tip()
+        files = self._tree(tip)
+        wanted = {p: sha for p, sha in files.items() if p.endswith((".json", ".form.md", ".form.html"))}
+        blobs = self._blobs(list(wanted.values()))
+        out: dict[str, Record] = {}
+        for path, sha in sorted(wanted.items()):
+            pid = _post_id_of(path)
+            if pid is None:
+                continue
+            rec = Record.loads(blobs[sha], post_id=pid)
+            rec.post_id = pid
+            stem = path[: -len(".json")]
+            md, html = files.get(stem + ".form.md"), files.get(stem + ".form.html")
+            rec.form_markdown = blobs[md].decode("utf-8") if md else ""
+            rec.form_html = blobs[html].decode("utf-8") if html else ""
+            out[pid] = rec
+        return out
+
+    def _blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """Many blobs in one `git cat-file --batch` call."""
+        if not shas:
+            return {}
+        unique = list(dict.fromkeys(shas))
+        out = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=self.root,
+            input=("\n".join(unique) + "\n").encode(),
+            capture_output=True,
+            timeout=300,
+        )
+        if out.returncode != 0:
+            raise GitError(f"git cat-file --batch failed: {out.stderr.decode('utf-8', 'replace').strip()}")
+        data, pos, blobs = out.stdout, 0, {}
+        for sha in unique:
+            nl = data.index(b"\n", pos)
+            header = data[pos:nl].split()
+            size = int(header[2])
+            blobs[sha] = data[nl + 1 : nl + 1 + size]
+            pos = nl + 1 + size + 1
+        return blobs
+
+    def describe(self) -> str:
+        return f"branch {self.branch}"
+
+    # -- push ----------------------------------------------------------------------------------------
+
+    def push(self, *, attempts: int = 4) -> str:
+        """`git push origin wxpub-records`; on a non-fast-forward, fetch, merge records and retry.
+
+        Returns the pushed commit. Never forces.
+        """
+        for _ in range(attempts):
+            tip = self.tip()
+            if tip is None:
+                return ""
+            try:
+                self._git("push", "--quiet", self.remote, f"{self.ref}:{self.ref}")
+                self._git("update-ref", self.remote_ref, tip)
+                return tip
+            except GitError as exc:
+                last = exc
+            self._git("fetch", "--quiet", self.remote, f"+{self.ref}:{self.remote_ref}")
+            self.merge_remote()
+        raise GitError(f"cannot push {self.branch} to {self.remote}: {last.message}", hint="retry the job")
+
+    def merge_remote(self) -> None:
+        """Merge `origin/wxpub-records` into the local branch (records merged event by event)."""
+        remote, local = self._rev(self.remote_ref), self.tip()
+        if remote is None or local is None or self._is_ancestor(remote, local):
+            return
+        if self._is_ancestor(local, remote):
+            self._git("update-ref", self.ref, remote, local)
+            return
+        base = self._git("merge-base", local, remote).strip() or None
+        base_files, ours, theirs = self._tree(base), self._tree(local), self._tree(remote)
+        changed = {p: sha for p, sha in ours.items() if base_files.get(p) != sha}
+        files: dict[str, bytes] = {}
+        for path, sha in changed.items():
+            mine = self._blob(sha)
+            other = theirs.get(path)
+            files[path] = (
+                mine if other is None or other == base_files.get(path) else merge_file(path, mine, self._blob(other))
+            )
+        commit = self.commit_files(remote, files, f"merge {self.remote}/{self.branch}", extra_parents=[local])
+        self._git("update-ref", self.ref, commit, local)
+
+
+def open_ledger(root: Path, *, directory: Path | None = None) -> Ledger:
+    """The records store: a folder when `directory` is given, else the `wxpub-records` branch of `root`."""
+    return DirectoryLedger(directory) if directory is not None else GitLedger(root)
+
+
+def read_records(root: Path, *, ref: str | None = None, directory: Path | None = None) -> dict[str, Record]:
+    """Every record by post id: from `directory` when given, else from git.
+
+    With no `ref`, reads the local `wxpub-records` branch or `origin/wxpub-records` (whichever is newer);
+    an empty dict when neither exists (nothing published yet) or `root` is no git repository.
+    """
+    if directory is not None:
+        return DirectoryLedger(Path(directory)).records()
+    reader = _Reader(Path(root))
+    if reader.broken:
+        return {}
+    if ref is None:
+        local = reader.rev(f"refs/heads/{BRANCH}")
+        remote = reader.rev(f"refs/remotes/{REMOTE}/{BRANCH}")
+        if local and remote and local != remote and reader.is_ancestor(local, remote):
+            commit = remote
+        else:
+            commit = local or remote
+    else:
+        commit = reader.rev(ref)
+        if commit is None:
+            raise GitError(f"no such records ref: {ref}", hint=f"fetch it first: git fetch {REMOTE} {BRANCH}")
+    if commit is None:
+        return {}
+    return reader.records_at(commit)
+
+
+class _Reader(GitLedger):
+    """Read-only view at a fixed commit (no sync, no writes)."""
+
+    def __init__(self, root: Path) -> None:  # deliberately no super().__init__: nothing to sync
+        self.root = root
+        self.branch, self.remote = BRANCH, REMOTE
+        self.ref, self.remote_ref = f"refs/heads/{BRANCH}", f"refs/remotes/{REMOTE}/{BRANCH}"
+        self._tree_cache = None
+        self._at: str | None = None
+        try:
+            self._git("rev-parse", "--git-dir")
+            self.broken = False
+        except GitError:
+            self.broken = True
+
+    def rev(self, ref: str) -> str | None:
+        return self._rev(ref)
+
+    def is_ancestor(self, a: str, b: str) -> bool:
+        return self._is_ancestor(a, b)
+
+    def tip(self) -> str | None:
+        return self._at
+
+    def records_at(self, commit: str) -> dict[str, Record]:
+        self._at = commit
+        return self.records()
+
+    def write(self, files: Mapping[str, bytes], message: str, *, attempts: int = 5) -> None:
+        raise GitError("read-only view of the records")

@@ -1,0 +1,180 @@
+"""What every forge gives the approval gate: a pull request, its reviews, commits and files, team membership.
+
+The dataclasses are forge-neutral; `pull_from_json`, `review_from_json` and `commit_from_json` read
+GitHub's JSON shapes (and Gitea's, which differ only in a few state names and fields), so the HTTP
+clients and the offline reviews file share one parser. Review states are normalised to GitHub's
+vocabulary: APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..errors import ForgeError
+
+APPROVED = "APPROVED"
+CHANGES_REQUESTED = "CHANGES_REQUESTED"
+COMMENTED = "COMMENTED"
+DISMISSED = "DISMISSED"
+PENDING = "PENDING"
+
+# Gitea / Forgejo names -> GitHub names.
+_STATE_ALIASES = {
+    "REQUEST_CHANGES": CHANGES_REQUESTED,
+    "COMMENT": COMMENTED,
+    "REQUEST_REVIEW": PENDING,
+}
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    author: str
+    created_at: dt.datetime | None
+    head_sha: str
+    merged: bool = False
+    merge_commit_sha: str | None = None
+    base_ref: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Review:
+    """One submitted review. `commit_id` is the commit it was given on (None if garbage-collected)."""
+
+    id: int
+    user: str
+    state: str
+    commit_id: str | None
+    submitted_at: dt.datetime | None
+    dismissed: bool = False
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A commit of the pull request; logins are empty when the forge cannot map the e-mail to a user."""
+
+    sha: str
+    author_login: str = ""
+    committer_login: str = ""
+
+
+class Forge(Protocol):
+    """The forge operations the approval gate needs. Implementations raise `ForgeError` on 4xx."""
+
+    def pull(self, number: int) -> PullRequest: ...
+
+    def reviews(self, number: int) -> list[Review]: ...
+
+    def commits(self, number: int) -> list[Commit]: ...
+
+    def files(self, number: int) -> list[str]: ...
+
+    def is_member(self, team: str, user: str) -> bool:
+        """True when `user` is an active member of `team` (`org/slug`). Raises `ForgeError` (fail closed)
+        when the token cannot read the team, naming the missing permission."""
+        ...
+
+    def pulls_for_commit(self, sha: str) -> list[PullRequest]: ...
+
+
+# -- JSON shapes -------------------------------------------------------------------------------
+
+
+def parse_time(value: object) -> dt.datetime | None:
+    """An ISO-8601 time from a forge (`2026-11-20T02:00:00Z`) as an aware datetime; None when absent."""
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    try:
+        t = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ForgeError(f"the forge sent a time wxpub cannot read: {value!r}") from None
+    return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+
+
+def _login(obj: object) -> str:
+    if isinstance(obj, Mapping):
+        return str(obj.get("login") or obj.get("username") or "")
+    return str(obj or "")
+
+
+def _need(d: Mapping[str, Any], key: str, what: str) -> Any:
+    if key not in d or d[key] is None:
+        raise ForgeError(f"the forge's {what} has no {key!r}")
+    return d[key]
+
+
+def normalise_state(state: object) -> str:
+    s = str(state or "").upper()
+    return _STATE_ALIASES.get(s, s)
+
+
+def pull_from_json(d: Mapping[str, Any]) -> PullRequest:
+    if not isinstance(d, Mapping):
+        raise ForgeError("the forge's pull request is not a JSON object")
+    head = d.get("head") or {}
+    base = d.get("base") or {}
+    return PullRequest(
+        number=int(_need(d, "number", "pull request")),
+        author=_login(d.get("user")),
+        created_at=parse_time(d.get("created_at")),
+        head_sha=str(head.get("sha") or ""),
+        merged=bool(d.get("merged") or d.get("merged_at")),
+        merge_commit_sha=d.get("merge_commit_sha") or None,
+        base_ref=str(base.get("ref") or ""),
+        title=str(d.get("title") or ""),
+    )
+
+
+def review_from_json(d: Mapping[str, Any]) -> Review:
+    if not isinstance(d, Mapping):
+        raise ForgeError("the forge's review is not a JSON object")
+    state = normalise_state(d.get("state"))
+    return Review(
+        id=int(d.get("id") or 0),
+        user=_login(d.get("user")),
+        state=state,
+        commit_id=d.get("commit_id") or None,
+        submitted_at=parse_time(d.get("submitted_at")),
+        dismissed=bool(d.get("dismissed")) or state == DISMISSED,
+    )
+
+
+def commit_from_json(d: Mapping[str, Any]) -> Commit:
+    if not isinstance(d, Mapping):
+        raise ForgeError("the forge's commit is not a JSON object")
+    return Commit(
+        sha=str(_need(d, "sha", "commit")),
+        author_login=_login(d.get("author")),
+        committer_login=_login(d.get("committer")),
+    )
+
+
+def files_from_json(items: list[Any]) -> list[str]:
+    """Changed paths, including the old name of a renamed file (a rename touches both places)."""
+    out: dict[str, None] = {}
+    for d in items:
+        if not isinstance(d, Mapping):
+            raise ForgeError("the forge's changed file is not a JSON object")
+        name = d.get("filename") or d.get("path")
+        if name:
+            out[str(name)] = None
+        prev = d.get("previous_filename")
+        if prev:
+            out[str(prev)] = None
+    return list(out)
+
+
+def split_team(team: str, default_org: str = "") -> tuple[str, str]:
+    """`org/slug` -> (org, slug); a bare name belongs to `default_org` (the repository's owner)."""
+    if "/" in team:
+        org, _, slug = team.partition("/")
+        return org, slug
+    if not default_org:
+        raise ForgeError(f"team {team!r} names no organisation; write it as org/team in policy/policy.yml")
+    return default_org, team

@@ -1,0 +1,137 @@
+"""The HTTP seam of the forge clients: one session, `Link`-header pagination, errors mapped for people.
+
+The token travels only in the `Authorization` header of the session; it never appears in a message,
+an exception or a log line (requests drops the header on a redirect to another host).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from ..errors import ForgeError, TransportError
+
+MAX_PAGES = 100  # 100 pages x 100 items: more reviews than any pull request has
+
+
+class Http:
+    """GETs JSON from `base_url` with the token; follows `rel="next"` links; raises `ForgeError`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        auth_header: str,
+        *,
+        forge_name: str,
+        session: requests.Session | None = None,
+        timeout: float = 30.0,
+        hints: Callable[[int, str], str] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.forge_name = forge_name
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self._auth = auth_header
+        self._hints = hints or (lambda status, path: "")
+        self.requests = 0
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"Http({self.base_url!r}, forge={self.forge_name!r})"
+
+    def _send(
+        self, url: str, params: dict[str, Any] | None, what: str, allow: tuple[int, ...] = ()
+    ) -> requests.Response:
+        path = url.removeprefix(self.base_url) or "/"
+        request = f"GET {path.split('?')[0]}"
+        headers = {"Accept": "application/json", "User-Agent": "wxpub", "Authorization": self._auth}
+        if self.forge_name == "GitHub":
+            headers["Accept"] = "application/vnd.github+json"
+            headers["X-GitHub-Api-Version"] = "2022-11-28"
+        try:
+            self.requests += 1
+            resp = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise TransportError(
+                f"{self.forge_name} did not answer {request}: {type(exc).__name__}",
+                request=request,
+                hint="check the forge URL and the network",
+            ) from None
+        if resp.status_code in allow:
+            return resp
+        if resp.status_code >= 500:
+            raise TransportError(
+                f"{self.forge_name} answered {resp.status_code} to {request}", request=request, hint="retry later"
+            )
+        if resp.status_code >= 400:
+            raise self._error(resp, request, what)
+        return resp
+
+    def _error(self, resp: requests.Response, request: str, what: str) -> ForgeError:
+        status = resp.status_code
+        try:
+            detail = str(resp.json().get("message") or "")
+        except (ValueError, AttributeError):
+            detail = ""
+        detail = detail[:200]
+        hint = self._hints(status, request)
+        if status == 401:
+            msg = f"{self.forge_name} rejected the token (401) for {request}"
+            hint = hint or "the token is missing, expired or revoked"
+        elif status == 403 and resp.headers.get("X-RateLimit-Remaining") == "0":
+            msg = f"{self.forge_name} rate limit reached (403) for {request}"
+            hint = "wait for the limit to reset (X-RateLimit-Reset) and run again"
+        elif status == 403:
+            msg = f"the token may not read {what} (403) for {request}"
+        elif status == 404:
+            msg = f"{self.forge_name} found no {what} (404) for {request}"
+        else:
+            msg = f"{self.forge_name} refused {request} ({status})"
+        if detail:
+            msg += f": {detail}"
+        return ForgeError(msg, status=status, request=request, hint=hint or None)
+
+    def get(self, path: str, what: str, params: dict[str, Any] | None = None) -> Any:
+        resp = self._send(self.base_url + path, params, what)
+        return _json(resp, self.forge_name, what)
+
+    def fetch(self, path: str, what: str, allow: tuple[int, ...] = (404,)) -> requests.Response:
+        """A GET whose `allow`ed error statuses (404 for membership checks) come back instead of raising."""
+        return self._send(self.base_url + path, None, what, allow=allow)
+
+    def paginate(self, path: str, what: str, params: dict[str, Any], *, page_size_key: str | None = None) -> list[Any]:
+        """Every item of a list endpoint: follow `Link: <...>; rel="next"`; without a Link header and
+        with `page_size_key` set (Gitea's `limit`), ask for the next `page` while pages come back full."""
+        items: list[Any] = []
+        url: str | None = self.base_url + path
+        query: dict[str, Any] | None = dict(params)
+        page = int(params.get("page", 1))
+        for _ in range(MAX_PAGES):
+            assert url is not None
+            resp = self._send(url, query, what)
+            batch = _json(resp, self.forge_name, what)
+            if isinstance(batch, dict) and isinstance(batch.get("data"), list):
+                batch = batch["data"]
+            if not isinstance(batch, list):
+                raise ForgeError(f"{self.forge_name} sent {what} that is not a list")
+            items.extend(batch)
+            nxt = resp.links.get("next", {}).get("url")
+            if nxt:
+                url, query = nxt, None  # the next link carries every parameter
+                continue
+            if page_size_key and "link" not in {k.lower() for k in resp.headers} and query is not None:
+                size = int(query.get(page_size_key, 0) or 0)
+                if size and len(batch) >= size:
+                    page += 1
+                    query = {**query, "page": page}
+                    continue
+            return items
+        raise ForgeError(f"{self.forge_name} kept sending pages of {what} beyond {MAX_PAGES}; stopping")
+
+
+def _json(resp: requests.Response, forge: str, what: str) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        raise ForgeError(f"{forge} sent {what} that is not JSON", status=resp.status_code) from None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from . import yamlsafe
 from .findings import Finding, Rule, Severity, register
@@ -389,7 +390,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
     return post, findings
 
 
-def _schema_finding(post: Post, err: dict) -> Finding:  # type: ignore[type-arg]
+def _schema_finding(post: Post, err: ErrorDetails) -> Finding:
     loc = tuple(err["loc"])
     key = ".".join(str(p) for p in loc)
     line = post.line_of(*loc)

@@ -88,7 +88,9 @@ def create(root: Path, spec: NewPost, policy: Policy) -> Path:
         meta["delivery"] = spec.delivery
     meta["sources"] = [{"file": "cover.jpg", "source": "original"}]
     body = "在此撰写正文。\n\n（提交前请运行 `wxpub check` 检查合规性。）\n"
-    text = frontmatter.dumps(frontmatter.Post(body, **meta), sort_keys=False, allow_unicode=True)
+    doc = frontmatter.Post(body)
+    doc.metadata.update(meta)
+    text = frontmatter.dumps(doc, sort_keys=False, allow_unicode=True)
     # python-frontmatter quotes the ISO time; unquote it so YAML reads a timestamp, not a string
     text = re.sub(r"^publish_at: '(.+)'$", r"publish_at: \1", text, flags=re.M)
     folder.mkdir(parents=True)

@@ -111,3 +111,15 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests skip without Debian's chromium, except where WXPUB_REQUIRE_BROWSER demands them (CI)."""
+    import os
+
+    if Path("/usr/bin/chromium").exists() or os.environ.get("WXPUB_REQUIRE_BROWSER"):
+        return
+    skip = pytest.mark.skip(reason="Debian's chromium is not installed (apt-get install chromium)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)

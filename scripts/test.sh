@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: lint, types, workflows audit and the whole test suite. Sets up what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing Debian's chromium for the browser tests"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "test: chromium is not installed; browser tests will be skipped (install Debian's chromium to run them)"
+  fi
+fi
+echo "test: ruff"
+.venv/bin/ruff check pipeline tests benchmarks
+.venv/bin/ruff format --check --quiet pipeline tests benchmarks
+echo "test: mypy (core)"
+.venv/bin/mypy --no-error-summary pipeline/errors.py pipeline/findings.py pipeline/policy.py pipeline/post.py \
+  pipeline/yamlsafe.py pipeline/check.py pipeline/report.py pipeline/repo.py pipeline/scaffold.py
+echo "test: pytest"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,764 @@
+"""Timing rules: Art. 15 one week, Art. 20 three working days, the broadcast quota, publishing hours,
+and no edits after publication.
+
+The rules are pure functions (a post, its submission time, the policy and the calendar in; findings
+out): `lead_time_findings`, `maintenance_findings`, `hours_findings`, `quota_findings`,
+`edit_findings`. The edge is `Submissions` (when was each post submitted: the pull request's
+`created_at` from `$GITHUB_EVENT_PATH` or the forge, else the author time of the commit that added
+its index.md, else now) and `check_timing`, which gathers the records, the base branch and the git
+history once per run and is registered with `wxpub check`. All times are shown in the policy's
+timezone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import yamlsafe
+from .calendar import UnknownYearError, WorkCalendar
+from .check import CheckContext, run_check
+from .errors import ConfigError, ForgeError
+from .findings import Finding, Rule, Severity, register
+from .policy import Policy
+from .post import Post, split_front_matter
+from .repo import POSTS_DIR
+from .schedule import Slot, collect_slots, counted_broadcasts, default_base, read_records, resolve
+
+# -- rules --------------------------------------------------------------------------------------------
+
+R_ONE_WEEK = register(
+    Rule(
+        id="leadtime/one-week",
+        name="one-week-lead-time",
+        article="15",
+        severity=Severity.ERROR,
+        summary="publish_at is less than the lead time (7 days) after the post was submitted",
+        help=(
+            "Units send the content and the approval form to e-banking one week before publication (Art. 15). "
+            "Submission is when the pull request was opened (outside a PR: the commit that added the post); "
+            "the lead time runs from then to publish_at. The policy may set another number of days per category."
+        ),
+        instead="Move publish_at later, or submit earlier; in a real emergency add `urgent: {reason: ...}` "
+        "and get the urgent tier's approval.",
+        quote="第十五条 …各部门应将拟发布的信息内容及《XX农商银行信息发布审批表》提前1周报送电子银行部。",
+        example="submitted 2026-11-30 10:00, publish_at 2026-12-05 10:00: only 5 days",
+    )
+)
+R_MAINTENANCE = register(
+    Rule(
+        id="leadtime/maintenance-notice",
+        name="maintenance-working-days",
+        article="20",
+        severity=Severity.ERROR,
+        summary="a downtime notice is submitted less than 3 working days before the maintenance window",
+        help=(
+            "Upgrades and maintenance are announced at least 3 working days ahead (Art. 20). Working days are "
+            "whole days strictly between the submission and the window's start: weekends and China's public "
+            "holidays do not count, adjusted workdays (调休) do."
+        ),
+        instead="Submit the notice earlier, or move the maintenance window later.",
+        quote="第二十条 技术支持部门如需对…的软硬件进行升级、调试等，须提前3个工作日通知管理部门，以便做好应急准备。",
+        example="submitted Wed 2026-09-30 for a window on Fri 2026-10-09: Oct 8 is the only working day between",
+    )
+)
+R_MAINTENANCE_LATE = register(
+    Rule(
+        id="leadtime/maintenance-after-start",
+        name="notice-after-window",
+        article="20",
+        severity=Severity.ERROR,
+        summary="a downtime notice is published after its maintenance window has started",
+        help="A notice that appears once the downtime has begun warns nobody: publish_at must precede the window.",
+        instead="Set publish_at before maintenance.start (ideally a day or more before).",
+        quote="第二十条 …以便做好应急准备。",
+    )
+)
+R_CALENDAR = register(
+    Rule(
+        id="leadtime/calendar-year",
+        name="calendar-year-unknown",
+        article="20",
+        severity=Severity.ERROR,
+        summary="working days cannot be counted: the year's official holidays are not known",
+        help=(
+            "Working days follow the State Council's yearly holiday notice. The holidays package ships the years "
+            "it has official notices for; the bank adds newer years to policy/calendar.yml."
+        ),
+        instead="Add the year's holidays and adjusted workdays to policy/calendar.yml (or upgrade `holidays`).",
+    )
+)
+R_PAST = register(
+    Rule(
+        id="leadtime/past-publish-at",
+        name="publish-at-in-the-past",
+        article="15",
+        severity=Severity.ERROR,
+        summary="publish_at was already past when the post was submitted",
+        help="A post cannot be approved for a time that had passed when it was submitted (Art. 15).",
+        instead="Set publish_at to a future time that leaves the lead time.",
+    )
+)
+R_URGENT = register(
+    Rule(
+        id="leadtime/urgent-waiver",
+        name="urgent-waiver",
+        article="15",
+        severity=Severity.REVIEW,
+        summary="the lead time is waived for an urgent post, pending the urgent tier's approval",
+        help=(
+            "`urgent: {reason: ...}` waives the one-week and working-day lead times; the approval gate then "
+            "requires the policy's urgent tier. The check reports the waiver so reviewers see it."
+        ),
+        instead="Remove `urgent` when the post can wait for the normal lead time.",
+    )
+)
+R_QUOTA_MONTH = register(
+    Rule(
+        id="leadtime/broadcast-month",
+        name="broadcast-monthly-quota",
+        article="WeChat",
+        severity=Severity.ERROR,
+        summary="more broadcasts in a calendar month than the quota (4 for a service account)",
+        help=(
+            "A service account reaches each follower at most 4 times a month. Broadcasts are counted per calendar "
+            "month in the policy's timezone over the publication records, the posts on main and this change."
+        ),
+        instead="Publish some of them with `delivery: publish` (no push to followers) or move one to another month.",
+    )
+)
+R_QUOTA_DAY = register(
+    Rule(
+        id="leadtime/broadcast-day",
+        name="broadcast-daily-quota",
+        article="WeChat",
+        severity=Severity.ERROR,
+        summary="more broadcasts on one day than the quota (1 a day)",
+        help="WeChat allows one send-to-all a day; a second broadcast on the same day would fail at publication.",
+        instead="Move one broadcast to another day, or publish it with `delivery: publish`.",
+    )
+)
+R_HOURS = register(
+    Rule(
+        id="leadtime/publishing-hours",
+        name="publishing-hours",
+        article="7",
+        severity=Severity.REVIEW,
+        summary="publish_at is outside the policy's publishing hours",
+        help=(
+            "E-banking publishes within the hours the policy sets (leadtime.publishing_hours), when someone "
+            "can watch the account and answer customers (Art. 7, 12)."
+        ),
+        instead="Move publish_at inside the publishing hours.",
+    )
+)
+R_EDIT = register(
+    Rule(
+        id="leadtime/edit-after-publication",
+        name="edit-after-publication",
+        article="19",
+        severity=Severity.ERROR,
+        summary="a post that was already published (or is being published) was changed",
+        help=(
+            "WeChat cannot edit a published article, and the record shows what was approved and sent (Art. 18, "
+            "19). Only the front-matter keys listed in leadtime.editable_after_publication may change afterwards."
+        ),
+        instead="Revert the change; publish a correction as a new post (and retract the old one if needed).",
+    )
+)
+
+
+# -- time as messages show it -------------------------------------------------------------------------
+
+
+def fmt(t: dt.datetime, tz: dt.tzinfo) -> str:
+    """`2026-12-05 10:00 +08:00`."""
+    local = t.astimezone(tz)
+    off = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {off[:3]}:{off[3:]}"
+
+
+def span(delta: dt.timedelta) -> str:
+    """`6 days 23 h 59 min`."""
+    secs = int(delta.total_seconds())
+    sign = "-" if secs < 0 else ""
+    secs = abs(secs)
+    d, rem = divmod(secs, 86400)
+    h, rem = divmod(rem, 3600)
+    m = rem // 60
+    parts = [f"{d} day{'s' if d != 1 else ''}"] if d else []
+    if h:
+        parts.append(f"{h} h")
+    if m or not parts:
+        parts.append(f"{m} min")
+    return sign + " ".join(parts)
+
+
+# -- submission time: the edge ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    """When a post was submitted, and how wxpub knows: source is `pr`, `commit` or `uncommitted`."""
+
+    at: dt.datetime
+    source: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    created_at: dt.datetime
+    base_sha: str = ""
+    base_ref: str = ""
+
+
+def pull_from_event(path: Path) -> PullInfo | None:
+    """The pull request of a GitHub/Gitea Actions event file, or None when the event is not a PR's."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: event file not found", hint="unset GITHUB_EVENT_PATH outside Actions") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the event file: {exc}") from None
+    pr = doc.get("pull_request") if isinstance(doc, dict) else None
+    if not isinstance(pr, dict) or not pr.get("created_at"):
+        return None
+    from .forge.base import parse_time
+
+    try:
+        created = parse_time(pr.get("created_at"))
+    except ForgeError as exc:
+        raise ConfigError(f"{path}: pull_request.created_at: {exc.message}") from None
+    if created is None:
+        return None
+    base = pr.get("base") if isinstance(pr.get("base"), dict) else {}
+    return PullInfo(
+        number=int(pr.get("number") or doc.get("number") or 0),
+        created_at=created,
+        base_sha=str(base.get("sha") or ""),
+        base_ref=str(base.get("ref") or ""),
+    )
+
+
+def pull_from_forge(policy: Policy, number: int) -> PullInfo:
+    """`GET /repos/{owner}/{repo}/pulls/{n}` through the forge client configured by the environment."""
+    from .forge import client_from_env
+
+    pr = client_from_env(policy.forge.kind).pull(number)
+    if pr.created_at is None:
+        raise ForgeError(f"pull request #{number} has no created_at")
+    return PullInfo(number=pr.number, created_at=pr.created_at, base_ref=pr.base_ref)
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=300)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.decode("utf-8", "replace") if out.returncode == 0 else None
+
+
+_MARK = "\x1e"
+
+
+def _adds(root: Path, rev_range: str, prefix: str) -> list[tuple[str, dt.datetime, str]]:
+    """(path, author time, sha) of every commit in `rev_range` adding an index.md, newest first."""
+    out = _git(
+        root,
+        "log",
+        "--no-renames",
+        "--diff-filter=A",
+        f"--format={_MARK}%H %aI",
+        "--name-only",
+        rev_range,
+        "--",
+        POSTS_DIR,
+    )
+    if not out:
+        return []
+    rows: list[tuple[str, dt.datetime, str]] = []
+    for chunk in out.split(_MARK)[1:]:
+        lines = chunk.strip("\n").split("\n")
+        sha, _, when = lines[0].partition(" ")
+        at = dt.datetime.fromisoformat(when)
+        for name in lines[1:]:
+            name = name.strip()
+            if name.endswith("/index.md") and name.startswith(prefix):
+                rows.append((name[len(prefix) :], at, sha))
+    return rows
+
+
+class Submissions:
+    """Submission times of the posts of one run; git and the event file are read once.
+
+    - In a pull request (`pull` given, from the event file or the forge): posts whose index.md is not on
+      the base commit were submitted when the PR was opened. Posts already on the base keep their history.
+    - Otherwise: the author time of the earliest commit not on the base branch that added index.md (the
+      branch's), else of the latest commit that added it on the current history (main).
+    - A post whose index.md is not committed: now, said as such.
+
+    A commit dated after `now` (a frozen or `--now` clock) counts as submitted now.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        now: dt.datetime,
+        tz: dt.tzinfo,
+        *,
+        pull: PullInfo | None = None,
+        base: str | None = None,
+    ) -> None:
+        self.root = root
+        self.now = now
+        self.tz = tz
+        self.pull = pull
+        self.base = base
+        self._loaded = False
+        self.branch: dict[str, tuple[dt.datetime, str]] = {}
+        self.main: dict[str, tuple[dt.datetime, str]] = {}
+        self.at_base: set[str] | None = None
+        self.is_git = False
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        prefix = _git(self.root, "rev-parse", "--show-prefix")
+        head = resolve(self.root, "HEAD") if prefix is not None else None
+        if prefix is None or head is None:
+            return
+        self.is_git = True
+        prefix = prefix.strip()
+        base_commit = None
+        if self.pull and self.pull.base_sha and resolve(self.root, self.pull.base_sha):
+            base_commit = self.pull.base_sha
+        elif self.base:
+            base_commit = resolve(self.root, self.base)
+        fork = None
+        if base_commit:
+            mb = _git(self.root, "merge-base", base_commit, "HEAD")
+            fork = mb.strip() if mb else None
+        if fork and fork != head:
+            for path, at, sha in _adds(self.root, f"{fork}..HEAD", prefix):
+                self.branch[path] = (at, sha)  # newest first: the last one seen is the earliest
+        for path, at, sha in _adds(self.root, "HEAD", prefix):
+            self.main.setdefault(path, (at, sha))  # newest first: keep the latest add
+        if self.pull and base_commit:
+            listing = _git(self.root, "ls-tree", "-r", "--name-only", "--full-tree", base_commit, "--", POSTS_DIR)
+            if listing is not None:
+                names = {n for n in listing.splitlines() if n.endswith("/index.md")}
+                self.at_base = {n[len(prefix) :] for n in names if n.startswith(prefix)}
+        self._tracked = set((_git(self.root, "ls-files", "--", POSTS_DIR) or "").splitlines())
+
+    def _capped(self, at: dt.datetime, what: str) -> Submission:
+        if at > self.now:
+            return Submission(self.now, "commit", f"{what}, dated after now ({fmt(self.now, self.tz)}): using now")
+        return Submission(at, "commit", what)
+
+    def _now(self, why: str) -> Submission:
+        return Submission(self.now, "uncommitted", f"{why}: submitted now, {fmt(self.now, self.tz)}")
+
+    def get(self, post: Post) -> Submission:
+        """The submission time of `post` (its `path` is relative to the repository root)."""
+        self._load()
+        path = post.path
+        if self.pull is not None and (self.at_base is None or path not in self.at_base):
+            what = f"pull request #{self.pull.number} opened {fmt(self.pull.created_at, self.tz)}"
+            return Submission(self.pull.created_at, "pr", what)
+        if not self.is_git:
+            return Submission(
+                self.now, "uncommitted", f"not in a git repository: submitted now, {fmt(self.now, self.tz)}"
+            )
+        if path not in self._tracked and path not in self.main:
+            return Submission(
+                self.now, "uncommitted", f"index.md is not committed yet: submitted now, {fmt(self.now, self.tz)}"
+            )
+        if path in self.branch:
+            at, sha = self.branch[path]
+            return self._capped(at, f"commit {sha[:10]} added it on this branch, {fmt(at, self.tz)}")
+        if path in self.main:
+            at, sha = self.main[path]
+            return self._capped(at, f"commit {sha[:10]} added it, {fmt(at, self.tz)}")
+        return Submission(
+            self.now, "uncommitted", f"index.md is not committed yet: submitted now, {fmt(self.now, self.tz)}"
+        )
+
+
+def submission_time(
+    root: Path,
+    post: Post,
+    now: dt.datetime,
+    event_path: Path | str | None = None,
+    *,
+    tz: dt.tzinfo | None = None,
+    pull: PullInfo | None = None,
+    base: str | None = None,
+) -> Submission:
+    """When `post` was submitted: the PR's `created_at` (event file or `pull`), else git history, else now."""
+    if pull is None and event_path:
+        pull = pull_from_event(Path(event_path))
+    zone = tz or now.tzinfo or dt.UTC
+    return Submissions(root, now, zone, pull=pull, base=base or default_base(root)).get(post)
+
+
+# -- the rules, pure -------------------------------------------------------------------------------------
+
+
+def lead_time_findings(post: Post, sub: Submission, policy: Policy) -> list[Finding]:
+    """Art. 15: one week (per category) from submission to publish_at; the past; the urgent waiver."""
+    assert post.meta is not None
+    m, tz = post.meta, policy.tz
+    line = post.line_of("publish_at")
+    days = policy.leadtime.days_for(m.category)
+    need = dt.timedelta(days=days)
+    have = m.publish_at - sub.at
+    out: list[Finding] = []
+    if m.publish_at <= sub.at:
+        out.append(
+            R_PAST.finding(
+                post.path,
+                f"publish_at {fmt(m.publish_at, tz)} was already past when the post was submitted "
+                f"({sub.detail}); set it to {fmt(sub.at + need, tz)} or later",
+                line=line,
+            )
+        )
+        return out
+    if have >= need:
+        if m.urgent is not None:
+            out.append(
+                R_URGENT.finding(
+                    post.path,
+                    f"urgent is set but the {days}-day lead time is met ({span(have)} after submission): nothing to "
+                    "waive; remove `urgent` unless it must skip the queue",
+                    line=post.line_of("urgent"),
+                    severity=Severity.INFO,
+                )
+            )
+        return out
+    msg = (
+        f"publish_at {fmt(m.publish_at, tz)} is only {span(have)} after submission ({sub.detail}); Art. 15 needs "
+        f"{days} days for a {m.category} post: publish at {fmt(sub.at + need, tz)} or later, "
+        f"or submit by {fmt(m.publish_at - need, tz)}"
+    )
+    if m.urgent is not None:
+        out.append(
+            R_URGENT.finding(
+                post.path,
+                f"lead time waived, pending urgent approval ({m.urgent.reason}): {msg}",
+                line=post.line_of("urgent"),
+            )
+        )
+    else:
+        out.append(R_ONE_WEEK.finding(post.path, msg, line=line))
+    return out
+
+
+def maintenance_findings(post: Post, sub: Submission, policy: Policy, calendar: WorkCalendar) -> list[Finding]:
+    """Art. 20: a downtime notice needs N working days before the window, and must appear before it."""
+    assert post.meta is not None
+    m, tz = post.meta, policy.tz
+    window = m.maintenance
+    if window is None or window.end <= window.start:  # a reversed window is a schema error already
+        return []
+    out: list[Finding] = []
+    start = window.start
+    if m.publish_at >= start:
+        out.append(
+            R_MAINTENANCE_LATE.finding(
+                post.path,
+                f"publish_at {fmt(m.publish_at, tz)} is not before the maintenance window starts "
+                f"({fmt(start, tz)}); publish the notice before the downtime",
+                line=post.line_of("publish_at"),
+            )
+        )
+    need = policy.leadtime.maintenance_working_days
+    sub_day, start_day = sub.at.astimezone(tz).date(), start.astimezone(tz).date()
+    try:
+        have = calendar.working_days_between(sub_day, start_day) if start_day > sub_day else 0
+        latest = calendar.add_working_days(start_day, -need) - dt.timedelta(days=1) if need else start_day
+    except UnknownYearError as exc:
+        out.append(
+            R_CALENDAR.finding(
+                post.path,
+                f"cannot count working days before the maintenance window: {exc.message}; {exc.hint}",
+                line=post.line_of("maintenance", "start"),
+            )
+        )
+        return out
+    if have >= need:
+        return out
+    msg = (
+        f"the maintenance window starts {fmt(start, tz)} but only {have} working day(s) lie between submission "
+        f"({sub.detail}) and {start_day}; Art. 20 needs {need}: submit by the end of "
+        f"{calendar.describe(latest)} or move the window to start on "
+        f"{calendar.add_working_days(sub_day, need + 1)} or later"
+    )
+    if m.urgent is not None:
+        out.append(
+            R_URGENT.finding(
+                post.path,
+                f"working-day notice waived, pending urgent approval ({m.urgent.reason}): {msg}",
+                line=post.line_of("urgent"),
+            )
+        )
+    else:
+        out.append(R_MAINTENANCE.finding(post.path, msg, line=post.line_of("maintenance", "start")))
+    return out
+
+
+def hours_findings(post: Post, policy: Policy) -> list[Finding]:
+    """publish_at outside the policy's publishing hours."""
+    assert post.meta is not None
+    hours = policy.leadtime.publishing_hours
+    local = post.meta.publish_at.astimezone(policy.tz)
+    if hours.contains(local.time().replace(second=0, microsecond=0)) and not (
+        local.time() > dt.time.fromisoformat(hours.end)
+    ):
+        return []
+    return [
+        R_HOURS.finding(
+            post.path,
+            f"publish_at {fmt(post.meta.publish_at, policy.tz)} is outside the publishing hours "
+            f"{hours.start}-{hours.end} ({policy.timezone})",
+            line=post.line_of("publish_at"),
+        )
+    ]
+
+
+def quota_findings(posts: Iterable[Post], slots: Mapping[str, Slot], policy: Policy) -> list[Finding]:
+    """The broadcast quota per calendar month and per day, for the broadcasts among `posts`.
+
+    `slots` is everything known (records, main, the change; see `schedule.collect_slots`) by post id.
+    """
+    tz = policy.tz
+    counted = counted_broadcasts(slots.values())
+    by_month: dict[str, list[Slot]] = {}
+    by_day: dict[dt.date, list[Slot]] = {}
+    for s in counted:
+        local = s.at.astimezone(tz)
+        by_month.setdefault(local.strftime("%Y-%m"), []).append(s)
+        by_day.setdefault(local.date(), []).append(s)
+    out: list[Finding] = []
+    for post in posts:
+        if post.meta is None or post.meta.delivery != "broadcast":
+            continue
+        mine = slots.get(post.id)
+        if mine is None or mine.source == "record":  # already sent: the edit rule speaks for it
+            continue
+        local = mine.at.astimezone(tz)
+        month = sorted(by_month.get(local.strftime("%Y-%m"), []), key=lambda s: (s.at, s.post_id))
+        line = post.line_of("delivery")
+        if len(month) > policy.broadcast.per_month:
+            names = ", ".join(f"{s.post_id} ({s.at.astimezone(tz):%m-%d}{_src(s)})" for s in month)
+            out.append(
+                R_QUOTA_MONTH.finding(
+                    post.path,
+                    f"{len(month)} broadcasts in {local:%Y-%m}, over the quota of {policy.broadcast.per_month} a "
+                    f"month: {names}; make one `delivery: publish` or move it to another month",
+                    line=line,
+                )
+            )
+        day = sorted(by_day.get(local.date(), []), key=lambda s: (s.at, s.post_id))
+        if len(day) > policy.broadcast.per_day:
+            others = ", ".join(f"{s.post_id}{_src(s)}" for s in day if s.post_id != post.id)
+            out.append(
+                R_QUOTA_DAY.finding(
+                    post.path,
+                    f"{len(day)} broadcasts on {local.date()}, over the quota of {policy.broadcast.per_day} a day; "
+                    f"also broadcasting that day: {others}",
+                    line=line,
+                )
+            )
+    return out
+
+
+def _src(s: Slot) -> str:
+    return {
+        "record": ", published" if s.status != "retracted" else ", published and retracted",
+        "base": ", on main",
+    }.get(s.source, "")
+
+
+def _front(text: str) -> tuple[dict[str, Any], str] | None:
+    parts = split_front_matter(text.replace("\r\n", "\n"))
+    if parts is None:
+        return None
+    try:
+        data = yamlsafe.load(parts[0]).data
+    except yamlsafe.YamlProblem:
+        return None
+    return (data if isinstance(data, dict) else {}), parts[1]
+
+
+def changed_keys(old_text: str, new_text: str) -> tuple[list[str], bool]:
+    """(front-matter keys whose value differs, whether the body differs) between two index.md texts."""
+    a, b = _front(old_text), _front(new_text)
+    if a is None or b is None:
+        return ["(front matter)"], old_text != new_text
+    keys = sorted(k for k in set(a[0]) | set(b[0]) if a[0].get(k) != b[0].get(k))
+    return [str(k) for k in keys], a[1].strip() != b[1].strip()
+
+
+def edit_findings(
+    post: Post,
+    record: Any,
+    policy: Policy,
+    *,
+    old_text: str | None,
+    other_files: Iterable[str] = (),
+) -> list[Finding]:
+    """A post with a publication record changed since the published commit (`old_text` is index.md then).
+
+    `other_files` are the post's other files (images) that changed since then. With `old_text` None the
+    published content cannot be read (history missing): that is said, for review.
+    """
+    status = getattr(record, "status", "")
+    if status not in ("pending", "in-progress", "published", "retracted"):
+        return []
+    commit = getattr(record, "commit", "")
+    when = getattr(record, "published_at", None)
+    what = f"published {fmt(when, policy.tz)}" if when else f"being published ({status})"
+    if status == "retracted":
+        what = "published and retracted"
+    if old_text is None:
+        return [
+            R_EDIT.finding(
+                post.path,
+                f"this post was {what} from commit {commit[:10] or '(unknown)'}, which is not in this clone; "
+                "cannot tell whether it changed: fetch the full history (fetch-depth: 0)",
+                severity=Severity.REVIEW,
+            )
+        ]
+    keys, body = changed_keys(old_text, post.text)
+    allowed = set(policy.leadtime.editable_after_publication)
+    bad = [k for k in keys if k not in allowed]
+    files = sorted(other_files)
+    if not bad and not body and not files:
+        return []
+    parts = []
+    if bad:
+        parts.append(f"front matter {', '.join(bad)}")
+    if body:
+        parts.append("the body")
+    if files:
+        parts.append(", ".join(files))
+    hint = (
+        f"only {', '.join(sorted(allowed))} may change after publication"
+        if allowed
+        else "the policy allows no key to change after publication (leadtime.editable_after_publication)"
+    )
+    line = post.line_of(bad[0]) if bad and bad[0] in post.raw else (post.body_line if body else 1)
+    return [
+        R_EDIT.finding(
+            post.path,
+            f"this post was {what} from commit {commit[:10]}; changed since: {'; '.join(parts)}. WeChat cannot edit "
+            "a published article: revert, and publish a correction as a new post",
+            line=line,
+            hint=hint,
+        )
+    ]
+
+
+# -- the run check (edge: git, records, event file) ------------------------------------------------------
+
+
+@dataclass
+class TimingContext:
+    """What the timing rules read from the outside world, gathered once per run."""
+
+    submissions: Submissions
+    calendar: WorkCalendar
+    records: dict[str, Any]
+    base: str | None
+    slots: dict[str, Slot] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def timing_context(ctx: CheckContext) -> TimingContext:
+    """Build (once per `CheckContext`) the submissions, calendar and records the rules need.
+
+    Options read from `ctx.options`: `pull` (a `PullInfo`), `pr` (a number: asks the forge),
+    `event_path` (an Actions event file), `submission` = "auto" (the CLI: also read
+    `$GITHUB_EVENT_PATH`), `changed_since` / `base` (the base branch), `records_dir`.
+    """
+    cached = ctx.cache.get("leadtime")
+    if isinstance(cached, TimingContext):
+        return cached
+    opts = ctx.options
+    pull = opts.get("pull") if isinstance(opts.get("pull"), PullInfo) else None
+    if pull is None and opts.get("pr"):
+        pull = pull_from_forge(ctx.policy, int(str(opts["pr"])))
+    if pull is None:
+        event = opts.get("event_path")
+        if not event and opts.get("submission") == "auto":
+            event = os.environ.get("GITHUB_EVENT_PATH") or None
+        if event:
+            pull = pull_from_event(Path(str(event)))
+    base_opt = opts.get("base") or opts.get("changed_since")
+    base = default_base(ctx.root, str(base_opt) if base_opt else None)
+    if pull is not None and pull.base_ref and not base_opt:
+        base = default_base(ctx.root, f"origin/{pull.base_ref}") or base
+    records_dir = opts.get("records_dir")
+    records = read_records(ctx.root, directory=Path(str(records_dir)) if records_dir else None)
+    tc = TimingContext(
+        submissions=Submissions(ctx.root, ctx.now, ctx.policy.tz, pull=pull, base=base),
+        calendar=WorkCalendar(ctx.policy, ctx.root),
+        records=records,
+        base=base,
+    )
+    ctx.cache["leadtime"] = tc
+    return tc
+
+
+def _published_content(root: Path, post: Post, commit: str) -> tuple[str | None, list[str]]:
+    """index.md at `commit` and the post's other files that differ now, or (None, []) without the commit."""
+    if not commit or resolve(root, commit) is None:
+        return None, []
+    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
+    old = _git(root, "show", f"{commit}:{prefix}{post.path}")
+    if old is None:
+        return "", []
+    folder = post.path.rsplit("/", 1)[0]
+    changed = (_git(root, "diff", "--name-only", "--no-renames", commit, "--", folder) or "").splitlines()
+    changed += (_git(root, "ls-files", "--others", "--exclude-standard", "--", folder) or "").splitlines()
+    others = sorted({c.rsplit("/", 1)[-1] for c in changed if not c.endswith("/index.md") and c != "index.md"})
+    return old, others
+
+
+def check_timing(posts: list[Post], ctx: CheckContext) -> list[Finding]:
+    """Every timing rule over the posts of a run (their front matter validated)."""
+    posts = [p for p in posts if p.meta is not None]
+    if not posts:
+        return []
+    tc = timing_context(ctx)
+    policy = ctx.policy
+    out: list[Finding] = []
+    for post in posts:
+        record = tc.records.get(post.id)
+        if record is not None and getattr(record, "status", "") in ("pending", "in-progress", "published", "retracted"):
+            old, others = _published_content(ctx.root, post, getattr(record, "commit", ""))
+            out += edit_findings(post, record, policy, old_text=old, other_files=others)
+            continue  # already sent: the timing of its submission is history
+        sub = tc.submissions.get(post)
+        out += lead_time_findings(post, sub, policy)
+        out += maintenance_findings(post, sub, policy, tc.calendar)
+        out += hours_findings(post, policy)
+    if any(p.meta is not None and p.meta.delivery == "broadcast" for p in posts):
+        if tc.slots is None:
+            tc.slots = collect_slots(ctx.root, records=tc.records, change=posts, base=tc.base, only_broadcast=True)
+        out += quota_findings(posts, tc.slots, policy)
+    return out
+
+
+@run_check
+def _timing(posts: list[Post], ctx: CheckContext) -> list[Finding]:
+    return check_timing(posts, ctx)

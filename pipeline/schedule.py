@@ -1,0 +1,529 @@
+"""The publication calendar: what is scheduled or published when, the broadcast quota, gaps and clashes.
+
+A `Slot` is one post at one time, from one of three places, in order of authority:
+
+1. the publication records (`pipeline.ledger.read_records`): what was published (or is being), at the
+   time it was published; a retracted broadcast still reached the followers, so it still counts;
+2. the posts in the working tree (`posts/`), which on a branch are main as of the branch point plus
+   the change;
+3. the posts of the base branch (`main` / `origin/main`) merged after the branch point, read from git.
+
+`collect_slots` merges them by post id (a record beats a post; the working tree beats the base). The
+reading is light: front matter only, no cover or body checks, so it is cheap on thousands of posts.
+`build_schedule` turns slots into days, monthly quota use and clashes; `to_text`, `to_json` and
+`to_markdown` are views of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import yamlsafe
+from .policy import Policy
+from .post import POST_ID_RE, Post, split_front_matter
+from .repo import POSTS_DIR
+
+# Record statuses whose post reached (or is reaching) WeChat: they occupy their slot for good.
+SENT_STATUSES = frozenset({"pending", "in-progress", "published", "retracted"})
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One post at one time. `at` is when it was published (records) or is due (posts)."""
+
+    post_id: str
+    at: dt.datetime
+    title: str = ""
+    unit: str = ""
+    category: str = ""
+    delivery: str = "publish"
+    source: str = "tree"  # record | change | tree | base
+    status: str = "scheduled"  # scheduled | pending | in-progress | published | failed | retracted
+    path: str = ""
+    url: str = ""
+
+    @property
+    def broadcast(self) -> bool:
+        return self.delivery == "broadcast"
+
+    def to_dict(self, tz: dt.tzinfo) -> dict[str, Any]:
+        return {
+            "post": self.post_id,
+            "at": self.at.astimezone(tz).isoformat(),
+            "title": self.title,
+            "unit": self.unit,
+            "category": self.category,
+            "delivery": self.delivery,
+            "status": self.status,
+            "source": self.source,
+            "url": self.url,
+        }
+
+
+# -- reading -----------------------------------------------------------------------------------------
+
+
+def slot_from_text(post_id: str, text: str, *, source: str = "tree", path: str = "") -> Slot | None:
+    """A slot from index.md's front matter, or None when it has no usable `publish_at`."""
+    parts = split_front_matter(text.replace("\r\n", "\n"))
+    if parts is None:
+        return None
+    try:
+        data = yamlsafe.load(parts[0]).data
+    except yamlsafe.YamlProblem:
+        return None
+    if not isinstance(data, dict):
+        return None
+    at = data.get("publish_at")
+    if isinstance(at, str):
+        try:
+            at = dt.datetime.fromisoformat(at)
+        except ValueError:
+            return None
+    if not isinstance(at, dt.datetime) or at.tzinfo is None:
+        return None
+    delivery = data.get("delivery", "publish")
+    return Slot(
+        post_id=post_id,
+        at=at,
+        title=str(data.get("title") or ""),
+        unit=str(data.get("unit") or ""),
+        category=str(data.get("category") or ""),
+        delivery=delivery if delivery in ("publish", "broadcast") else "publish",
+        source=source,
+        path=path,
+    )
+
+
+def slot_from_post(post: Post, *, source: str = "change") -> Slot | None:
+    if post.meta is None:
+        return None
+    m = post.meta
+    return Slot(
+        post_id=post.id,
+        at=m.publish_at,
+        title=m.title,
+        unit=m.unit,
+        category=m.category,
+        delivery=m.delivery,
+        source=source,
+        path=post.path,
+    )
+
+
+def _index_files(posts_dir: Path) -> Iterable[Path]:
+    if not posts_dir.is_dir():
+        return []
+    return sorted(posts_dir.glob("*/*/index.md"))
+
+
+def tree_slots(root: Path, *, only_broadcast: bool = False) -> dict[str, Slot]:
+    """Slots of the posts in the working tree's `posts/`."""
+    out: dict[str, Slot] = {}
+    posts_dir = root / POSTS_DIR
+    for index in _index_files(posts_dir):
+        pid = index.parent.relative_to(posts_dir).as_posix()
+        if not POST_ID_RE.match(pid):
+            continue
+        try:
+            data = index.read_bytes()
+        except OSError:
+            continue
+        if only_broadcast and b"broadcast" not in data:
+            continue
+        slot = slot_from_text(pid, data.decode("utf-8", "replace"), path=index.relative_to(root).as_posix())
+        if slot is not None:
+            out[pid] = slot
+    return out
+
+
+def _git(root: Path, *args: str) -> str | None:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, timeout=120)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.decode("utf-8", "replace") if out.returncode == 0 else None
+
+
+def resolve(root: Path, ref: str) -> str | None:
+    """The commit `ref` names in the repository at `root`, or None."""
+    out = _git(root, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}")
+    return out.strip() or None if out else None
+
+
+def base_slots(root: Path, ref: str, *, only_broadcast: bool = False) -> dict[str, Slot]:
+    """Slots of the posts on `ref` (e.g. main) that differ from HEAD: merged after the branch point."""
+    base, head = resolve(root, ref), resolve(root, "HEAD")
+    if base is None or base == head:
+        return {}
+    names = _git(root, "diff", "--name-only", "--no-renames", "--diff-filter=AM", f"{head}...{base}", "--", POSTS_DIR)
+    if head is None:
+        names = _git(root, "ls-tree", "-r", "--name-only", base, "--", POSTS_DIR)
+    wanted = [n for n in (names or "").splitlines() if n.endswith("/index.md") and n.count("/") == 3]
+    out: dict[str, Slot] = {}
+    for name, data in _blobs(root, base, wanted).items():
+        if only_broadcast and b"broadcast" not in data:
+            continue
+        pid = name[len(POSTS_DIR) + 1 : -len("/index.md")]
+        slot = slot_from_text(pid, data.decode("utf-8", "replace"), source="base", path=name)
+        if slot is not None:
+            out[pid] = slot
+    return out
+
+
+def _blobs(root: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
+    """`commit:path` for many paths in one `git cat-file --batch`."""
+    import subprocess
+
+    if not paths:
+        return {}
+    try:
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            input="".join(f"{commit}:{p}\n" for p in paths).encode(),
+            capture_output=True,
+            timeout=300,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    data, pos, out = proc.stdout, 0, {}
+    for p in paths:
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            break
+        header = data[pos:nl].split()
+        if len(header) < 3 or header[-1] == b"missing":
+            pos = nl + 1
+            continue
+        size = int(header[2])
+        out[p] = data[nl + 1 : nl + 1 + size]
+        pos = nl + 1 + size + 1
+    return out
+
+
+def record_slots(records: Mapping[str, Any]) -> dict[str, Slot]:
+    """Slots of the publication records (`pipeline.ledger.Record`), keyed by post id."""
+    out: dict[str, Slot] = {}
+    for pid, rec in records.items():
+        at = rec.published_at or rec.publish_at
+        if at is None:
+            continue
+        out[pid] = Slot(
+            post_id=pid,
+            at=at,
+            title=rec.title,
+            unit=rec.unit,
+            category=rec.category,
+            delivery=rec.delivery,
+            source="record",
+            status=rec.status,
+            path=getattr(rec, "path", ""),
+            url=rec.article_url,
+        )
+    return out
+
+
+def read_records(root: Path, *, directory: Path | None = None) -> dict[str, Any]:
+    """The publication records, or {} when the ledger is not available (not built, or no git)."""
+    try:
+        from .ledger import read_records as _read
+    except ImportError:  # the ledger is optional for timing checks
+        return {}
+    from .errors import GitError
+
+    try:
+        return dict(_read(root, directory=directory))
+    except GitError:
+        return {}
+
+
+def default_base(root: Path, explicit: str | None = None) -> str | None:
+    """The base branch to compare with: `explicit`, `$GITHUB_BASE_REF` on origin, origin/main, or main."""
+    import os
+
+    candidates = [explicit] if explicit else []
+    env = os.environ.get("GITHUB_BASE_REF", "").strip()
+    if env:
+        candidates += [f"origin/{env}", env]
+    candidates += ["origin/main", "main"]
+    for ref in candidates:
+        if ref and resolve(root, ref):
+            return ref
+    return None
+
+
+def collect_slots(
+    root: Path,
+    *,
+    records: Mapping[str, Any] | None = None,
+    change: Iterable[Post] = (),
+    base: str | None = None,
+    only_broadcast: bool = False,
+) -> dict[str, Slot]:
+    """Every known slot by post id: records, then the change, the working tree, and the base branch."""
+    slots: dict[str, Slot] = {}
+    if base:
+        slots.update(base_slots(root, base, only_broadcast=only_broadcast))
+    slots.update(tree_slots(root, only_broadcast=only_broadcast))
+    for post in change:
+        slot = slot_from_post(post)
+        if slot is not None and (not only_broadcast or slot.broadcast):
+            slots[post.id] = slot
+    for pid, slot in record_slots(records or {}).items():
+        if slot.status in SENT_STATUSES:
+            slots[pid] = slot
+        elif pid in slots:  # a failed publication: the post stays scheduled, but say so
+            slots[pid] = _with_status(slots[pid], slot.status)
+        if only_broadcast and pid in slots and not slots[pid].broadcast:
+            del slots[pid]
+    return slots
+
+
+def _with_status(slot: Slot, status: str) -> Slot:
+    from dataclasses import replace
+
+    return replace(slot, status=status)
+
+
+# -- the calendar --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clash:
+    kind: str  # same-hour | broadcast-day | broadcast-month
+    when: str  # 2026-12-05 10:00, 2026-12-05 or 2026-12
+    posts: tuple[str, ...]
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "when": self.when, "posts": list(self.posts), "message": self.message}
+
+
+@dataclass(frozen=True)
+class MonthQuota:
+    month: str  # 2026-12
+    broadcasts: tuple[str, ...]
+    quota: int
+
+    @property
+    def used(self) -> int:
+        return len(self.broadcasts)
+
+    @property
+    def left(self) -> int:
+        return max(self.quota - self.used, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "month": self.month,
+            "used": self.used,
+            "left": self.left,
+            "quota": self.quota,
+            "over": self.used > self.quota,
+            "posts": list(self.broadcasts),
+        }
+
+
+@dataclass
+class Schedule:
+    start: dt.date
+    end: dt.date
+    timezone: str
+    days: dict[dt.date, list[Slot]] = field(default_factory=dict)
+    months: list[MonthQuota] = field(default_factory=list)
+    clashes: list[Clash] = field(default_factory=list)
+    gaps: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+
+    @property
+    def slots(self) -> list[Slot]:
+        return [s for day in sorted(self.days) for s in self.days[day]]
+
+    def to_dict(self) -> dict[str, Any]:
+        tz = _tz(self.timezone)
+        return {
+            "version": 1,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "timezone": self.timezone,
+            "days": [
+                {"date": day.isoformat(), "posts": [s.to_dict(tz) for s in self.days[day]]} for day in sorted(self.days)
+            ],
+            "broadcasts": [m.to_dict() for m in self.months],
+            "clashes": [c.to_dict() for c in self.clashes],
+            "gaps": [{"from": a.isoformat(), "to": b.isoformat(), "days": (b - a).days + 1} for a, b in self.gaps],
+        }
+
+
+def _tz(name: str) -> dt.tzinfo:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name)
+
+
+def month_key(t: dt.datetime, tz: dt.tzinfo) -> str:
+    return t.astimezone(tz).strftime("%Y-%m")
+
+
+def counted_broadcasts(slots: Iterable[Slot]) -> list[Slot]:
+    """The broadcasts that use the quota: sent or scheduled (a failed send reached nobody)."""
+    return [s for s in slots if s.broadcast and s.status != "failed"]
+
+
+def build_schedule(slots: Iterable[Slot], policy: Policy, start: dt.date, end: dt.date) -> Schedule:
+    """The calendar from `start` to `end` (inclusive, in the policy's timezone)."""
+    tz = policy.tz
+    every = sorted(slots, key=lambda s: (s.at, s.post_id))
+    sched = Schedule(start=start, end=end, timezone=policy.timezone)
+    in_range = [s for s in every if start <= s.at.astimezone(tz).date() <= end]
+    for s in in_range:
+        sched.days.setdefault(s.at.astimezone(tz).date(), []).append(s)
+
+    # Broadcast quota per month: count over every slot in the months the range touches.
+    months: dict[str, list[str]] = defaultdict(list)
+    for s in counted_broadcasts(every):
+        months[month_key(s.at, tz)].append(s.post_id)
+    first = dt.date(start.year, start.month, 1)
+    month = first
+    while month <= end:
+        key = month.strftime("%Y-%m")
+        sched.months.append(MonthQuota(key, tuple(months.get(key, ())), policy.broadcast.per_month))
+        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+    # Clashes.
+    by_hour: dict[str, list[str]] = defaultdict(list)
+    by_day: dict[dt.date, list[str]] = defaultdict(list)
+    for s in in_range:
+        if s.status == "failed":
+            continue
+        local = s.at.astimezone(tz)
+        by_hour[local.strftime("%Y-%m-%d %H:00")].append(s.post_id)
+        if s.broadcast:
+            by_day[local.date()].append(s.post_id)
+    for when, ids in sorted(by_hour.items()):
+        if len(ids) > 1:
+            sched.clashes.append(Clash("same-hour", when, tuple(ids), f"{len(ids)} posts in the hour {when}"))
+    for day, ids in sorted(by_day.items()):
+        if len(ids) > policy.broadcast.per_day:
+            sched.clashes.append(
+                Clash(
+                    "broadcast-day",
+                    day.isoformat(),
+                    tuple(ids),
+                    f"{len(ids)} broadcasts on {day} (at most {policy.broadcast.per_day} a day)",
+                )
+            )
+    for m in sched.months:
+        if m.used > m.quota:
+            sched.clashes.append(
+                Clash(
+                    "broadcast-month",
+                    m.month,
+                    m.broadcasts,
+                    f"{m.used} broadcasts in {m.month} (at most {m.quota} a month)",
+                )
+            )
+
+    # Gaps: runs of days with nothing published or scheduled.
+    run_start: dt.date | None = None
+    day = start
+    while day <= end:
+        if day in sched.days:
+            if run_start is not None:
+                sched.gaps.append((run_start, day - dt.timedelta(days=1)))
+                run_start = None
+        elif run_start is None:
+            run_start = day
+        day += dt.timedelta(days=1)
+    if run_start is not None:
+        sched.gaps.append((run_start, end))
+    return sched
+
+
+# -- views -----------------------------------------------------------------------------------------------
+
+
+def _line(s: Slot, tz: dt.tzinfo) -> str:
+    local = s.at.astimezone(tz)
+    state = {"scheduled": "", "published": " published", "retracted": " RETRACTED"}.get(s.status, f" {s.status}")
+    cast = "broadcast" if s.broadcast else "publish"
+    return f"  {local:%H:%M}  {cast:<9}  {s.category:<9}  {s.unit}  {s.post_id}  {s.title}{state}".rstrip()
+
+
+def _gap_text(a: dt.date, b: dt.date) -> str:
+    n = (b - a).days + 1
+    return f"{a}" + (f"..{b}" if b != a else "") + f" ({n} day{'s' if n != 1 else ''})"
+
+
+def to_text(sched: Schedule) -> str:
+    tz = _tz(sched.timezone)
+    out = [f"Publication calendar {sched.start} .. {sched.end} ({sched.timezone})"]
+    if not sched.days:
+        out.append("  nothing scheduled or published in this period")
+    for day in sorted(sched.days):
+        out.append(f"{day} {day:%a}")
+        out += [_line(s, tz) for s in sched.days[day]]
+    out.append("Broadcasts per month:")
+    for m in sched.months:
+        over = f"  OVER by {m.used - m.quota}" if m.used > m.quota else ""
+        out.append(f"  {m.month}: {m.used} used, {m.left} left of {m.quota}{over}")
+    if sched.clashes:
+        out.append("Clashes:")
+        out += [f"  {c.message}: {', '.join(c.posts)}" for c in sched.clashes]
+    if sched.gaps:
+        out.append("Days with nothing scheduled:")
+        out += [f"  {_gap_text(a, b)}" for a, b in sched.gaps]
+    return "\n".join(out)
+
+
+def to_json(sched: Schedule) -> str:
+    return json.dumps(sched.to_dict(), ensure_ascii=False, indent=2)
+
+
+def _cell(s: str) -> str:
+    return s.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(sched: Schedule) -> str:
+    tz = _tz(sched.timezone)
+    out = [f"### Publication calendar {sched.start} – {sched.end}", ""]
+    if sched.days:
+        out += ["| date | time | delivery | category | unit | post | status |", "|---|---|---|---|---|---|---|"]
+        for s in sched.slots:
+            local = s.at.astimezone(tz)
+            post = f"[{_cell(s.title or s.post_id)}]({s.url})" if s.url else _cell(s.title or s.post_id)
+            out.append(
+                f"| {local:%Y-%m-%d %a} | {local:%H:%M} | {s.delivery} | {s.category} | {_cell(s.unit)} | "
+                f"{post} (`{s.post_id}`) | {s.status} |"
+            )
+    else:
+        out.append("Nothing scheduled or published in this period.")
+    out += ["", "| month | broadcasts used | left | quota |", "|---|---|---|---|"]
+    for m in sched.months:
+        used = f"**{m.used}** (over)" if m.used > m.quota else str(m.used)
+        out.append(f"| {m.month} | {used} | {m.left} | {m.quota} |")
+    if sched.clashes:
+        out += ["", "**Clashes**", ""]
+        out += [f"- {_cell(c.message)}: {', '.join(f'`{p}`' for p in c.posts)}" for c in sched.clashes]
+    if sched.gaps:
+        out += ["", "**Days with nothing scheduled:** " + ", ".join(_gap_text(a, b) for a, b in sched.gaps)]
+    return "\n".join(out) + "\n"
+
+
+FORMATS = ("text", "json", "markdown")
+
+
+def render(fmt: str, sched: Schedule) -> str:
+    if fmt == "json":
+        return to_json(sched)
+    if fmt == "markdown":
+        return to_markdown(sched)
+    return to_text(sched)

@@ -1,0 +1,358 @@
+"""A post's body as the HTML WeChat receives: Markdown, reshaped, themed, sanitised.
+
+The steps, in order:
+1. Markdown to HTML (`markdown.py`; nested lists re-indented first).
+2. Parse into a small tree (`dom.py`), dropping scripts, frames and event handlers.
+3. Reshape for WeChat: footnotes, code blocks and `<div>`s become `<section>`s; classes and ids go;
+   an editor's inline styles keep only colours and emphasis; lists deeper than two levels are
+   flattened; images are checked, mapped to their WeChat URLs and given captions; links become
+   numbered references (`links.py`); tables get a scrolling wrapper; line breaks between Chinese
+   characters are removed (a browser would show them as spaces).
+4. The theme (`policy/theme.css`) inlined into style attributes (`theme.py`).
+5. The allowlist (`sanitize.py`): the security boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..findings import Finding
+from ..policy import Policy
+from ..post import Post
+from . import rules
+from .dom import Element, parse, serialize
+from .images import Kind, classify, file_problem, make_figure
+from .links import convert_links, reference_section
+from .markdown import normalise_lists, to_html
+from .sanitize import EDITOR_STYLE_PROPERTIES, filter_style, sanitize
+from .theme import inline, theme_css
+
+MAX_CHARS = 20_000
+MAX_BYTES = 1_000_000
+FOOTNOTES_TITLE = "注释"
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_UNSAFE_SOURCE = re.compile(
+    r"<\s*(script|iframe|frame|object|embed|applet|form|base|meta|link)\b|\son\w+\s*=|script:", re.I
+)
+
+
+@dataclass
+class Rendered:
+    """The article body (`html`), the addresses listed as references, the local images in order, findings."""
+
+    html: str
+    references: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+class PlaceholderImages(Mapping[str, str]):
+    """Maps every image to a URL as long as the ones WeChat assigns, to measure the body before publishing."""
+
+    URL = "http://mmbiz.qpic.cn/mmbiz_png/" + "x" * 88 + "/0?wx_fmt=png"
+
+    def __getitem__(self, key: str) -> str:
+        return self.URL
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def render_post(post: Post, root: Path, policy: Policy, images: Mapping[str, str] | None = None) -> Rendered:
+    """Render a post's body. With `images` (publish mode) every local image must map to its WeChat URL;
+    without, local images keep their relative paths (what `wxpub render` shows)."""
+    return render_body(
+        post.body,
+        css=theme_css(root, policy),
+        images=images,
+        folder=post.folder,
+        root=root,
+        path=post.path,
+        body_line=post.body_line,
+    )
+
+
+def body_images(post: Post) -> list[str]:
+    """The local images the body shows, as keys for the publisher's mapping, in order, once each."""
+    tree = parse(to_html(normalise_lists(post.body).text))
+    seen: list[str] = []
+    for img in tree.root.iter("img"):
+        src = classify(img.attrs.get("src", ""))
+        if src.kind is Kind.LOCAL and src.key not in seen:
+            seen.append(src.key)
+    return seen
+
+
+def render_body(
+    body: str,
+    *,
+    css: str,
+    images: Mapping[str, str] | None = None,
+    folder: Path | None = None,
+    root: Path | None = None,
+    path: str = "",
+    body_line: int = 1,
+    relative_images: bool | None = None,
+) -> Rendered:
+    """The renderer proper, on a Markdown text (folder None: image files are not checked)."""
+    lines = body.split("\n")
+    findings: list[Finding] = []
+    lists = normalise_lists(body)
+    tree = parse(to_html(lists.text))
+    top = tree.root
+
+    _footnotes(top)
+    _tidy(top)
+    local = _images(top, images, folder, root, path, body_line, lines, findings)
+    refs = convert_links(top)
+    flattened = _flatten_lists(top)
+    _wrap_tables(top)
+    _join_cjk_lines(top)
+
+    article = Element("section", {"class": "wx-article"})
+    for node in list(top.children):
+        article.append(node)
+    footnotes = next((c for c in article.children if isinstance(c, Element) and "wx-footnotes" in c.classes()), None)
+    if footnotes is not None:  # keep the notes last but before the references
+        article.children.remove(footnotes)
+        article.append(footnotes)
+    section = reference_section(refs)
+    if section is not None:
+        article.append(section)
+
+    styled = inline(serialize(article), css)
+    relative = images is None if relative_images is None else relative_images
+    html = sanitize(styled, relative_images=relative)
+
+    if flattened:
+        where = lists.deep or [0]
+        for offset in where:
+            findings.append(
+                rules.R_LIST_DEPTH.finding(
+                    path,
+                    "list nested more than two levels: WeChat shows two, so the deeper items were lifted to level 2",
+                    line=body_line + offset,
+                )
+            )
+    if tree.dropped or refs.unsafe:
+        what = sorted(set(tree.dropped)) + [u[:40] for u in refs.unsafe]
+        offset = _line_of(lines, _UNSAFE_SOURCE)
+        findings.append(
+            rules.R_UNSAFE_HTML.finding(
+                path,
+                f"raw HTML removed: {', '.join(what)}; WeChat would remove it too",
+                line=body_line + offset,
+                hint="write the content in Markdown or plain formatting tags",
+            )
+        )
+    chars, size = len(html), len(html.encode("utf-8"))
+    if chars >= MAX_CHARS or size >= MAX_BYTES:
+        findings.append(
+            rules.R_BODY_LENGTH.finding(
+                path,
+                f"the rendered article is {chars:,} characters ({size / 1000:,.0f} KB); "
+                f"WeChat accepts less than {MAX_CHARS:,} characters and 1 MB",
+                line=body_line,
+                hint="split it into two posts or shorten it",
+            )
+        )
+    return Rendered(html=html, references=list(refs.urls), images=local, findings=findings)
+
+
+# -- steps ---------------------------------------------------------------------------------------
+
+
+def _footnotes(top: Element) -> None:
+    """python-markdown's footnotes, without the in-page anchors WeChat cannot follow."""
+    for sup in top.iter("sup"):
+        link = next((c for c in sup.children if isinstance(c, Element) and "footnote-ref" in c.classes()), None)
+        if link is not None:
+            sup.attrs = {"class": "wx-fnref"}
+            sup.children = [f"注{link.text()}"]
+    for div in top.iter("div"):
+        if "footnote" not in div.classes():
+            continue
+        div.tag, div.attrs = "section", {"class": "wx-footnotes"}
+        div.children = [c for c in div.children if not (isinstance(c, Element) and c.tag == "hr")]
+        title = Element("h4", {"class": "wx-footnotes-title"})
+        title.append(FOOTNOTES_TITLE)
+        title.parent = div
+        div.children.insert(0, title)
+        for a in div.iter("a"):
+            if "footnote-backref" in a.classes():
+                parent = a.parent
+                a.replace_with()
+                if parent is not None and parent.children and isinstance(parent.children[-1], str):
+                    parent.children[-1] = parent.children[-1].rstrip("\xa0 ")
+
+
+def _tidy(top: Element) -> None:
+    """Code blocks and divs become sections; classes and ids go; editors' styles are narrowed."""
+    for el in top.iter():
+        cls = el.classes()
+        if el.tag == "div" and "highlight" in cls:
+            el.tag, el.attrs = "section", {"class": "wx-code", "style": el.attrs.get("style", "")}
+            continue
+        if el.tag == "div":
+            el.tag = "section"
+        style = el.attrs.get("style")
+        keep = {k: v for k, v in el.attrs.items() if k not in ("class", "id", "style") and not k.startswith("data-")}
+        if style and not _in_code(el):
+            style = filter_style(style, EDITOR_STYLE_PROPERTIES)
+        if style:
+            keep["style"] = style
+        if el.attrs.get("class", "").startswith("wx-") and el.tag in ("sup", "section", "h4"):
+            keep["class"] = el.attrs["class"]
+        el.attrs = keep
+
+
+def _in_code(el: Element) -> bool:
+    return any(a.attrs.get("class") == "wx-code" for a in el.ancestors())
+
+
+def _images(
+    top: Element,
+    images: Mapping[str, str] | None,
+    folder: Path | None,
+    root: Path | None,
+    path: str,
+    body_line: int,
+    lines: list[str],
+    findings: list[Finding],
+) -> list[str]:
+    local: list[str] = []
+    reported: set[tuple[str, str]] = set()
+    search_from = 0
+
+    def report(rule_suffix: str, message: str, needle: str) -> None:
+        nonlocal search_from
+        if (rule_suffix, needle) in reported:
+            return
+        reported.add((rule_suffix, needle))
+        offset = _line_of(lines, needle, search_from)
+        search_from = offset
+        rule = {
+            "missing": rules.R_IMAGE_MISSING,
+            "source": rules.R_IMAGE_SOURCE,
+            "format": rules.R_IMAGE_FORMAT,
+            "convert": rules.R_IMAGE_FORMAT,
+            "size": rules.R_IMAGE_SIZE,
+            "unmapped": rules.R_IMAGE_UNMAPPED,
+        }[rule_suffix]
+        severity = rules.Severity.ERROR if rule_suffix == "format" else None
+        findings.append(rule.finding(path, message, line=body_line + offset, match=needle, severity=severity))
+
+    for img in top.iter("img"):
+        raw = img.attrs.get("src", "")
+        alt = img.attrs.get("alt", "")
+        img.attrs = {"src": raw, "alt": alt} if alt else {"src": raw}
+        if not raw.strip():
+            img.replace_with()
+            continue
+        src = classify(raw)
+        if src.kind is Kind.WECHAT:
+            make_figure(img)
+            continue
+        if src.kind is Kind.REMOTE:
+            report("source", f"image {raw!r} is a web address; WeChat shows only images uploaded to it", raw)
+            img.replace_with()
+            continue
+        if src.kind is Kind.BAD:
+            shown = raw if len(raw) <= 60 else raw[:57] + "..."
+            report("source", f"image {shown!r} is not a file in the post folder", raw[:60])
+            img.replace_with()
+            continue
+        if src.key not in local:
+            local.append(src.key)
+        problem = ""
+        if folder is not None and root is not None:
+            problem, message = file_problem(folder, src.key, root)
+            if problem:
+                report(problem, message, raw)
+        if images is not None:
+            url = images.get(src.key) or images.get(src.written)
+            if not url or not url.lower().startswith(("http://", "https://")):
+                if problem not in ("missing", "source"):
+                    report("unmapped", f"image {src.key!r} has no WeChat URL; it would be dropped", raw)
+                img.replace_with()
+                continue
+            img.attrs["src"] = url
+        elif problem in ("source",):
+            img.replace_with()
+            continue
+        else:
+            img.attrs["src"] = src.key
+        make_figure(img)
+    return local
+
+
+def _flatten_lists(top: Element) -> int:
+    """Lift items of lists nested past two levels into the second level; return how many lists moved."""
+    moved = 0
+    for lst in top.iter():
+        if lst.tag not in ("ul", "ol") or _list_depth(lst) != 2:
+            continue
+        for li in [c for c in lst.children if isinstance(c, Element) and c.tag == "li"]:
+            lifted: list[Element] = []
+            for sub in [c for c in li.children if isinstance(c, Element) and c.tag in ("ul", "ol")]:
+                li.children.remove(sub)
+                lifted.extend(_all_items(sub))
+                moved += 1
+            if lifted:
+                li.insert_after(*lifted)
+    return moved
+
+
+def _list_depth(el: Element) -> int:
+    """How many lists enclose this one (0 for a top-level list)."""
+    return sum(1 for a in el.ancestors() if a.tag in ("ul", "ol"))
+
+
+def _all_items(lst: Element) -> list[Element]:
+    out: list[Element] = []
+    for li in [c for c in lst.children if isinstance(c, Element) and c.tag == "li"]:
+        subs = [c for c in li.children if isinstance(c, Element) and c.tag in ("ul", "ol")]
+        li.children = [c for c in li.children if c not in subs]
+        out.append(li)
+        for sub in subs:
+            out.extend(_all_items(sub))
+    return out
+
+
+def _wrap_tables(top: Element) -> None:
+    for table in top.iter("table"):
+        wrapper = Element("section", {"class": "wx-table"})
+        table.replace_with(wrapper)
+        wrapper.append(table)
+
+
+def _join_cjk_lines(top: Element) -> None:
+    """A line break inside a paragraph shows as a space; between Chinese characters it should not."""
+
+    def walk(el: Element) -> None:
+        if el.tag in ("pre", "code"):
+            return
+        for i, c in enumerate(el.children):
+            if isinstance(c, str):
+                if "\n" in c:
+                    el.children[i] = _CJK_BREAK.sub("", c)
+            else:
+                walk(c)
+
+    walk(top)
+
+
+def _line_of(lines: list[str], needle: str | re.Pattern[str], start: int = 0) -> int:
+    """0-based index of the first body line (from `start`, then from the top) containing `needle`."""
+    for rng in (range(start, len(lines)), range(0, start)):
+        for i in rng:
+            if needle.search(lines[i]) if isinstance(needle, re.Pattern) else needle in lines[i]:
+                return i
+    return 0

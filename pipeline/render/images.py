@@ -1,0 +1,115 @@
+"""Body images: which are files of the post, which are already WeChat's, which WeChat would drop.
+
+A local image is named relative to the post folder as written in the Markdown (`chart.png`,
+`./img/chart.png`, `图表%201.png`); its key is that path normalised (percent-decoding undone, a leading
+`./` removed), which is what `body_images` lists and what the publisher's mapping is looked up by (the
+path exactly as written is looked up too).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ..post import image_kind, resolve_inside
+from .dom import Element
+
+WECHAT_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn")
+MAX_BODY_IMAGE_BYTES = 1_000_000  # media/uploadimg: jpg/png, < 1 MB
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+class Kind(StrEnum):
+    LOCAL = "local"  # a file of the post (to be uploaded)
+    WECHAT = "wechat"  # already on WeChat's image servers
+    REMOTE = "remote"  # some other web address: WeChat drops it
+    BAD = "bad"  # data:, javascript:, file:, absolute or parent paths
+
+
+@dataclass(frozen=True)
+class Source:
+    written: str
+    key: str
+    kind: Kind
+
+
+def classify(src: str) -> Source:
+    written = src.strip()
+    if _SCHEME.match(written) or written.startswith("//"):
+        try:
+            parts = urlsplit(written if not written.startswith("//") else "https:" + written)
+        except ValueError:
+            return Source(written, written, Kind.BAD)
+        if parts.scheme.lower() in ("http", "https") and parts.hostname:
+            host = parts.hostname.lower()
+            wechat = any(host == h or host.endswith("." + h) for h in WECHAT_IMAGE_HOSTS)
+            return Source(written, written, Kind.WECHAT if wechat else Kind.REMOTE)
+        return Source(written, written, Kind.BAD)
+    key = unquote(written.split("#", 1)[0].split("?", 1)[0])
+    while key.startswith("./"):
+        key = key[2:]
+    if (
+        not key
+        or key.startswith(("/", "\\"))
+        or ".." in key.replace("\\", "/").split("/")
+        or re.match(r"^[A-Za-z]:", key)
+    ):
+        return Source(written, key, Kind.BAD)
+    return Source(written, key, Kind.LOCAL)
+
+
+def file_problem(folder: Path, key: str, root: Path) -> tuple[str, str]:
+    """('', '') for a good JPEG/PNG under 1 MB, else (rule id suffix, message)."""
+    path, why = resolve_inside(folder, key, root)
+    if path is None:
+        return ("missing" if "does not exist" in why else "source"), f"image {why}"
+    kind = image_kind(path)
+    if kind is None:
+        return "format", f"image {key!r} is not a JPEG, PNG, GIF, WebP or BMP image"
+    size = path.stat().st_size
+    if size >= MAX_BODY_IMAGE_BYTES:
+        return "size", f"image {key!r} is {size / 1_000_000:.1f} MB; WeChat accepts body images under 1 MB"
+    if kind not in ("jpeg", "png"):
+        return "convert", f"image {key!r} is {kind.upper()}; it will be converted to PNG/JPEG for WeChat"
+    return "", ""
+
+
+def make_figure(img: Element) -> None:
+    """An image standing in a paragraph becomes `<figure>` with its alt text as the caption.
+
+    Text around it stays in paragraphs before and after; images inside lists, tables or links stay inline.
+    """
+    p = img.parent
+    if p is None or p.tag != "p" or p.parent is None:
+        return
+    i = img.index()
+    before, after = p.children[:i], p.children[i + 1 :]
+    figure = Element("figure", {"class": "wx-figure"})
+    figure.append(img)
+    alt = img.attrs.get("alt", "").strip()
+    if alt:
+        caption = Element("figcaption", {"class": "wx-caption"})
+        caption.append(alt)
+        figure.append(caption)
+    nodes: list[Element] = []
+    for part in (before, None, after):
+        if part is None:
+            nodes.append(figure)
+            continue
+        while part and _blank(part[0]):
+            part = part[1:]
+        while part and _blank(part[-1]):
+            part = part[:-1]
+        if part:
+            para = Element("p", dict(p.attrs))
+            for node in part:
+                para.append(node)
+            nodes.append(para)
+    p.replace_with(*nodes)
+
+
+def _blank(node: Element | str) -> bool:
+    return node.strip() == "" if isinstance(node, str) else node.tag == "br"

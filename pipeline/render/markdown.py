@@ -1,0 +1,126 @@
+"""Markdown to plain HTML: python-markdown with pymdown-extensions, one instance per process.
+
+Python-Markdown nests a list only under four spaces of indentation, while most editors (Typora,
+VS Code, Obsidian) indent nested items by two or three. `normalise_lists` re-indents list items to
+the level their indentation implies, line for line (line numbers are kept), and reports the lines
+where a list reaches a third level, which WeChat cannot show.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import markdown as md_lib
+
+EXTENSIONS = [
+    "tables",
+    "footnotes",
+    "sane_lists",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.tilde",
+    "pymdownx.betterem",
+]
+EXTENSION_CONFIGS: dict[str, dict[str, object]] = {
+    # Pygments colours as inline styles: WeChat keeps no classes.
+    "pymdownx.highlight": {"use_pygments": True, "noclasses": True, "pygments_style": "friendly", "guess_lang": False},
+    "pymdownx.tilde": {"subscript": False},
+    "footnotes": {"BACKLINK_TEXT": "", "UNIQUE_IDS": False},
+}
+
+_instance: md_lib.Markdown | None = None
+
+
+def instance() -> md_lib.Markdown:
+    """The process's Markdown converter (building one costs more than converting a post)."""
+    global _instance
+    if _instance is None:
+        _instance = md_lib.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    return _instance
+
+
+def to_html(text: str) -> str:
+    md = instance()
+    try:
+        return md.convert(text)
+    finally:
+        md.reset()
+
+
+_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+|$)")
+_FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
+
+
+@dataclass
+class Lists:
+    text: str
+    deep: list[int] = field(default_factory=list)  # 0-based body lines where a list reaches level 3
+
+
+def _width(prefix: str) -> int:
+    return len(prefix.expandtabs(4))
+
+
+def normalise_lists(text: str) -> Lists:
+    """Re-indent nested list items to four spaces per level; note where nesting passes two levels."""
+    lines = text.split("\n")
+    out: list[str] = []
+    deep: list[int] = []
+    stack: list[tuple[int, int]] = []  # (marker indent, content column) of the open items, outermost first
+    fence: tuple[str, int] | None = None  # (fence marker, indentation delta) while inside a fenced block
+    blank_before = True
+    in_deep = False
+    for n, line in enumerate(lines):
+        if fence is not None:
+            out.append(_shift(line, fence[1]))
+            m = _FENCE.match(line)
+            if m and m.group(2)[0] == fence[0][0] and len(m.group(2)) >= len(fence[0]) and not line[m.end() :].strip():
+                fence = None
+            continue
+        if not line.strip():
+            out.append(line)
+            blank_before = True
+            continue
+        indent = _width(line[: len(line) - len(line.lstrip(" \t"))])
+        item = _ITEM.match(line)
+        if item and (stack or indent < 4):
+            while stack and indent < stack[-1][0]:
+                stack.pop()
+            if stack and indent == stack[-1][0]:
+                stack.pop()
+            elif stack and indent >= stack[-1][1] + 4:  # an indented code block inside the item, not a sub-list
+                out.append(_shift(line, 4 * len(stack) - stack[-1][1]))
+                blank_before = False
+                continue
+            level = len(stack)
+            if level >= 2 and not in_deep:
+                deep.append(n)
+            in_deep = level >= 2
+            new_indent = 4 * level
+            content = _width(item.group(1)) + len(item.group(2)) + len(item.group(3).expandtabs(4))
+            stack.append((indent, content))
+            line = " " * new_indent + line.lstrip(" \t")
+            new_line = line
+        elif stack and indent > 0:
+            delta = 4 * len(stack) - stack[-1][1]
+            new_line = _shift(line, delta) if indent >= stack[-1][1] else " " * (4 * len(stack)) + line.lstrip(" \t")
+        else:
+            if indent == 0 and blank_before:
+                stack.clear()
+                in_deep = False
+            new_line = line
+        m = _FENCE.match(new_line)
+        if m:
+            fence = (m.group(2), _width(m.group(1)) - indent)
+        out.append(new_line)
+        blank_before = False
+    return Lists("\n".join(out), deep)
+
+
+def _shift(line: str, delta: int) -> str:
+    if delta == 0 or not line.strip():
+        return line
+    stripped = line.lstrip(" \t")
+    indent = _width(line[: len(line) - len(stripped)])
+    return " " * max(0, indent + delta) + stripped

@@ -1,0 +1,249 @@
+"""The archive's pages as HTML fragments: the post page body and the paginated index pages.
+
+Index pages are keyed by their MkDocs source path (`category/product/page/2/index.md`); their HTML
+goes into the theme's content block. Links are relative, so the site works under any path prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from .model import CATEGORY_NAMES, DELIVERY_NAMES, STATUS_NAMES, Entry, slug
+
+PER_PAGE = 50
+HOME_LATEST = 30
+
+
+@dataclass
+class IndexPage:
+    src: str  # MkDocs source path, e.g. "unit/城关支行/page/2/index.md"
+    title: str
+    html: str
+
+
+def rel(from_dir: str, target: str) -> str:
+    """Relative URL from a page's directory (`a/b/`) to a site path (`p/2026/x/`)."""
+    r = posixpath.relpath("/" + target, "/" + from_dir) if target else posixpath.relpath("/", "/" + from_dir)
+    if r == ".":
+        return "./"
+    return r + "/" if target.endswith("/") or not target else r
+
+
+def when(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+def _entry_li(e: Entry, here: str) -> str:
+    mark = ' <span class="wxpub-badge wxpub-retracted">已撤回</span>' if e.status == "retracted" else ""
+    return (
+        f'<li><time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time> '
+        f'<a href="{rel(here, e.url)}">{escape(e.title)}</a>{mark}'
+        f' <span class="wxpub-facets"><a href="{rel(here, "category/" + e.category + "/")}">'
+        f"{escape(e.category_name)}</a> · "
+        f'<a href="{rel(here, "unit/" + slug(e.unit) + "/")}">{escape(e.unit)}</a></span></li>'
+    )
+
+
+def _pager(base: str, here: str, page: int, pages: int) -> str:
+    if pages <= 1:
+        return ""
+
+    def url(n: int) -> str:
+        return rel(here, base if n == 1 else f"{base}page/{n}/")
+
+    parts = []
+    if page > 1:
+        parts.append(f'<a href="{url(page - 1)}" rel="prev">« 较新</a>')
+    shown = sorted({1, pages, *range(max(1, page - 3), min(pages, page + 3) + 1)})
+    last = 0
+    for n in shown:
+        if n - last > 1:
+            parts.append("<span>…</span>")
+        parts.append(f"<strong>{n}</strong>" if n == page else f'<a href="{url(n)}">{n}</a>')
+        last = n
+    if page < pages:
+        parts.append(f'<a href="{url(page + 1)}" rel="next">较早 »</a>')
+    return f'<nav class="wxpub-pager" aria-label="分页">{" ".join(parts)}</nav>'
+
+
+def paginated(
+    base: str, title: str, entries: list[Entry], intro: str = "", per_page: int = PER_PAGE
+) -> list[IndexPage]:
+    """`base` (`unit/x/`) page 1 and `base/page/N/` after it: newest first, with the count."""
+    pages = max(1, -(-len(entries) // per_page))
+    out = []
+    for n in range(1, pages + 1):
+        here = base if n == 1 else f"{base}page/{n}/"
+        chunk = entries[(n - 1) * per_page : n * per_page]
+        head = f'<p class="wxpub-count">共 {len(entries)} 篇' + (f"，第 {n}/{pages} 页" if pages > 1 else "") + "</p>"
+        items = "\n".join(_entry_li(e, here) for e in chunk)
+        html = (
+            f'<h1>{escape(title)}</h1>\n{intro}{head}\n<ul class="wxpub-list">\n{items}\n</ul>\n'
+            f"{_pager(base, here, n, pages)}"
+        )
+        out.append(IndexPage(here + "index.md", title if n == 1 else f"{title}（第 {n} 页）", html))
+    return out
+
+
+def _counts(here: str, rows: Iterable[tuple[str, str, int]]) -> str:
+    items = "\n".join(
+        f'<li><a href="{rel(here, target)}">{escape(label)}</a> <span class="wxpub-n">{n}</span></li>'
+        for label, target, n in rows
+    )
+    return f'<ul class="wxpub-counts">\n{items}\n</ul>'
+
+
+def index_pages(entries: list[Entry], *, per_page: int = PER_PAGE) -> list[IndexPage]:
+    """Home, by year and month, by category, by unit, by tag, and the search page."""
+    out: list[IndexPage] = []
+    by_year: dict[str, list[Entry]] = defaultdict(list)
+    by_month: dict[str, list[Entry]] = defaultdict(list)
+    by_cat: dict[str, list[Entry]] = defaultdict(list)
+    by_unit: dict[str, list[Entry]] = defaultdict(list)
+    by_tag: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:  # already newest first
+        by_year[f"{e.published_at:%Y}"].append(e)
+        by_month[f"{e.published_at:%Y/%m}"].append(e)
+        by_cat[e.category].append(e)
+        by_unit[e.unit].append(e)
+        for t in e.tags:
+            by_tag[t].append(e)
+
+    latest = "\n".join(_entry_li(e, "") for e in entries[:HOME_LATEST])
+    home = (
+        "<h1>最新发布</h1>\n"
+        f'<p class="wxpub-count">共 {len(entries)} 篇已发布文章（含已撤回 '
+        f"{sum(e.status == 'retracted' for e in entries)} 篇）。"
+        '<a href="archive/">按年月</a> · <a href="category/">按类别</a> · <a href="unit/">按单位</a> · '
+        '<a href="tags/">标签</a> · <a href="search/">搜索</a> · <a href="feed.xml">RSS</a></p>\n'
+        f'<ul class="wxpub-list">\n{latest}\n</ul>\n'
+        + (f'<p><a href="all/">全部 {len(entries)} 篇 »</a></p>' if len(entries) > HOME_LATEST else "")
+    )
+    out.append(IndexPage("index.md", "最新发布", home))
+    out += paginated("all/", "全部文章", entries, per_page=per_page)
+
+    years = sorted(by_year, reverse=True)
+    blocks = []
+    for y in years:
+        months = sorted((m for m in by_month if m.startswith(y + "/")), reverse=True)
+        rows = _counts("archive/", [(f"{m[5:]} 月", f"archive/{m}/", len(by_month[m])) for m in months])
+        blocks.append(f'<h2><a href="{y}/">{y} 年</a> <span class="wxpub-n">{len(by_year[y])}</span></h2>\n{rows}')
+    out.append(IndexPage("archive/index.md", "按年月", "<h1>按年月</h1>\n" + "\n".join(blocks)))
+    for y in years:
+        out += paginated(f"archive/{y}/", f"{y} 年", by_year[y], per_page=per_page)
+    for m in sorted(by_month):
+        out += paginated(f"archive/{m}/", f"{m[:4]} 年 {m[5:]} 月", by_month[m], per_page=per_page)
+
+    cat_rows = [(f"{CATEGORY_NAMES[c]}（{c}）", f"category/{c}/", len(by_cat.get(c, []))) for c in CATEGORY_NAMES]
+    out.append(IndexPage("category/index.md", "按类别", "<h1>按类别</h1>\n" + _counts("category/", cat_rows)))
+    for c, name in CATEGORY_NAMES.items():
+        out += paginated(f"category/{c}/", name, by_cat.get(c, []), per_page=per_page)
+
+    units = sorted(by_unit, key=lambda u: (-len(by_unit[u]), u))
+    unit_rows = [(u, f"unit/{slug(u)}/", len(by_unit[u])) for u in units]
+    out.append(IndexPage("unit/index.md", "按单位", "<h1>按单位</h1>\n" + _counts("unit/", unit_rows)))
+    for u in units:
+        out += paginated(f"unit/{slug(u)}/", u, by_unit[u], per_page=per_page)
+
+    tags = sorted(by_tag, key=lambda t: (-len(by_tag[t]), t))
+    tag_rows = [(t, f"tags/{slug(t)}/", len(by_tag[t])) for t in tags]
+    out.append(IndexPage("tags/index.md", "标签", "<h1>标签</h1>\n" + _counts("tags/", tag_rows)))
+    seen: set[str] = set()
+    for t in tags:
+        if slug(t) in seen:  # two tags that differ only in unsafe signs share a page; keep the bigger one
+            continue
+        seen.add(slug(t))
+        out += paginated(f"tags/{slug(t)}/", f"标签：{t}", by_tag[t], per_page=per_page)
+
+    out.append(IndexPage("search/index.md", "搜索", SEARCH_HTML))
+    return out
+
+
+SEARCH_HTML = """<h1>搜索</h1>
+<p>按标题和正文搜索全部已发布文章；可按类别、单位筛选。</p>
+<link href="../pagefind/pagefind-ui.css" rel="stylesheet">
+<div id="wxpub-search"></div>
+<script src="../pagefind/pagefind-ui.js"></script>
+<script>
+window.addEventListener("DOMContentLoaded", function () {
+  if (typeof PagefindUI === "undefined") {
+    document.getElementById("wxpub-search").textContent = "搜索索引尚未生成（wxpub archive build）。";
+    return;
+  }
+  new PagefindUI({element: "#wxpub-search", showSubResults: true, showImages: false});
+});
+</script>
+"""
+
+
+def _approvers(approvers: list[dict[str, Any]]) -> str:
+    """The record's approvers as a table, whatever keys the ledger gives them (tier, user, time, ...)."""
+    if not approvers:
+        return ""
+    keys = list(dict.fromkeys(k for a in approvers for k in a))
+    head = "".join(f"<th>{escape(APPROVER_LABELS.get(k, k))}</th>" for k in keys)
+    rows = "".join("<tr>" + "".join(f"<td>{escape(str(a.get(k, '')))}</td>" for k in keys) + "</tr>" for a in approvers)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+APPROVER_LABELS = {"tier": "审批层级", "user": "审批人", "login": "审批人", "at": "时间", "state": "结论"}
+
+
+def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
+    """The body of a post's page. Pagefind indexes only what is inside `data-pagefind-body`."""
+    here = e.url
+    rows = [
+        ("状态", STATUS_NAMES.get(e.status, e.status)),
+        ("单位", f'<a href="{rel(here, "unit/" + slug(e.unit) + "/")}">{escape(e.unit)}</a>'),
+        ("类别", f'<a href="{rel(here, "category/" + e.category + "/")}">{escape(e.category_name)}</a>'),
+        ("作者", escape(e.author) or "—"),
+        ("发布时间", f'<time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time>'),
+        ("发布方式", escape(DELIVERY_NAMES.get(e.delivery, e.delivery))),
+        (
+            "微信文章",
+            f'<a class="wxpub-article-link" href="{escape(e.article_url)}" rel="noopener noreferrer">'
+            f"{escape(e.article_url)}</a>"
+            if e.article_url.startswith(("https://", "http://"))
+            else "—",
+        ),
+    ]
+    if e.tags:
+        links = " ".join(f'<a href="{rel(here, "tags/" + slug(t) + "/")}">{escape(t)}</a>' for t in e.tags)
+        rows.append(("标签", links))
+    if e.commit:
+        rows.append(("提交", f"<code>{escape(e.commit[:12])}</code>"))
+    meta = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    retracted = ""
+    if e.status == "retracted":
+        r = e.retraction or {}
+        retracted = (
+            '<div class="admonition danger wxpub-retraction" data-pagefind-ignore>'
+            '<p class="admonition-title">已撤回</p>'
+            f"<p>撤回人：{escape(str(r.get('by', '—')))}；撤回时间：{escape(str(r.get('at', '—')))}；"
+            f"原因：{escape(str(r.get('reason', '—')))}</p>"
+            "<p>以下保留原发布内容，仅供存档查阅。</p></div>"
+        )
+    filters = (
+        f'<span hidden data-pagefind-filter="类别">{escape(e.category_name)}</span>'
+        f'<span hidden data-pagefind-filter="单位">{escape(e.unit)}</span>'
+        f'<span hidden data-pagefind-filter="状态">{escape(STATUS_NAMES.get(e.status, e.status))}</span>'
+        f'<span hidden data-pagefind-meta="发布时间">{when(e.published_at)}</span>'
+    )
+    cover_html = f'<p class="wxpub-cover"><img src="{escape(cover)}" alt="封面"></p>' if cover else ""
+    body = content if e.body is not None else "<p><em>文章源文件已不在仓库中。</em></p>"
+    cls = "wxpub-content wxpub-retracted-content" if e.status == "retracted" else "wxpub-content"
+    form = form_html or "<p><em>无审批单记录。</em></p>"
+    return (
+        f'<div class="wxpub-post" data-pagefind-body>\n<h1>{escape(e.title)}</h1>\n{filters}\n{retracted}\n'
+        f'<div class="wxpub-meta" data-pagefind-ignore><table>{meta}</table></div>\n'
+        + (f'<p class="wxpub-digest">{escape(e.digest)}</p>\n' if e.digest else "")
+        + f'{cover_html}<div class="{cls}">\n{body}\n</div>\n'
+        f'<section class="wxpub-form" id="approval" data-pagefind-ignore>\n<h2>审批单</h2>\n'
+        f"{_approvers(e.approvers)}\n{form}\n</section>\n</div>"
+    )

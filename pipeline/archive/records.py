@@ -1,0 +1,29 @@
+"""Publication records for the archive, read through the ledger (`pipeline.ledger.read_records`).
+
+Only records whose status is published or retracted appear in the archive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+SHOWN = ("published", "retracted")
+
+
+def load_records(root: Path, *, records_dir: Path | None = None, ref: str | None = None) -> dict[str, Any]:
+    """Every record by post id: from `records_dir` when given, else the `wxpub-records` branch (or `ref`)."""
+    from ..ledger import read_records
+
+    return dict(read_records(root, ref=ref, directory=records_dir))
+
+
+def form_of(record: Any) -> tuple[str, str]:
+    """The approval form as ("markdown", text) or ("html", text), or ("", "") when the record has none."""
+    md = str(getattr(record, "form_markdown", "") or "")
+    if md.strip():
+        return "markdown", md
+    html = str(getattr(record, "form_html", "") or "")
+    if html.strip():
+        return "html", html
+    return "", ""

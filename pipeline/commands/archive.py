@@ -1,0 +1,71 @@
+"""`wxpub archive build|serve`: the internal MkDocs archive of every publication and its approval form."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._common import add_root, root_and_policy
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "archive",
+        help="build or serve the internal archive site of published posts",
+        description="The archive: every published post with its record and approval form, searchable in Chinese.",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    b = actions.add_parser("build", help="build the site (pages, RSS feed and the Pagefind search index)")
+    b.add_argument("--site-dir", metavar="DIR", help="where to write the site (default: site/)")
+    b.add_argument(
+        "--records-dir",
+        metavar="DIR",
+        help="read records from this folder (default: the wxpub-records branch, or origin/wxpub-records)",
+    )
+    b.add_argument("--records-ref", metavar="REF", help="read records from this git ref instead of the branch")
+    b.add_argument("--no-search", action="store_true", help="skip the search index (Pagefind)")
+    b.add_argument("--full", action="store_true", help="rewrite every page instead of only the changed ones")
+    add_root(b)
+    b.set_defaults(func=run_build)
+    s = actions.add_parser("serve", help="serve the built site on this machine")
+    s.add_argument("--site-dir", metavar="DIR", help="the built site (default: site/)")
+    s.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    add_root(s)
+    s.set_defaults(func=run_serve)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from ..archive import build_archive
+
+    root, _policy = root_and_policy(args)
+    result = build_archive(
+        root,
+        Path(args.site_dir) if args.site_dir else None,
+        Path(args.records_dir) if args.records_dir else None,
+        ref=args.records_ref,
+        search=not args.no_search,
+        incremental=not args.full,
+    )
+    secs = " ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+    print(
+        f"archive: {result.posts} publications ({result.retracted} retracted), {result.written} post pages written, "
+        f"{result.index_pages} index pages -> {result.site_dir} ({secs})"
+    )
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from ..archive import make_server, url_of
+
+    root, _policy = root_and_policy(args)
+    site = Path(args.site_dir).resolve() if args.site_dir else root / "site"
+    server = make_server(site, args.host, args.port)
+    print(f"archive: serving {site} at {url_of(server)} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

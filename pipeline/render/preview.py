@@ -138,17 +138,15 @@ def _first_chars(html: str, n: int) -> str:
 def _notes(findings: list[Finding]) -> str:
     if not findings:
         return ""
-    rows = "".join(
-        f"<p>{htmllib.escape(f.severity.value)} {htmllib.escape(f.rule)} (line {f.line}): {htmllib.escape(f.message)}</p>"
-        for f in findings
-    )
+    esc = htmllib.escape
+    rows = "".join(f"<p>{esc(f.severity.value)} {esc(f.rule)} (line {f.line}): {esc(f.message)}</p>" for f in findings)
     return f'<aside class="notes"><p><b>wxpub</b> 提示 · notes (not part of the article)</p>{rows}</aside>'
 
 
 class _Handler(BaseHTTPRequestHandler):
     page = b""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         if self.path.split("?", 1)[0] not in ("/", "/index.html"):
             self.send_error(404)
             return

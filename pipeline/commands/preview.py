@@ -1,0 +1,64 @@
+"""`wxpub preview POST`: a self-contained phone-width preview of the post, written to a file or served."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from .. import report
+from ..findings import Severity
+from ..render import preview_html
+from ..render.preview import serve
+from ._common import add_root, root_and_policy
+from .render import load_one
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "preview",
+        help="write (or serve) a 375 px phone preview of a post",
+        description=(
+            "Write a self-contained HTML preview (cover, title, author, account, date, digest and body, "
+            "375 px wide, images embedded). Default file: <tmp>/wxpub-preview/<post-id>.html."
+        ),
+    )
+    p.add_argument("post", metavar="POST", help="a post folder or its index.md")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the preview to FILE")
+    p.add_argument("--serve", action="store_true", help="also serve it on http://127.0.0.1:PORT/ until Ctrl-C")
+    p.add_argument("--port", type=int, default=8765, metavar="N", help="port for --serve (default 8765; 0: any)")
+    add_root(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    root, policy = root_and_policy(args)
+    post, findings = load_one(args.post, root, policy)
+    page = preview_html(post, root, policy)
+    if args.output:
+        out = Path(args.output)
+    else:
+        out = Path(tempfile.gettempdir()) / "wxpub-preview" / (re.sub(r"[^\w.-]+", "_", post.id) + ".html")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    print(f"preview: {out}")
+    if findings:
+        print(report.to_text(sorted(findings), 1), file=sys.stderr)
+    if args.serve:
+        try:
+            server = serve(page, port=args.port)
+        except OSError as exc:
+            print(f"wxpub: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; try --port 0", file=sys.stderr)
+            return 2
+        print(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+            server.server_close()
+    return 1 if any(f.severity is Severity.ERROR for f in findings) else 0

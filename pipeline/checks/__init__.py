@@ -1,0 +1,17 @@
+"""The compliance checker: one module per rule family; importing this package registers them all.
+
+- `text`: the scanning engine (scope, normalised shadow text, offsets back to index.md)
+- `lexicon`: the bank's term lists (`policy/lexicons/`), one Aho-Corasick automaton
+- `forbidden`: Art. 14 (1)-(8)          - `adlaw`: Advertising Law 9(3), 11
+- `finance`: product-aware marketing     - `pii`: personal data, Art. 17 markers
+- `copyright`: Art. 14(6) image sources  - `brand`: Art. 4, 5 names and accounts
+- `wechat`: cover aspect, body images, links
+- `exceptions`: documented `allow` exceptions (a post filter; imported last)
+"""
+
+from __future__ import annotations
+
+from . import adlaw, brand, copyright, finance, forbidden, pii, wechat
+from . import exceptions as exceptions
+
+__all__ = ["adlaw", "brand", "copyright", "exceptions", "finance", "forbidden", "pii", "wechat"]

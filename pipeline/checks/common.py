@@ -1,0 +1,54 @@
+"""Small helpers shared by the rule families: declaring a rule, turning a match into a finding."""
+
+from __future__ import annotations
+
+from ..findings import Finding, Rule, Severity, register
+from ..post import Post
+from .text import Match
+
+
+def rule(
+    id_: str,
+    name: str,
+    article: str,
+    severity: Severity,
+    summary: str,
+    *,
+    help: str,
+    instead: str,
+    quote: str,
+    example: str = "",
+) -> Rule:
+    """Register a content rule; every content rule carries help, a compliant rewrite and the quoted requirement."""
+    return register(
+        Rule(
+            id=id_,
+            name=name,
+            article=article,
+            severity=severity,
+            summary=summary,
+            help=help,
+            instead=instead,
+            quote=quote,
+            example=example,
+        )
+    )
+
+
+def at(r: Rule, post: Post, m: Match, message: str, *, hint: str = "", severity: Severity | None = None) -> Finding:
+    """A finding for rule `r` pointing at the original text of a match."""
+    return r.finding(
+        post.path,
+        message,
+        line=m.line,
+        column=m.column,
+        end_column=m.end_column,
+        match=m.text,
+        hint=hint,
+        severity=severity,
+    )
+
+
+def where(unit_name: str) -> str:
+    """A short Chinese/English label for where a match sits (the title is read first)."""
+    return {"title": "标题 title", "author": "作者 author", "digest": "摘要 digest"}.get(unit_name, "")

@@ -1,0 +1,194 @@
+"""Financial marketing, product-aware: what a post may say depends on the products it markets.
+
+The front matter's `products` says which products a post is about; product words found in the text
+but not declared are findings (they change the approval chain and the rules that apply). 保本 is
+legitimate for deposits (deposit insurance) and banned for wealth, fund and insurance products; the
+deposit deny list applies everywhere; the disclosures each product needs are policy data
+(`compliance.products.<product>.disclosures`); shown yields or past performance need the
+past-performance disclaimer (`compliance.past_performance_disclaimer`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..check import CheckContext, post_check
+from ..findings import Finding, Severity
+from ..policy import PRODUCTS
+from ..post import Post
+from . import lexicon
+from .common import at, rule, where
+from .text import CJK, Match, normalise, scan_of
+
+INVESTMENT = ("wealth", "fund", "insurance")
+LEX_GUARANTEE = lexicon.use("finance-guarantee", "保本/无风险/保收益 and promised returns (wealth, fund, insurance)")
+LEX_DEPOSIT = lexicon.use("finance-deposit", "deposit-marketing deny list (高息揽储, 贴息, ...)")
+PRODUCT_LEX = {p: lexicon.use(f"product-{p}", f"words that show a post markets {p} products") for p in PRODUCTS}
+PRODUCT_NAMES = {
+    "deposit": "存款",
+    "wealth": "理财",
+    "fund": "基金",
+    "insurance": "保险",
+    "loan": "贷款",
+    "card": "银行卡",
+    "payment": "支付",
+    "other": "其他",
+}
+FINMKT = "《关于进一步规范金融营销宣传行为的通知》（银发〔2019〕316号）"
+
+R_GUARANTEE = rule(
+    "finance/guaranteed-return",
+    "guaranteed-return",
+    "AdLaw 25",
+    Severity.ERROR,
+    "保本, 无风险, 保收益 or a promised return for a wealth, fund or insurance product",
+    help="What: stating or implying capital protection, no risk or a guaranteed return for a product whose "
+    "value can fall. Why: Advertising Law Art. 25 and the PBOC financial-marketing rules ban it; for "
+    "deposits 保本 is legitimate (deposit insurance), so the rule applies to wealth, fund and insurance posts.",
+    instead="理财非存款，产品有风险，投资须谨慎。业绩比较基准3.0%-3.5%（年化），不代表产品实际收益。",
+    quote="《广告法》第二十五条 ……不得含有下列内容：（一）对未来效果、收益或者与其相关的情况作出保证性承诺，"
+    "明示或者暗示保本、无风险或者保收益等，国家另有规定的除外；",
+)
+R_DEPOSIT = rule(
+    "finance/deposit-deny",
+    "deposit-deny-list",
+    "PBOC 316",
+    Severity.ERROR,
+    "deposit-marketing words on the deny list (高息揽储, 贴息, 返现揽储, 存款送礼 ...)",
+    help="What: words that attract deposits with irregular interest, gifts or cash back, or claim zero risk. "
+    "Why: deposit-taking by improper means and exaggerated claims are banned by the financial-marketing "
+    "rules and deposit-rate self-discipline.",
+    instead="State the listed rate and its date: 三年期整存整取年利率2.35%（2026年12月1日起执行）。",
+    quote=FINMKT + "：金融营销宣传不得……进行虚假、欺诈、夸大或引人误解的宣传……",
+)
+R_UNDECLARED = rule(
+    "finance/undeclared-product",
+    "undeclared-product",
+    "PBOC 316",
+    Severity.ERROR,
+    "the text markets a product that front-matter `products` does not declare",
+    help="What: product words (理财, 基金, 保险, 存款 ...) in a post whose `products` omits that product. Why: "
+    "the declared products choose the approval tiers (wealth needs leadership) and the disclosure rules; "
+    "an undeclared investment product is an error, other products are sent to review.",
+    instead="Declare it, e.g. `products: [deposit, wealth]`, and add the disclosures the policy lists.",
+    quote=FINMKT + "：金融营销宣传……应当……履行金融营销宣传内容审核程序。",
+)
+R_DISCLOSURE = rule(
+    "finance/missing-disclosure",
+    "missing-disclosure",
+    "PBOC 316",
+    Severity.ERROR,
+    "a required risk disclosure for a marketed product is missing",
+    help="What: the policy's disclosures for each declared product (compliance.products) must appear somewhere "
+    "in the post. Why: wealth marketing must carry 理财非存款，产品有风险，投资须谨慎; funds 基金有风险，投资需谨慎.",
+    instead="Add the sentence exactly, e.g. a closing line: 理财非存款，产品有风险，投资须谨慎。",
+    quote="《商业银行理财业务监督管理办法》：商业银行应当在理财产品销售文件的显著位置列明“理财非存款、产品有风险、"
+    "投资须谨慎”；《广告法》第二十五条：应当对可能存在的风险以及风险责任承担有合理提示或者警示。",
+)
+R_PAST = rule(
+    "finance/past-performance",
+    "past-performance-disclaimer",
+    "PBOC 316",
+    Severity.ERROR,
+    "yields or past performance shown without the past-performance disclaimer",
+    help="What: a yield, return or past-performance figure of a wealth or fund product without the policy's "
+    "past_performance_disclaimer. Why: past performance must not be presented as future returns.",
+    instead="Add: 过往业绩不代表其未来表现，不等于理财产品实际收益，投资须谨慎。",
+    quote=FINMKT + "：不得……对过往业绩进行虚假或夸大表述；《理财公司理财产品销售管理暂行办法》：过往业绩不代表其"
+    "未来表现，不等于理财产品实际收益，投资须谨慎。",
+)
+
+_PERFORMANCE = re.compile(
+    r"(?:年化|收益率|收益|业绩|涨幅|回报|净值增长|成立以来|近[一二三两1-3]年)[^。\n]{0,15}?\d+(?:\.\d+)?\s*%"
+    r"|业绩比较基准|历史业绩|过往业绩|往期收益|历史收益"
+)
+_NOT_TEXT = re.compile(rf"[^{CJK}0-9a-z%]+")
+
+
+def _squeeze(s: str) -> str:
+    return _NOT_TEXT.sub("", s)
+
+
+def products_in_text(post: Post, ctx: CheckContext) -> dict[str, Match]:
+    """Each product the text mentions, with its first mention."""
+    found = lexicon.hits(post, ctx)
+    out: dict[str, Match] = {}
+    for product, lex in PRODUCT_LEX.items():
+        hs = found.get(lex)
+        if hs:
+            out[product] = min((h.match for h in hs), key=lambda m: (m.line, m.column))
+    return out
+
+
+@post_check
+def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
+    assert post.meta is not None
+    declared = set(post.meta.products)
+    mentioned = products_in_text(post, ctx)
+    found = lexicon.hits(post, ctx)
+
+    for product, m in mentioned.items():
+        if product in declared or product == "other":
+            continue
+        sev = Severity.ERROR if product in INVESTMENT else Severity.REVIEW
+        yield at(
+            R_UNDECLARED,
+            post,
+            m,
+            f"“{m.text}” markets {PRODUCT_NAMES[product]} ({product}) but `products` does not declare it",
+            hint=f"add {product} to products in the front matter (line {post.line_of('products')})",
+            severity=sev,
+        )
+
+    involved = declared | set(mentioned)
+    investment = sorted(involved & set(INVESTMENT))
+    if investment:
+        for h in found.get(LEX_GUARANTEE, ()):
+            yield at(
+                R_GUARANTEE,
+                post,
+                h.match,
+                f"“{h.match.text}” promises safety or returns for a {'/'.join(investment)} product"
+                + (f" (in the {where(h.match.unit.name)})" if where(h.match.unit.name) else ""),
+                hint="non-guaranteed products must not state or imply 保本、无风险、保收益",
+            )
+    for h in found.get(LEX_DEPOSIT, ()):
+        yield at(R_DEPOSIT, post, h.match, f"“{h.match.text}” is on the deposit-marketing deny list")
+
+    shadow = None
+    products_line = post.line_of("products")
+    for product in sorted(declared):
+        rules = ctx.policy.compliance.products.get(product)
+        if rules is None:
+            continue
+        for disclosure in rules.disclosures:
+            if shadow is None:
+                shadow = _squeeze(scan_of(post, ctx).shadow())
+            if _squeeze(normalise(disclosure)) not in shadow:
+                yield R_DISCLOSURE.finding(
+                    post.path,
+                    f"the post markets {PRODUCT_NAMES.get(product, product)} ({product}) but lacks the disclosure "
+                    f"“{disclosure}”",
+                    line=products_line,
+                    match=product,
+                    hint="add the sentence anywhere in the body, e.g. as the closing line",
+                )
+
+    disclaimer = ctx.policy.compliance.past_performance_disclaimer
+    if disclaimer and involved & {"wealth", "fund"}:
+        for view in scan_of(post, ctx).views("data"):
+            m = _PERFORMANCE.search(view.text)
+            if m is None:
+                continue
+            if shadow is None:
+                shadow = _squeeze(scan_of(post, ctx).shadow())
+            if _squeeze(normalise(disclaimer)) not in shadow:
+                yield at(
+                    R_PAST,
+                    post,
+                    view.match(m.start(), m.end()),
+                    f"“{m.group()}” shows yields or past performance without “{disclaimer}”",
+                    hint="add the past-performance disclaimer to the post",
+                )
+            break

@@ -1,0 +1,306 @@
+"""The scanning engine: what of a post is content, and a normalised shadow of it that maps back.
+
+Scope: the title, author and digest from the front matter are scanned like the body. In the body,
+fenced and inline code, URLs (and Markdown link targets), HTML tags and HTML comments are masked
+for lexicon rules; the personal-data view masks URLs, tags and comments but keeps code (a card number
+in a code block is still a card number).
+
+The shadow text is normalised so evasions still match: NFKC (full-width -> half-width, ① -> 1,
+⑴ -> (1), ㈠ -> (一)), traditional -> simplified (OpenCC t2s, one character at a time, memoised),
+lower case, and separators inserted between CJK characters removed (`赌*博`, `赌 博`, `赌·博`).
+Every shadow offset maps back to the original offset, and from there to index.md line and column.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..check import CheckContext
+    from ..post import Post
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Characters an evader slips between the letters of a term (matched on the normalised text).
+SEPARATORS = " \t\u00a0*·•・‧.\\-_~|/\\\\+=#^&@\u200b\u200c\u200d\u2060\ufeff\n"
+_SEP_RUN = re.compile(rf"(?<=[{CJK}])[{SEPARATORS}]+(?=[{CJK}])")
+BARRIER = "\x00"  # stands in for masked text: never part of a term, never removed
+
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S)
+_INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
+_LINK_TARGET = re.compile(r"\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)")
+URL_RE = re.compile(r"(?:https?|ftp)://[^\s<>()（）\[\]\"'，。、；！？]+|www\.[A-Za-z0-9-]+\.[^\s<>()（）\[\]\"'，。]+")
+
+LEXICON_MASKS = (_FENCE, _INLINE_CODE, _COMMENT, _TAG, _LINK_TARGET, URL_RE)
+DATA_MASKS = (_COMMENT, _TAG, _LINK_TARGET, URL_RE)
+
+
+# -- character normalisation -------------------------------------------------------------------
+
+_converter = None
+
+
+def _t2s(s: str) -> str:
+    global _converter
+    if _converter is None:
+        import opencc  # imported lazily: only when a non-ASCII character is first seen
+
+        _converter = opencc.OpenCC("t2s")
+    return str(_converter.convert(s))
+
+
+class _CharMap(dict[int, str]):
+    """`str.translate` table computed on demand and memoised: NFKC, then t2s, then lower case."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if code < 0x80:
+            out = ch.lower()
+        else:
+            out = unicodedata.normalize("NFKC", ch)
+            if any(ord(c) >= 0x3400 for c in out):
+                out = _t2s(out)
+            out = out.lower()
+        if BARRIER in out and ch != BARRIER:
+            out = out.replace(BARRIER, "")
+        self[code] = out
+        return out
+
+
+CHAR_MAP = _CharMap()
+
+
+class OffsetMap:
+    """Piecewise-linear map from positions in a derived string back to its source."""
+
+    __slots__ = ("dst", "src")
+
+    def __init__(self) -> None:
+        self.dst: list[int] = [0]
+        self.src: list[int] = [0]
+
+    def add(self, dst: int, src: int) -> None:
+        if self.dst[-1] == dst:
+            self.src[-1] = src
+        else:
+            self.dst.append(dst)
+            self.src.append(src)
+
+    def __call__(self, i: int) -> int:
+        k = bisect.bisect_right(self.dst, i) - 1
+        return self.src[k] + (i - self.dst[k])
+
+
+def normalise_chars(text: str) -> tuple[str, OffsetMap | None]:
+    """NFKC + t2s + lower case; the map is None when every character stayed one character."""
+    out = text.translate(CHAR_MAP)
+    if len(out) == len(text) and all(len(CHAR_MAP[ord(c)]) == 1 for c in set(text)):
+        return out, None
+    omap = OffsetMap()
+    parts: list[str] = []
+    pos = 0
+    for i, ch in enumerate(text):
+        rep = CHAR_MAP[ord(ch)]
+        if len(rep) != 1:
+            for j in range(len(rep)):
+                omap.add(pos + j, i)
+            omap.add(pos + len(rep), i + 1)
+        parts.append(rep)
+        pos += len(rep)
+    return "".join(parts), omap
+
+
+def join_separators(text: str) -> tuple[str, OffsetMap | None]:
+    """Remove separator runs between two CJK characters (at most one line break in a run)."""
+    omap: OffsetMap | None = None
+    parts: list[str] = []
+    last = 0
+    removed = 0
+    for m in _SEP_RUN.finditer(text):
+        if m.group().count("\n") > 1:
+            continue
+        if omap is None:
+            omap = OffsetMap()
+        parts.append(text[last : m.start()])
+        removed += m.end() - m.start()
+        last = m.end()
+        omap.add(m.start() - (removed - (m.end() - m.start())), m.end())
+    if omap is None:
+        return text, None
+    parts.append(text[last:])
+    return "".join(parts), omap
+
+
+def normalise(text: str) -> str:
+    """The shadow form of a string (terms, allow-matches and disclosures are compared in it)."""
+    return join_separators(normalise_chars(text)[0])[0]
+
+
+def mask(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
+    """Replace the spans the patterns match by barrier characters of the same length."""
+    spans: list[tuple[int, int]] = []
+    for pat in patterns:
+        if pat is _FENCE and "```" not in text and "~~~" not in text:
+            continue
+        if pat is _INLINE_CODE and "`" not in text:
+            continue
+        if pat is _COMMENT and "<!--" not in text:
+            continue
+        if pat is _TAG and "<" not in text:
+            continue
+        if pat is _LINK_TARGET and "](" not in text:
+            continue
+        spans.extend(m.span() for m in pat.finditer(text))
+    if not spans:
+        return text
+    chars = list(text)
+    for s, e in spans:
+        for i in range(s, e):
+            if chars[i] != "\n":
+                chars[i] = BARRIER
+    return "".join(chars)
+
+
+# -- units, views, matches ---------------------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    """A piece of content and where its first character stands in index.md."""
+
+    name: str  # title | author | digest | body
+    text: str
+    line: int
+    column: int = 1
+    _newlines: list[int] | None = field(default=None, repr=False)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) in index.md of an offset into `text`."""
+        if self.name != "body":
+            return self.line, self.column + offset
+        if self._newlines is None:
+            self._newlines = [i for i, c in enumerate(self.text) if c == "\n"]
+        k = bisect.bisect_left(self._newlines, offset)
+        if k == 0:
+            return self.line, offset + 1
+        return self.line + k, offset - self._newlines[k - 1]
+
+
+@dataclass
+class Match:
+    """A span of original content that a rule matched, located in index.md."""
+
+    unit: Unit
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.unit.text[self.start : self.end]
+
+    @property
+    def line(self) -> int:
+        return self.unit.position(self.start)[0]
+
+    @property
+    def column(self) -> int:
+        return self.unit.position(self.start)[1]
+
+    @property
+    def end_column(self) -> int:
+        col = self.unit.position(self.start)[1]
+        first = self.text.split("\n", 1)[0]
+        return col + max(len(first), 1)
+
+
+@dataclass
+class View:
+    """The shadow of one unit with the maps back to it."""
+
+    unit: Unit
+    text: str
+    chars: OffsetMap | None
+    joins: OffsetMap | None
+
+    def orig(self, i: int) -> int:
+        if self.joins is not None:
+            i = self.joins(i)
+        if self.chars is not None:
+            i = self.chars(i)
+        return i
+
+    def match(self, start: int, end: int) -> Match:
+        return Match(self.unit, self.orig(start), self.orig(end - 1) + 1 if end > start else self.orig(start))
+
+
+def make_view(unit: Unit, masks: tuple[re.Pattern[str], ...], *, join: bool) -> View:
+    text = mask(unit.text, masks) if unit.name == "body" else unit.text
+    norm, chars = normalise_chars(text)
+    joins = None
+    if join:
+        norm, joins = join_separators(norm)
+    return View(unit, norm, chars, joins)
+
+
+def _front_unit(post: Post, key: str, value: str) -> Unit:
+    line = post.line_of(key)
+    lines = post.text.split("\n", line)
+    raw = lines[line - 1] if 0 < line <= len(lines) else ""
+    col = raw.find(value) if value else -1
+    if col < 0:  # quoted with escapes or folded: point at the value's start
+        m = re.match(rf"\s*{re.escape(key)}\s*:\s*", raw)
+        col = m.end() if m else 0
+    return Unit(key, value, line, col + 1)
+
+
+@dataclass
+class Scan:
+    """Everything the content rules read about one post, computed once."""
+
+    post: Post
+    units: list[Unit]
+    _views: dict[str, list[View]] = field(default_factory=dict)
+    memo: dict[str, object] = field(default_factory=dict)
+
+    def views(self, kind: str = "lexicon") -> list[View]:
+        """`lexicon`: code/URLs/comments masked, separators joined; `data`: code kept, nothing joined."""
+        if kind not in self._views:
+            if kind == "lexicon":
+                self._views[kind] = [make_view(u, LEXICON_MASKS, join=True) for u in self.units]
+            elif kind == "data":
+                self._views[kind] = [make_view(u, DATA_MASKS, join=False) for u in self.units]
+            else:
+                raise ValueError(f"unknown view {kind!r}")
+        return self._views[kind]
+
+    @property
+    def body(self) -> Unit:
+        return self.units[-1]
+
+    def shadow(self) -> str:
+        """The whole post's lexicon shadow (title, author, digest, body) for document-level rules."""
+        return "\n".join(v.text for v in self.views("lexicon"))
+
+
+def scan_of(post: Post, ctx: CheckContext | None = None) -> Scan:
+    """The post's `Scan`, cached on the context for the post being checked (one at a time)."""
+    cache = ctx.cache if ctx is not None else {}
+    hit = cache.get("checks.scan")
+    if isinstance(hit, Scan) and hit.post is post:
+        return hit
+    units: list[Unit] = []
+    meta = post.meta
+    if meta is not None:
+        for key in ("title", "author", "digest"):
+            value = getattr(meta, key)
+            if value:
+                units.append(_front_unit(post, key, value))
+    units.append(Unit("body", post.body, post.body_line))
+    scan = Scan(post, units)
+    cache["checks.scan"] = scan
+    return scan

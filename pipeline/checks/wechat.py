@@ -1,0 +1,148 @@
+"""WeChat limits the content rules can see before upload: cover aspect, body image formats, links.
+
+Title, author, digest and source_url lengths and the cover's presence and format are checked when
+the post loads (`pipeline.post`). Here: the cover's aspect ratio (WeChat crops to 2.35:1), body images
+(JPEG/PNG upload as they are; GIF/WebP/BMP must be converted; anything else cannot be used) and links
+to sites other than mp.weixin.qq.com, which are not clickable in an article and become references.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from ..check import CheckContext, post_check
+from ..findings import Finding, Severity
+from ..post import Post, cover_path, image_kind, resolve_inside
+from .common import rule
+from .copyright import body_image_refs
+from .text import _COMMENT, _FENCE, _INLINE_CODE, mask
+
+ASPECT = 2.35
+TOLERANCE = 0.15
+R_ASPECT = rule(
+    "wechat/cover-aspect",
+    "cover-aspect",
+    "4",
+    Severity.INFO,
+    "the cover is not close to 2.35:1, so WeChat will crop it",
+    help="What: the cover's width/height ratio differs from 2.35:1 by more than 0.15. Why: WeChat crops covers "
+    "to 2.35:1 in the feed (1:1 when shared), which may cut the bank's logo or text (Art. 4, brand image).",
+    instead="Export the cover at 900x383 pixels (or 1175x500) with the important part in the middle.",
+    quote="第四条 整体形象应遵循我行品牌整体形象规划，符合企业传播规范。",
+)
+R_IMAGE = rule(
+    "wechat/body-image",
+    "body-image-format",
+    "WeChat",
+    Severity.ERROR,
+    "a body image is missing or not in a format WeChat accepts (JPEG/PNG; GIF/WebP/BMP are converted)",
+    help="What: each local image the body shows must exist in the post folder and be JPEG or PNG; GIF, WebP and "
+    "BMP are converted before upload (animation is lost), other files cannot be used. Why: WeChat's image "
+    "upload accepts only JPEG and PNG under 1 MB.",
+    instead="Save the image as PNG or JPEG beside index.md and reference it as ![说明](chart.png).",
+    quote="微信公众平台接口：上传图文消息内的图片获取URL，图片仅支持jpg/png格式，大小必须在1MB以下。",
+)
+R_LINK = rule(
+    "wechat/external-link",
+    "external-link",
+    "WeChat",
+    Severity.INFO,
+    "a link to a site other than mp.weixin.qq.com is not clickable in a WeChat article",
+    help="What: links outside mp.weixin.qq.com. Why: WeChat articles only allow links to other articles of "
+    "official accounts; other links are shown as numbered references at the end of the article.",
+    instead="Link to a published WeChat article, use source_url (阅读原文) for one external page, or write the "
+    "address out so readers can copy it.",
+    quote="微信公众平台运营规范：图文消息正文中仅支持插入公众号文章链接。",
+)
+
+_LINK = re.compile(
+    r"(?<!!)\[[^\]\n]*\]\(\s*<?((?:https?:)?//[^)\s>]+)>?[^)]*\)"
+    r"|<((?:https?:)//[^>\s]+)>"
+    r"|<a\b[^>]*?\bhref\s*=\s*[\"']((?:https?:)?//[^\"']+)[\"']"
+    r"|(?<![(<\"'=/])(https?://[^\s<>()（）\[\]\"'，。、；！？]+)",
+    re.I,
+)
+WECHAT_HOSTS = ("mp.weixin.qq.com",)
+
+
+def _line_col(post: Post, offset: int) -> tuple[int, int]:
+    before = post.body[:offset]
+    return post.body_line + before.count("\n"), offset - (before.rfind("\n") + 1) + 1
+
+
+@post_check
+def cover_aspect(post: Post, ctx: CheckContext) -> Iterable[Finding]:
+    path = cover_path(post, ctx.root)
+    if path is None or image_kind(path) not in ("jpeg", "png"):
+        return
+    from PIL import Image  # lazily: Pillow costs import time on every `wxpub check`
+
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except (OSError, ValueError):
+        return
+    if h and abs(w / h - ASPECT) > TOLERANCE:
+        yield R_ASPECT.finding(
+            post.path,
+            f"the cover is {w}x{h} ({w / h:.2f}:1); WeChat shows covers at 2.35:1 and will crop it",
+            line=post.line_of("cover"),
+            match=str(post.meta.cover if post.meta else ""),
+        )
+
+
+@post_check
+def body_images(post: Post, ctx: CheckContext) -> Iterable[Finding]:
+    for ref, offset in body_image_refs(post.body):
+        if re.match(r"^(?:[a-z]+:)?//|^data:", ref, re.I):
+            continue
+        line, col = _line_col(post, offset)
+        path, why = resolve_inside(post.folder, ref, ctx.root)
+        if path is None:
+            yield R_IMAGE.finding(post.path, f"image {why}", line=line, column=col, match=ref)
+            continue
+        kind = image_kind(path)
+        if kind in ("jpeg", "png"):
+            continue
+        if kind in ("gif", "webp", "bmp"):
+            yield R_IMAGE.finding(
+                post.path,
+                f"image {ref!r} is {kind.upper()}: it will be converted to PNG/JPEG for WeChat (animation is lost)",
+                line=line,
+                column=col,
+                match=ref,
+                severity=Severity.INFO,
+            )
+        else:
+            yield R_IMAGE.finding(
+                post.path,
+                f"image {ref!r} is not a JPEG or PNG image WeChat can show",
+                line=line,
+                column=col,
+                match=ref,
+                hint="save it as PNG or JPEG",
+            )
+
+
+@post_check
+def external_links(post: Post, ctx: CheckContext) -> Iterable[Finding]:
+    body = post.body
+    if "//" not in body:
+        return
+    masked = mask(body, (_FENCE, _INLINE_CODE, _COMMENT))
+    for m in _LINK.finditer(masked):
+        idx = next(i for i in range(1, 5) if m.group(i))
+        url = m.group(idx)
+        host = (urlsplit(url if not url.startswith("//") else "https:" + url).hostname or "").lower()
+        if host in WECHAT_HOSTS:
+            continue
+        line, col = _line_col(post, m.start(idx))
+        yield R_LINK.finding(
+            post.path,
+            f"link to {host or url} is not clickable in WeChat; it will be shown as a reference",
+            line=line,
+            column=col,
+            match=url,
+        )

@@ -236,7 +236,9 @@ def _images(
         if (rule_suffix, needle) in reported:
             return
         reported.add((rule_suffix, needle))
-        offset = _line_of(lines, needle, search_from)
+        pattern = re.compile(rf"\]\(\s*<?{re.escape(needle)}|src\s*=\s*[\"']?{re.escape(needle)}")
+        offset = _line_of(lines, pattern, search_from, default=-1)
+        offset = offset if offset >= 0 else _line_of(lines, needle, search_from)
         search_from = offset
         rule = {
             "missing": rules.R_IMAGE_MISSING,
@@ -297,7 +299,7 @@ def _flatten_lists(top: Element) -> int:
     """Lift items of lists nested past two levels into the second level; return how many lists moved."""
     moved = 0
     for lst in top.iter():
-        if lst.tag not in ("ul", "ol") or _list_depth(lst) != 2:
+        if lst.tag not in ("ul", "ol") or _list_depth(lst) != 1:
             continue
         for li in [c for c in lst.children if isinstance(c, Element) and c.tag == "li"]:
             lifted: list[Element] = []
@@ -349,10 +351,10 @@ def _join_cjk_lines(top: Element) -> None:
     walk(top)
 
 
-def _line_of(lines: list[str], needle: str | re.Pattern[str], start: int = 0) -> int:
+def _line_of(lines: list[str], needle: str | re.Pattern[str], start: int = 0, default: int = 0) -> int:
     """0-based index of the first body line (from `start`, then from the top) containing `needle`."""
     for rng in (range(start, len(lines)), range(0, start)):
         for i in rng:
             if needle.search(lines[i]) if isinstance(needle, re.Pattern) else needle in lines[i]:
                 return i
-    return 0
+    return default

@@ -95,7 +95,7 @@ def make_figure(img: Element) -> None:
         caption.append(alt)
         figure.append(caption)
     nodes: list[Element] = []
-    for part in (before, None, after):
+    for side, part in (("before", before), ("figure", None), ("after", after)):
         if part is None:
             nodes.append(figure)
             continue
@@ -103,6 +103,10 @@ def make_figure(img: Element) -> None:
             part = part[1:]
         while part and _blank(part[-1]):
             part = part[:-1]
+        if part and side == "before" and isinstance(part[-1], str):
+            part = [*part[:-1], part[-1].rstrip()]
+        if part and side == "after" and isinstance(part[0], str):
+            part = [part[0].lstrip(), *part[1:]]
         if part:
             para = Element("p", dict(p.attrs))
             for node in part:

@@ -239,7 +239,8 @@ def pull_from_event(path: Path) -> PullInfo | None:
         raise ConfigError(f"{path}: pull_request.created_at: {exc.message}") from None
     if created is None:
         return None
-    base = pr.get("base") if isinstance(pr.get("base"), dict) else {}
+    base_obj = pr.get("base")
+    base: dict[str, Any] = base_obj if isinstance(base_obj, dict) else {}
     return PullInfo(
         number=int(pr.get("number") or doc.get("number") or 0),
         created_at=created,
@@ -500,7 +501,7 @@ def maintenance_findings(post: Post, sub: Submission, policy: Policy, calendar: 
         f"the maintenance window starts {fmt(start, tz)} but only {have} working day(s) lie between submission "
         f"({sub.detail}) and {start_day}; Art. 20 needs {need}: submit by the end of "
         f"{calendar.describe(latest)} or move the window to start on "
-        f"{calendar.add_working_days(sub_day, need + 1)} or later"
+        f"{calendar.add_working_days(sub_day, need) + dt.timedelta(days=1)} or later"
     )
     if m.urgent is not None:
         out.append(
@@ -694,7 +695,8 @@ def timing_context(ctx: CheckContext) -> TimingContext:
     if isinstance(cached, TimingContext):
         return cached
     opts = ctx.options
-    pull = opts.get("pull") if isinstance(opts.get("pull"), PullInfo) else None
+    given = opts.get("pull")
+    pull: PullInfo | None = given if isinstance(given, PullInfo) else None
     if pull is None and opts.get("pr"):
         pull = pull_from_forge(ctx.policy, int(str(opts["pr"])))
     if pull is None:

@@ -549,10 +549,11 @@ class GitLedger(Ledger):
     When the local branch is missing or behind `origin/wxpub-records`, it starts from the remote one.
     """
 
-    def __init__(self, root: Path, *, branch: str = BRANCH, remote: str = REMOTE) -> None:
+    def __init__(self, root: Path, *, branch: str = BRANCH, remote: str = REMOTE, auto_push: bool = False) -> None:
         self.root = Path(root)
         self.branch = branch
         self.remote = remote
+        self.auto_push = auto_push  # push after every write: a runner that dies loses nothing pushed
         self.ref = f"refs/heads/{branch}"
         self.remote_ref = f"refs/remotes/{remote}/{branch}"
         self._tree_cache: tuple[str, dict[str, str]] | None = None
@@ -691,9 +692,11 @@ class GitLedger(Ledger):
             new = self.commit_files(old, files, message)
             try:
                 self._git("update-ref", "-m", f"wxpub: {message}", self.ref, new, old or _ZERO)
-                return
             except GitError:
                 continue  # someone moved the branch meanwhile: merge onto the new tip and try again
+            if self.auto_push:
+                self.push()
+            return
         raise GitError(f"cannot update {self.branch}: it keeps moving", hint="is another publish job running?")
 
     def records(self) -> dict[str, Record]:
@@ -742,6 +745,17 @@ class GitLedger(Ledger):
         return f"branch {self.branch}"
 
     # -- push ----------------------------------------------------------------------------------------
+
+    def fetch(self) -> None:
+        """Fetch `origin/wxpub-records` (absent on the first run) and bring the local branch up to it."""
+        try:
+            self._git("fetch", "--quiet", self.remote, f"+{self.ref}:{self.remote_ref}")
+        except GitError as exc:
+            if "couldn't find remote ref" not in exc.message.lower():
+                raise
+            return
+        self.sync()
+        self.merge_remote()
 
     def push(self, *, attempts: int = 4) -> str:
         """`git push origin wxpub-records`; on a non-fast-forward, fetch, merge records and retry.

@@ -1,0 +1,200 @@
+"""`wxpub publish`: send every due, approved post to WeChat exactly once and record it.
+
+Progress goes to standard error, one line per step; the summary to standard output. Exit 0 when every
+due post was published (or nothing was due), 1 when any post failed or was blocked (the others are still
+published and recorded), 2 on usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..ledger import GitLedger, Ledger, open_ledger
+from ..policy import Policy
+from ..post import Post
+from ..publish import Publisher, RunSummary
+from ._common import add_now, add_root, parse_now, root_and_policy, use_colour
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "publish",
+        help="publish due, approved posts to WeChat exactly once and record them",
+        description="Publish every post merged on main whose publish_at has come and that has no successful "
+        "record: re-verify its approval, render, upload images and cover, create the draft, publish or "
+        "broadcast, and record each step on the wxpub-records branch. A rerun resumes where a run stopped.",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="show what would be sent; touch nothing remote, write nothing"
+    )
+    add_now(p)
+    p.add_argument(
+        "--reviews-file",
+        metavar="FILE",
+        help="verify approvals against this JSON file (GitHub's shapes; see pipeline/forge/reviews_file.py) "
+        "instead of the forge API",
+    )
+    p.add_argument(
+        "--records-dir", metavar="DIR", help="keep records in this folder instead of the wxpub-records branch"
+    )
+    p.add_argument("--push", action="store_true", help="fetch, then push the wxpub-records branch after every step")
+    p.add_argument(
+        "--state-dir", metavar="DIR", help="token cache folder, outside the repository (default: $WXPUB_STATE_DIR)"
+    )
+    p.add_argument(
+        "--poll-timeout",
+        type=float,
+        default=600.0,
+        metavar="S",
+        help="seconds to wait for a publish job (default: 600)",
+    )
+    add_root(p)
+    p.set_defaults(func=run)
+
+
+def event_clock(now_arg: str | None, now: dt.datetime) -> Callable[[], dt.datetime]:
+    """Event times: the clock, or, under --now, the pretended time plus the time elapsed since the start."""
+    if not now_arg:
+        return lambda: dt.datetime.now(dt.UTC)
+    start = time.monotonic()
+    return lambda: now + dt.timedelta(seconds=time.monotonic() - start)
+
+
+def make_ledger(root: Path, records_dir: str | None, *, push: bool, dry_run: bool) -> Ledger:
+    if records_dir and push:
+        raise UsageError("--push needs the records branch; drop --records-dir")
+    ledger = open_ledger(root, directory=Path(records_dir) if records_dir else None)
+    if push and isinstance(ledger, GitLedger) and not dry_run:
+        ledger.fetch()
+        ledger.push()  # anything a previous run recorded but could not push
+        ledger.auto_push = True
+    return ledger
+
+
+def make_verifier(root: Path, policy: Policy, reviews_file: str | None) -> Callable[[Post, str], Any] | None:
+    """The approval check per (post, commit); None when the policy trusts branch protection."""
+    if policy.approval.trust_branch_protection and not reviews_file:
+        return None
+    forge: list[Any] = []
+
+    def verify(post: Post, commit: str) -> Any:
+        from ..approval import verify_commit
+        from ..forge import ReviewsFileForge, client_from_env
+
+        if not forge:
+            forge.append(
+                ReviewsFileForge(reviews_file, root=root) if reviews_file else client_from_env(policy.forge.kind)
+            )
+        return verify_commit(forge[0], policy, root, commit, post)
+
+    return verify
+
+
+def make_form_maker(root: Path, policy: Policy, reviews_file: str | None) -> Callable[..., Any] | None:
+    """The approval form (markdown, html) for the record, when `pipeline.form` is available."""
+    try:
+        from .. import form as form_module
+    except ImportError:
+        return None
+    maker = getattr(form_module, "form_for_commit", None)
+    if maker is None:
+        return None
+
+    def make(post: Post, commit: str, verdict: Any) -> tuple[str, str] | None:
+        data = maker(root, policy, post, commit, verdict=verdict, reviews_file=reviews_file)
+        return (data.markdown, data.html) if data is not None else None
+
+    return make
+
+
+def client_factory(state_dir: str | None) -> Callable[[], Any]:
+    def make() -> Any:
+        from ..wechat.client import WeChatClient
+
+        return WeChatClient.from_env(state_dir)
+
+    return make
+
+
+def run(args: argparse.Namespace) -> int:
+    root, policy = root_and_policy(args)
+    now = parse_now(args.now, policy)
+    colour = use_colour(sys.stderr)
+
+    def progress(line: str) -> None:
+        print(f"\033[2m{line}\033[0m" if colour else line, file=sys.stderr, flush=True)
+
+    ledger = make_ledger(root, args.records_dir, push=args.push, dry_run=args.dry_run)
+    publisher = Publisher(
+        root,
+        policy,
+        ledger,
+        now=now,
+        client_factory=client_factory(args.state_dir),
+        verifier=make_verifier(root, policy, args.reviews_file),
+        form_maker=make_form_maker(root, policy, args.reviews_file),
+        clock=event_clock(args.now, now),
+        progress=progress,
+        dry_run=args.dry_run,
+        poll_timeout=args.poll_timeout,
+    )
+    summary = publisher.run()
+    print(format_summary(summary, dry_run=args.dry_run))
+    try:
+        from ..report import append_step_summary
+
+        append_step_summary(format_summary(summary, dry_run=args.dry_run, markdown=True))
+    except ImportError:  # pragma: no cover - part of the core
+        pass
+    return summary.exit_code
+
+
+LABELS = {
+    "published": "published",
+    "broadcast": "broadcast",
+    "would-publish": "would send",
+    "failed": "FAILED",
+    "blocked": "BLOCKED",
+    "dirty": "SKIPPED",
+}
+
+
+def format_summary(summary: RunSummary, *, dry_run: bool = False, markdown: bool = False) -> str:
+    lines: list[str] = []
+    if markdown:
+        lines += ["## wxpub publish" + (" (dry run)" if dry_run else ""), ""]
+        if summary.outcomes:
+            lines += ["| post | result | details |", "|---|---|---|"]
+    for o in summary.outcomes:
+        detail = o.article_url or o.message
+        if o.hint and not o.ok:
+            detail += f" ({o.hint})"
+        if o.step and not o.ok:
+            detail = f"{o.step}: {detail}"
+        if markdown:
+            lines.append(f"| `{o.post_id}` | {LABELS.get(o.result, o.result)} | {detail.replace('|', '/')} |")
+        else:
+            lines.append(f"{LABELS.get(o.result, o.result):<10} {o.post_id}  {o.title}")
+            if detail:
+                lines.append(f"           {detail}")
+    counts: dict[str, int] = {}
+    for o in summary.outcomes:
+        counts[o.result] = counts.get(o.result, 0) + 1
+    due = len(summary.outcomes)
+    parts = [f"{n} {LABELS.get(k, k).lower()}" for k, n in sorted(counts.items())]
+    tail = (
+        f"{due} due" + (f": {', '.join(parts)}" if parts else "") + f"; {len(summary.scheduled)} scheduled later; "
+        f"{len(summary.done_before)} published before"
+    )
+    if markdown:
+        lines += ["", tail]
+    else:
+        lines.append(("dry run: " if dry_run else "") + tail)
+    return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""`wxpub retract POST --reason "…"`: delete a published article on WeChat and record who, when and why."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..errors import UsageError
+from ..ledger import actor
+from ..publish import retract
+from ..repo import POSTS_DIR
+from ._common import add_root, root_and_policy
+from .publish import client_factory, make_ledger
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "retract",
+        help="delete a published article on WeChat and record the retraction",
+        description="Delete the post's article on WeChat (freepublish/delete, irreversible) and append the "
+        "retraction (who: $GITHUB_ACTOR or the git user; when; why) to its record. A broadcast already "
+        "delivered to followers cannot be recalled by the API.",
+    )
+    p.add_argument("post", metavar="POST", help="the post: its id (2026/12-05-card-offer) or its folder")
+    p.add_argument("--reason", required=True, help="why the article is withdrawn (kept in the record)")
+    p.add_argument("--records-dir", metavar="DIR", help="records in this folder instead of the wxpub-records branch")
+    p.add_argument("--push", action="store_true", help="fetch, then push the wxpub-records branch")
+    p.add_argument("--state-dir", metavar="DIR", help="token cache folder, outside the repository")
+    add_root(p)
+    p.set_defaults(func=run)
+
+
+def post_id_of(root: Path, value: str) -> str:
+    """A post id from an id or a path to the post's folder or index.md."""
+    path = Path(value)
+    if path.name == "index.md":
+        path = path.parent
+    if path.exists():
+        try:
+            return path.resolve().relative_to((root / POSTS_DIR).resolve()).as_posix()
+        except ValueError:
+            raise UsageError(f"{value}: not a post folder under {root / POSTS_DIR}") from None
+    cleaned = value.strip().strip("/").removeprefix(POSTS_DIR + "/")
+    if not cleaned:
+        raise UsageError("POST: name a post id such as 2026/12-05-card-offer")
+    return cleaned
+
+
+def run(args: argparse.Namespace) -> int:
+    root, _policy = root_and_policy(args)
+    if not args.reason.strip():
+        raise UsageError('--reason: say why the article is withdrawn, e.g. --reason "利率已调整"')
+    post_id = post_id_of(root, args.post)
+    ledger = make_ledger(root, args.records_dir, push=args.push, dry_run=False)
+    record = retract(ledger, post_id, args.reason.strip(), client_factory(args.state_dir), who=actor())
+    info = record.retraction or {}
+    print(f"retracted {post_id}: article {record.article_id} deleted on WeChat")
+    print(f"  by {info.get('by', '')} at {info['at'].isoformat() if info.get('at') else ''}: {info.get('reason', '')}")
+    return 0

@@ -1,0 +1,978 @@
+"""The publisher: each due post to WeChat exactly once, every step recorded before and after its remote call.
+
+Stages, in order, each a function of the post's record so far (a stage whose result is recorded for the
+post's current commit is skipped, so a rerun resumes where the last run stopped):
+
+    due      the post is merged on main, `publish_at <= now`, and has no successful record
+    verify   its checks pass and the exact content was approved (`pipeline.approval.verify_commit`, or the
+             policy trusts branch protection); stores approvers and the approval form
+    render   Markdown -> WeChat HTML; lists the body images
+    images   body images uploaded once, ever (cache `body:<sha256>` -> URL on the records branch)
+    cover    the cover uploaded once as permanent material (`cover:<sha256>` -> media_id)
+    draft    `draft/add`
+    submit   `freepublish/submit` (delivery: publish)  |  broadcast  `message/mass/sendall` (delivery: broadcast)
+    poll     `freepublish/get` until final
+    record   the article URL and the time: the post is published
+
+Exactly once. The dangerous moment is a crash after WeChat accepted a call and before its answer was
+recorded. Every remote step records `started` before the call, so a rerun knows when an answer may have
+been lost, and reconciles before creating anything again:
+
+- what the publisher creates carries a per-post marker, `wxpub-<sha256(post id)[:12]>-<tree[:12]>` where
+  `tree` is the git tree id of the post folder (a content hash): an HTML comment at the end of the draft's
+  content. Drafts (`draft/batchget`) and published articles (`freepublish/batchget`) are matched on it,
+  or, should WeChat strip comments, on the cover's media_id together with the title;
+- a submit whose answer was lost: the published list is searched (waiting up to `reconcile_wait` seconds
+  for a job still publishing) and the draft is resubmitted only while it is still in the draft box;
+  a recorded publish_id is polled, never resubmitted;
+- a broadcast carries `clientmsgid` = the marker, so a repeat within 24 hours answers 45065 ("already
+  sent"); and a draft gone from the draft box after a lost answer counts as sent;
+- drafts of an earlier commit of the same post (an edit after a failed attempt) are deleted, so no
+  orphan draft is left behind;
+- images are content-addressed; a crash between an upload and its cache entry costs one extra upload of
+  the same picture (invisible to readers), never an extra article.
+
+Testing seam (documented, off unless set): `WXPUB_CRASH_AFTER=<step>[:<phase>]` makes the process exit
+at once (`os._exit(70)`, no cleanup) at that point: `started` (recorded, before the remote call), `call`
+(the call answered, nothing recorded yet: the lost-answer case; the default) or `done` (recorded).
+The fault-injection tests kill the publisher this way after each step and rerun it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from .check import CheckContext, check_post
+from .errors import ApiError, ConfigError, GitError, TransportError, WeChatError, WxpubError
+from .findings import Finding, Severity
+from .ledger import Event, Ledger, Record, actor
+from .policy import Policy
+from .post import Post, cover_path, load_post, resolve_inside
+from .repo import POSTS_DIR, post_folders
+
+CRASH_ENV = "WXPUB_CRASH_AFTER"
+# Errors about the account or the runner, not the post: the run stops after the first one.
+ACCOUNT_ERRORS = frozenset({40013, 40125, 40164, 40243, 45009, 48001, 48004})
+CRASH_EXIT = 70
+MARKER_PREFIX = "wxpub-"
+# Lead time is judged when the post is submitted (the review gate), not when it falls due.
+PUBLISH_TIME_IGNORED_FAMILIES = ("leadtime/",)
+
+
+class Verifier(Protocol):
+    """Whether the commit's content was approved: a `pipeline.approval.Verdict`-like object."""
+
+    def __call__(self, post: Post, commit: str) -> Any: ...
+
+
+class StepFailed(WxpubError):
+    """A stage could not complete; `step` names it. The record already holds the failure."""
+
+    exit_code = 1
+
+    def __init__(
+        self, step: str, message: str, *, hint: str | None = None, blocked: bool = False, errcode: int | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.step = step
+        self.blocked = blocked
+        self.errcode = errcode
+
+
+@dataclass
+class Job:
+    """One due post on its way to WeChat."""
+
+    post: Post
+    commit: str  # the commit that last changed the post folder
+    tree: str  # git tree id of the post folder at HEAD: the content's identity
+    record: Record
+    html: str = ""
+    images: list[str] = field(default_factory=list)
+    image_urls: dict[str, str] = field(default_factory=dict)
+    cover_media_id: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.post.id
+
+    @property
+    def marker(self) -> str:
+        return marker_for(self.post.id, self.tree)
+
+    @property
+    def delivery(self) -> str:
+        assert self.post.meta is not None
+        return self.post.meta.delivery
+
+
+@dataclass
+class Outcome:
+    """What happened to one post in this run."""
+
+    post_id: str
+    result: str  # published | broadcast | failed | blocked | would-publish | dirty
+    title: str = ""
+    message: str = ""
+    hint: str = ""
+    article_url: str = ""
+    step: str = ""
+    errcode: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result in ("published", "broadcast", "would-publish")
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[Outcome] = field(default_factory=list)
+    scheduled: list[str] = field(default_factory=list)  # not yet due
+    done_before: list[str] = field(default_factory=list)  # already published (or retracted)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(o.ok for o in self.outcomes) else 1
+
+
+def marker_prefix(post_id: str) -> str:
+    return MARKER_PREFIX + hashlib.sha256(post_id.encode("utf-8")).hexdigest()[:12] + "-"
+
+
+def marker_for(post_id: str, tree: str) -> str:
+    """The token that identifies this post's content on WeChat (also the broadcast's clientmsgid)."""
+    return marker_prefix(post_id) + tree[:12]
+
+
+def marker_comment(marker: str) -> str:
+    return f"<!--{marker}-->"
+
+
+# -- git at the edge ----------------------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str) -> str:
+    try:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(f"git {args[0]} failed: {exc}") from None
+    if out.returncode != 0:
+        raise GitError(f"git {' '.join(args[:2])} failed: {out.stderr.strip()}")
+    return out.stdout
+
+
+def ensure_on_branch(root: Path, branch: str = "main") -> str:
+    """HEAD's commit, when HEAD is `branch` (or a detached checkout of its tip). Raises GitError otherwise."""
+    try:
+        head = _git(root, "rev-parse", "--verify", "HEAD").strip()
+    except GitError:
+        raise GitError(f"{root} has no commit to publish from", hint="publish runs in a checkout of main") from None
+    try:
+        current = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
+    except GitError:
+        current = ""
+    if current == branch:
+        return head
+    for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
+        try:
+            if _git(root, "rev-parse", "--verify", "-q", ref).strip() == head:
+                return head
+        except GitError:
+            continue
+    raise GitError(
+        f"HEAD is {current or head[:12]}, not {branch}: only merged posts are published",
+        hint=f"run wxpub publish in a checkout of {branch}",
+    )
+
+
+def committed_trees(root: Path) -> dict[str, str]:
+    """Post folder path (posts/yyyy/mm-dd-slug) -> tree id at HEAD."""
+    out = _git(root, "ls-tree", "-r", "-d", "HEAD", "--", POSTS_DIR + "/")
+    trees: dict[str, str] = {}
+    for line in out.splitlines():
+        meta, _, path = line.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "tree" and path.count("/") == 2:
+            trees[path] = parts[2]
+    return trees
+
+
+def dirty_paths(root: Path) -> set[str]:
+    out = _git(root, "status", "--porcelain", "--untracked-files=all", "--", POSTS_DIR + "/")
+    return {line[3:].strip().strip('"') for line in out.splitlines() if line.strip()}
+
+
+def last_commit(root: Path, folder: str) -> str:
+    return _git(root, "log", "-1", "--format=%H", "HEAD", "--", folder + "/").strip()
+
+
+# -- the publisher ------------------------------------------------------------------------------------
+
+
+def _aware_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Publisher:
+    """Publishes due posts. Everything from outside (WeChat, the forge, the clock, git) is passed in.
+
+    `client` is created on first use by `client_factory` (so a dry run or a run with nothing due needs
+    no credentials). `verifier(post, commit)` returns a Verdict; None means the policy trusts branch
+    protection. `clock` gives event times; `progress` receives one line per step.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        policy: Policy,
+        ledger: Ledger | None,
+        *,
+        now: dt.datetime,
+        client_factory: Callable[[], Any] | None = None,
+        verifier: Verifier | None = None,
+        form_maker: Callable[[Post, str, Any], tuple[str, str] | None] | None = None,
+        clock: Callable[[], dt.datetime] = _aware_now,
+        who: str | None = None,
+        progress: Callable[[str], None] | None = None,
+        dry_run: bool = False,
+        branch: str = "main",
+        poll_timeout: float = 600.0,
+        reconcile_wait: float = 30.0,
+        resubmit_after: float = 1800.0,
+        sleep: Callable[[float], None] = time.sleep,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        self.root = Path(root)
+        self.policy = policy
+        self.ledger = ledger
+        self.now = now
+        self._client_factory = client_factory
+        self._client: Any = None
+        self.verifier = verifier
+        self.form_maker = form_maker
+        self.clock = clock
+        self.who = who or actor()
+        self.progress = progress or (lambda line: None)
+        self.dry_run = dry_run
+        self.branch = branch
+        self.poll_timeout = poll_timeout
+        self.reconcile_wait = reconcile_wait
+        self.resubmit_after = resubmit_after
+        self.sleep = sleep
+        self.secrets = tuple(s for s in (*secrets, os.environ.get("WECHAT_SECRET", "")) if s)
+        crash = os.environ.get(CRASH_ENV, "").strip()
+        step, _, phase = crash.partition(":")
+        self.crash_at = (step, phase or "call") if step else None
+
+    # -- plumbing ------------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            if self._client_factory is None:
+                raise WxpubError("no WeChat client configured")
+            self._client = self._client_factory()
+        return self._client
+
+    def _redact(self, text: str) -> str:
+        from .wechat.client import redact
+
+        return redact(text, *self.secrets)
+
+    def _crash(self, step: str, phase: str) -> None:
+        if self.crash_at == (step, phase):
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(CRASH_EXIT)
+
+    def _event(self, job: Job, step: str, status: str, **data: Any) -> None:
+        """Persist one event of `job` (durable when this returns), then honour the crash seam."""
+        assert self.ledger is not None
+        extra: dict[str, Any] = {}
+        if "_form" in data:
+            form = data.pop("_form")
+            if form:
+                extra = {"form_markdown": form[0], "form_html": form[1]}
+        if "_images" in data:
+            extra["images"] = data.pop("_images")
+        event = Event(at=self.clock(), step=step, status=status, actor=self.who, commit=job.commit, data=data)
+        job.record = self.ledger.append(job.record, event, **extra)
+        self._crash(step, status)
+
+    def _fail(self, job: Job, step: str, exc: Exception, *, blocked: bool = False) -> StepFailed:
+        message = self._redact(getattr(exc, "message", None) or str(exc))
+        hint = self._redact(getattr(exc, "hint", None) or "")
+        data: dict[str, Any] = {"error": message}
+        if hint:
+            data["hint"] = hint
+        if isinstance(exc, WeChatError):
+            data["errcode"] = exc.errcode
+        last = job.record.events[-1] if job.record.events else None
+        repeated = (
+            last is not None
+            and last.status == "failed"
+            and last.step == step
+            and last.commit == job.commit
+            and last.data.get("error") == message
+        )
+        if not self.dry_run and not repeated:
+            self._event(job, step, "failed", **data)
+        errcode = getattr(exc, "errcode", None)
+        return StepFailed(step, message, hint=hint or None, blocked=blocked, errcode=errcode)
+
+    def _say(self, job: Job, step: str, what: str) -> None:
+        self.progress(f"{job.id}: {step} {what}")
+
+    # -- which posts -----------------------------------------------------------------------------------
+
+    def due(self) -> tuple[list[Job], RunSummary]:
+        """The due posts as jobs, plus a summary holding the posts that cannot be published."""
+        ensure_on_branch(self.root, self.branch)
+        summary = RunSummary()
+        trees = committed_trees(self.root)
+        dirty = dirty_paths(self.root)
+        records = self.ledger.records() if self.ledger is not None else {}
+        jobs: list[Job] = []
+        for folder in post_folders(self.root):
+            rel = folder.relative_to(self.root).as_posix()
+            tree = trees.get(rel)
+            if tree is None:
+                continue  # not merged: nothing to do with it
+            post, findings = load_post(folder, self.root, self.policy)
+            record = records.get(post.id) or Record(post.id)
+            if record.published:
+                summary.done_before.append(post.id)
+                continue
+            if post.meta is None:
+                errors = [f for f in findings if f.severity is Severity.ERROR]
+                summary.outcomes.append(
+                    Outcome(post.id, "blocked", message=_findings_text(errors), step="due", hint="fix the front matter")
+                )
+                continue
+            if post.meta.publish_at > self.now:
+                summary.scheduled.append(post.id)
+                continue
+            if any(p == rel or p.startswith(rel + "/") for p in dirty):
+                summary.outcomes.append(
+                    Outcome(
+                        post.id,
+                        "dirty",
+                        post.meta.title,
+                        "the post folder has uncommitted changes",
+                        hint="publish only what was merged: run in a clean checkout of main",
+                        step="due",
+                    )
+                )
+                continue
+            jobs.append(Job(post=post, commit=last_commit(self.root, rel), tree=tree, record=record))
+        jobs.sort(key=lambda j: (j.post.meta.publish_at if j.post.meta else self.now, j.id))
+        return jobs, summary
+
+    # -- the run ---------------------------------------------------------------------------------------
+
+    def run(self) -> RunSummary:
+        jobs, summary = self.due()
+        stop: Outcome | None = None
+        for n, job in enumerate(jobs, 1):
+            title = job.post.meta.title if job.post.meta else ""
+            if stop is not None:  # an account-level error: the next posts would fail the same way
+                summary.outcomes.append(
+                    Outcome(job.id, "failed", title, f"not attempted: {stop.message}", stop.hint, step="due")
+                )
+                continue
+            self.progress(f"[{n}/{len(jobs)}] {job.id} {title}")
+            outcome = self.publish(job)
+            summary.outcomes.append(outcome)
+            if outcome.errcode in ACCOUNT_ERRORS:
+                stop = outcome
+        return summary
+
+    def publish(self, job: Job) -> Outcome:
+        """Every stage for one job; failures are recorded and become the outcome (never raised)."""
+        title = job.post.meta.title if job.post.meta else ""
+        try:
+            for stage in self.stages(job):
+                stage(job)
+        except StepFailed as exc:
+            return Outcome(
+                job.id,
+                "blocked" if exc.blocked else "failed",
+                title,
+                exc.message,
+                exc.hint or "",
+                step=exc.step,
+                errcode=exc.errcode,
+            )
+        if self.dry_run:
+            return Outcome(job.id, "would-publish", title, self._dry_run_text(job))
+        url = job.record.article_url
+        return Outcome(job.id, "broadcast" if job.delivery == "broadcast" else "published", title, article_url=url)
+
+    def stages(self, job: Job) -> Iterator[Callable[[Job], None]]:
+        yield self.stage_due
+        yield self.stage_verify
+        yield self.stage_render
+        if self.dry_run:
+            return
+        yield self.stage_images
+        yield self.stage_cover
+        yield self.stage_draft
+        if job.delivery == "broadcast":
+            yield self.stage_broadcast
+        else:
+            yield self.stage_submit
+            yield self.stage_poll
+        yield self.stage_record
+
+    def _guard(self, job: Job, step: str, fn: Callable[[], None], *, blocked: bool = False) -> None:
+        """Run one stage body; any wxpub error is recorded as the stage's failure."""
+        try:
+            fn()
+        except ConfigError:
+            raise  # the run cannot go on at all (missing credentials, ...): the CLI reports it
+        except StepFailed as exc:
+            self._say(job, step, f"{'blocked' if exc.blocked else 'failed'}: {exc.message}")
+            raise self._fail(job, step, exc, blocked=exc.blocked) from None
+        except WxpubError as exc:
+            # a remote that cannot be reached is a failure to retry, not a verdict on the post
+            blocked = blocked and not isinstance(exc, ApiError)
+            self._say(job, step, f"{'blocked' if blocked else 'failed'}: {self._redact(exc.message)}")
+            raise self._fail(job, step, exc, blocked=blocked) from None
+
+    # -- stages ----------------------------------------------------------------------------------------
+
+    def stage_due(self, job: Job) -> None:
+        meta = job.post.meta
+        assert meta is not None
+        header = {
+            "title": meta.title,
+            "unit": meta.unit,
+            "category": meta.category,
+            "delivery": meta.delivery,
+            "publish_at": meta.publish_at.isoformat(),
+            "path": job.post.path,
+            "tree": job.tree,
+        }
+        current = job.record.last("due", "done", commit=job.commit)
+        if self.dry_run or (current is not None and current.data == header):
+            return
+        self._event(job, "due", "done", **header)
+
+    def stage_verify(self, job: Job) -> None:
+        def body() -> None:
+            ctx = CheckContext(root=self.root, policy=self.policy, now=self.now, options={"stage": "publish"})
+            errors = [
+                f
+                for f in check_post(job.post, ctx)
+                if f.severity is Severity.ERROR and not f.rule.startswith(PUBLISH_TIME_IGNORED_FAMILIES)
+            ]
+            if errors:
+                raise StepFailed("verify", "checks fail: " + _findings_text(errors), blocked=True)
+            if job.record.result("verify", commit=job.commit) is not None:
+                return
+            verdict: Any = None
+            if self.verifier is None:
+                data: dict[str, Any] = {"method": "branch-protection", "approvers": []}
+                self._say(job, "verify", "skipped: the policy trusts branch protection")
+            else:
+                verdict = self.verifier(job.post, job.commit)
+                if not getattr(verdict, "ok", False):
+                    reasons = "; ".join(str(r) for r in getattr(verdict, "reasons", []) or []) or "not approved"
+                    raise StepFailed(
+                        "verify",
+                        f"commit {job.commit[:12]} was not approved: {reasons}",
+                        hint="the merged content must be approved by every tier; open a PR with the approvals",
+                        blocked=True,
+                    )
+                data = {"method": "forge", "approvers": approvers_of(verdict)}
+                pr = _pr_number(verdict)
+                if pr is not None:
+                    data["pr"] = pr
+                self._say(job, "verify", f"approved ({len(data['approvers'])} approvals)")
+            if self.dry_run:
+                return
+            form = self.form_maker(job.post, job.commit, verdict) if self.form_maker else None
+            self._event(job, "verify", "done", _form=form, **data)
+
+        self._guard(job, "verify", body, blocked=True)
+
+    def _render(self, job: Job, images: dict[str, str] | None) -> Any:
+        from .render import render_post
+
+        rendered = render_post(job.post, self.root, self.policy, images=images)
+        errors = [f for f in rendered.findings if f.severity is Severity.ERROR]
+        if errors:
+            raise StepFailed("render", "the post does not render: " + _findings_text(errors), blocked=True)
+        return rendered
+
+    def stage_render(self, job: Job) -> None:
+        def body() -> None:
+            rendered = self._render(job, None)
+            job.images = list(rendered.images)
+            job.html = rendered.html
+            if not self.dry_run and job.record.result("render", commit=job.commit) is None:
+                self._event(job, "render", "done", images=job.images, characters=len(rendered.html))
+
+        self._guard(job, "render", body)
+
+    def stage_images(self, job: Job) -> None:
+        def body() -> None:
+            assert self.ledger is not None
+            cache = self.ledger.images()
+            todo: list[tuple[str, str, bytes]] = []
+            for rel in job.images:
+                path, problem = resolve_inside(job.post.folder, rel, self.root)
+                if path is None:
+                    raise StepFailed("images", f"{job.post.path}: image {problem}", blocked=True)
+                data = path.read_bytes()
+                key = "body:" + hashlib.sha256(data).hexdigest()
+                if key in cache:
+                    job.image_urls[rel] = str(cache[key]["url"])
+                else:
+                    todo.append((rel, key, data))
+            if todo:
+                self._event(job, "images", "started", uploads=[rel for rel, _, _ in todo])
+                for rel, key, data in todo:
+                    url = self.client.upload_body_image(data, Path(rel).name)
+                    self._crash("images", "call")
+                    self.ledger.add_images({key: {"url": url, "post": job.id}}, f"{job.id}: image {rel}")
+                    job.image_urls[rel] = url
+                    self._say(job, "images", f"uploaded {rel}")
+            if job.images and job.record.result("images", commit=job.commit) != {"urls": job.image_urls}:
+                self._event(job, "images", "done", urls=job.image_urls)
+            job.html = self._render(job, job.image_urls).html
+
+        self._guard(job, "images", body)
+
+    def stage_cover(self, job: Job) -> None:
+        def body() -> None:
+            assert self.ledger is not None
+            path = cover_path(job.post, self.root)
+            if path is None:
+                raise StepFailed("cover", f"{job.post.path}: the cover cannot be read", blocked=True)
+            data = path.read_bytes()
+            key = "cover:" + hashlib.sha256(data).hexdigest()
+            cached = self.ledger.images().get(key)
+            if cached and cached.get("media_id"):
+                job.cover_media_id = str(cached["media_id"])
+                if job.record.result("cover", commit=job.commit) is None:
+                    self._event(job, "cover", "done", media_id=job.cover_media_id, cached=True)
+                return
+            self._event(job, "cover", "started", file=path.name)
+            media_id, url = self.client.add_cover(data, path.name)
+            self._crash("cover", "call")
+            job.cover_media_id = media_id
+            self._event(
+                job,
+                "cover",
+                "done",
+                media_id=media_id,
+                url=url,
+                _images={key: {"media_id": media_id, "url": url, "post": job.id}},
+            )
+            self._say(job, "cover", "uploaded")
+
+        self._guard(job, "cover", body)
+
+    def article(self, job: Job) -> dict[str, Any]:
+        meta = job.post.meta
+        assert meta is not None
+        return {
+            "title": meta.title,
+            "author": meta.author,
+            "digest": meta.digest,
+            "content": job.html + marker_comment(job.marker),
+            "content_source_url": str(meta.source_url) if meta.source_url else "",
+            "thumb_media_id": job.cover_media_id,
+            "need_open_comment": 0 if meta.comments == "closed" else 1,
+            "only_fans_can_comment": 1 if meta.comments == "fans" else 0,
+        }
+
+    def _mine(self, job: Job, item: dict[str, Any]) -> str:
+        """'this' when a draft/published item is this post's current content, 'older' for an earlier
+        commit of the same post, '' otherwise."""
+        news = (item.get("content") or {}).get("news_item") or []
+        for article in news:
+            text = f"{article.get('content', '')} {article.get('content_source_url', '')}"
+            if job.marker in text:
+                return "this"
+            if marker_prefix(job.id) in text:
+                return "older"
+            meta = job.post.meta
+            if (
+                meta is not None
+                and job.cover_media_id
+                and article.get("thumb_media_id") == job.cover_media_id
+                and article.get("title") == meta.title
+            ):
+                return "this"
+        return ""
+
+    def _pages(self, fetch: Callable[..., dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = fetch(offset=offset, count=20, no_content=False)
+            items = page.get("item") or []
+            yield from items
+            offset += len(items)
+            if not items or offset >= int(page.get("total_count", 0)):
+                return
+
+    def find_drafts(self, job: Job) -> tuple[list[str], list[str]]:
+        """(media_ids of drafts of this content, media_ids of drafts of earlier commits of this post)."""
+        this, older = [], []
+        for item in self._pages(self.client.batchget_drafts):
+            kind = self._mine(job, item)
+            if kind == "this":
+                this.append(str(item.get("media_id")))
+            elif kind == "older":
+                older.append(str(item.get("media_id")))
+        return this, older
+
+    def find_published(self, job: Job) -> dict[str, Any] | None:
+        """{article_id, article_url} of this content's published article, if WeChat lists one."""
+        for item in self._pages(self.client.batchget_published):
+            if self._mine(job, item) == "this":
+                news = (item.get("content") or {}).get("news_item") or [{}]
+                return {"article_id": str(item.get("article_id", "")), "article_url": str(news[0].get("url", ""))}
+        return None
+
+    def _delete_draft(self, media_id: str) -> None:
+        try:
+            self.client.delete_draft(media_id)
+        except WeChatError as exc:
+            if exc.errcode != 40007:  # already gone
+                raise
+
+    def stage_draft(self, job: Job) -> None:
+        def body() -> None:
+            if job.record.result("draft", commit=job.commit) is not None:
+                return
+            article = self.article(job)
+            content_hash = hashlib.sha256(article["content"].encode("utf-8")).hexdigest()
+            earlier = {
+                str(e.data["media_id"])
+                for e in job.record.events
+                if e.step == "draft" and e.status == "done" and e.commit != job.commit and e.data.get("media_id")
+            }
+            maybe_created = job.record.last("draft", "started", commit=job.commit) is not None
+            if maybe_created or earlier:
+                this, older = self.find_drafts(job)
+                for media_id in sorted(earlier | set(older)):
+                    self._delete_draft(media_id)
+                    self._say(job, "draft", f"deleted the draft of an earlier version ({media_id})")
+                if this:
+                    keep, *extra = this
+                    for media_id in extra:
+                        self._delete_draft(media_id)
+                    self._event(job, "draft", "done", media_id=keep, marker=job.marker, reconciled=True)
+                    self._say(job, "draft", "found the draft a previous run created")
+                    return
+            self._event(job, "draft", "started", marker=job.marker, content_sha256=content_hash)
+            attempt = 0
+            while True:
+                try:
+                    media_id = self._call_once(self.client.add_draft, [article])
+                    break
+                except TransportError as exc:
+                    attempt += 1
+                    if not _not_accepted(exc):  # the draft may exist: look before creating another
+                        this, _ = self.find_drafts(job)
+                        if this:
+                            for extra in this[1:]:
+                                self._delete_draft(extra)
+                            self._event(job, "draft", "done", media_id=this[0], marker=job.marker, reconciled=True)
+                            self._say(job, "draft", "created (the answer was lost; found it in the draft box)")
+                            return
+                    if attempt > self._retries():
+                        raise
+                    self.sleep(_backoff(attempt))
+            self._crash("draft", "call")
+            self._event(job, "draft", "done", media_id=media_id, marker=job.marker, content_sha256=content_hash)
+            self._say(job, "draft", "created")
+
+        self._guard(job, "draft", body)
+
+    def _call_once(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A call that must not be repeated blindly (draft/add, freepublish/submit): the client's own
+        retries are switched off, because a retry after a lost answer would create a second draft or a
+        second publish job; the caller reconciles instead."""
+        client = self.client
+        saved = getattr(client, "max_retries", None)
+        if saved is not None:
+            client.max_retries = 0
+        try:
+            return fn(*args)
+        finally:
+            if saved is not None:
+                client.max_retries = saved
+
+    def _retries(self) -> int:
+        return int(getattr(self.client, "max_retries", 4) or 0)
+
+    def _draft_exists(self, media_id: str) -> bool:
+        try:
+            self.client.get_draft(media_id)
+            return True
+        except WeChatError as exc:
+            if exc.errcode == 40007:
+                return False
+            raise
+
+    def _wait_for_article(self, job: Job, *, patience: float) -> dict[str, Any] | None:
+        """Look for this content among published articles, for up to `patience` seconds."""
+        deadline = time.monotonic() + patience
+        delay = 1.0
+        while True:
+            found = self.find_published(job)
+            if found or time.monotonic() >= deadline:
+                return found
+            self.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 10.0)
+
+    def stage_submit(self, job: Job) -> None:
+        def body() -> None:
+            if job.record.result("submit", commit=job.commit) is not None:
+                return
+            media_id = str(job.record.result("draft", commit=job.commit)["media_id"])  # type: ignore[index]
+            started = job.record.last("submit", "started", commit=job.commit)
+            if started is not None and self._reconcile_submit(job, media_id, started):
+                return
+            self._event(job, "submit", "started", media_id=media_id)
+            attempt = 0
+            while True:
+                try:
+                    publish_id = self._call_once(self.client.submit, media_id)
+                    break
+                except TransportError as exc:
+                    attempt += 1
+                    if not _not_accepted(exc):
+                        # accepted or not? never submit blindly again: look for the article
+                        found = self._wait_for_article(job, patience=self.reconcile_wait)
+                        if found is not None:
+                            self._event(job, "submit", "done", reconciled=True, media_id=media_id, **found)
+                            self._say(job, "submit", "accepted (the answer was lost; found the article)")
+                            return
+                        raise StepFailed(
+                            "submit",
+                            f"WeChat's answer to submitting draft {media_id} was lost ({exc.message}) and no "
+                            "article has appeared yet",
+                            hint="run again later: the next run looks for the article before submitting again",
+                        ) from None
+                    if attempt > self._retries():
+                        raise
+                    self.sleep(_backoff(attempt))
+            self._crash("submit", "call")
+            self._event(job, "submit", "done", media_id=media_id, publish_id=publish_id)
+            self._say(job, "submit", f"accepted (publish_id {publish_id})")
+
+        self._guard(job, "submit", body)
+
+    def _reconcile_submit(self, job: Job, media_id: str, started: Event) -> bool:
+        """A previous submit's answer may have been lost: True when it turns out to have published."""
+        found = self.find_published(job)
+        if found is None:
+            in_box = self._draft_exists(media_id)
+            found = self._wait_for_article(job, patience=self.reconcile_wait)
+            if found is None and not in_box:
+                raise StepFailed(
+                    "submit",
+                    f"draft {media_id} left the draft box but no published article carries this post's marker",
+                    hint="check the WeChat console (发表记录); nothing is resubmitted until this is resolved",
+                )
+            age = (self.clock() - started.at).total_seconds()
+            if found is None and age < self.resubmit_after:
+                raise StepFailed(
+                    "submit",
+                    f"the outcome of the submit {age:.0f} s ago is not known yet (its draft is still in the draft "
+                    "box and no article has appeared)",
+                    hint=f"run again later: after {self.resubmit_after:.0f} s without an article the draft is "
+                    "submitted again",
+                )
+        if found is None:
+            return False
+        self._event(job, "submit", "done", reconciled=True, media_id=media_id, **found)
+        self._say(job, "submit", "found the article a previous run published")
+        return True
+
+    def stage_poll(self, job: Job) -> None:
+        def body() -> None:
+            if job.record.result("poll", commit=job.commit) is not None:
+                return
+            sub = job.record.result("submit", commit=job.commit) or {}
+            if sub.get("article_id"):
+                self._event(job, "poll", "done", article_id=sub["article_id"], article_url=sub.get("article_url", ""))
+                return
+            publish_id = str(sub["publish_id"])
+            self._say(job, "poll", f"waiting for publish job {publish_id}")
+            result = self.client.wait_published(publish_id, timeout=self.poll_timeout)
+            self._crash("poll", "call")
+            items = (result.get("article_detail") or {}).get("item") or [{}]
+            self._event(
+                job,
+                "poll",
+                "done",
+                publish_id=publish_id,
+                article_id=str(result.get("article_id", "")),
+                article_url=str(items[0].get("article_url", "")),
+            )
+
+        self._guard(job, "poll", body)
+
+    def stage_broadcast(self, job: Job) -> None:
+        def body() -> None:
+            if job.record.result("broadcast", commit=job.commit) is not None:
+                return
+            media_id = str(job.record.result("draft", commit=job.commit)["media_id"])  # type: ignore[index]
+            if job.record.last("broadcast", "started", commit=job.commit) is not None and not self._draft_exists(
+                media_id
+            ):
+                # a mass send removes the draft from the draft box: the lost answer was a success
+                self._event(job, "broadcast", "done", media_id=media_id, reconciled=True, clientmsgid=job.marker)
+                self._say(job, "broadcast", "a previous run already sent it")
+                return
+            self._event(job, "broadcast", "started", media_id=media_id, clientmsgid=job.marker)
+            answer = self.client.sendall(media_id, job.marker)
+            self._crash("broadcast", "call")
+            data = {k: answer[k] for k in ("msg_id", "msg_data_id", "already_sent") if k in answer}
+            self._event(job, "broadcast", "done", media_id=media_id, clientmsgid=job.marker, **data)
+            self._say(job, "broadcast", "already sent (45065)" if answer.get("already_sent") else "sent")
+
+        self._guard(job, "broadcast", body)
+
+    def stage_record(self, job: Job) -> None:
+        def body() -> None:
+            if job.record.published:
+                return
+            final = job.record.result("poll", commit=job.commit) or job.record.result("broadcast", commit=job.commit)
+            draft = job.record.result("draft", commit=job.commit) or {}
+            submit = job.record.result("submit", commit=job.commit) or {}
+            data = {
+                "delivery": job.delivery,
+                "media_id": draft.get("media_id", ""),
+                "publish_id": submit.get("publish_id", ""),
+                "article_id": (final or {}).get("article_id", ""),
+                "article_url": (final or {}).get("article_url", ""),
+                "msg_id": (final or {}).get("msg_id", ""),
+                "published_at": self.clock().isoformat(),
+                "marker": job.marker,
+                "tree": job.tree,
+            }
+            self._event(job, "record", "done", **{k: v for k, v in data.items() if v not in ("", None)})
+            self._say(job, "record", job.record.article_url or "done")
+
+        self._guard(job, "record", body)
+
+    # -- dry run -------------------------------------------------------------------------------------
+
+    def _dry_run_text(self, job: Job) -> str:
+        meta = job.post.meta
+        assert meta is not None
+        what = "broadcast to every follower (群发)" if meta.delivery == "broadcast" else "publish (发表)"
+        return (
+            f"would {what}: {meta.title!r}, {len(job.html)} characters of HTML, {len(job.images)} body image(s), "
+            f"cover {meta.cover}, commit {job.commit[:12]}"
+        )
+
+
+# -- retraction -----------------------------------------------------------------------------------------
+
+
+def retract(
+    ledger: Ledger,
+    post_id: str,
+    reason: str,
+    client: Any,
+    *,
+    clock: Callable[[], dt.datetime] = _aware_now,
+    who: str | None = None,
+) -> Record:
+    """Delete the post's article on WeChat (`freepublish/delete`) and record who, when and why.
+
+    `client` is a WeChat client, or a function making one (called only once the record allows it).
+    """
+    if not reason.strip():
+        raise WxpubError("a retraction needs a reason", hint='pass --reason "…"')
+    record = ledger.get(post_id)
+    if record.status == "retracted":
+        raise WxpubError(f"{post_id} was already retracted", hint="nothing to do")
+    if not record.published:
+        raise WxpubError(f"{post_id} has no published article to retract", hint="see wxpub status " + post_id)
+    article_id = record.article_id
+    who = who or actor()
+    if not article_id:
+        raise WxpubError(
+            f"{post_id}: the record holds no article_id (a broadcast without a published article?)",
+            hint="delete it in the WeChat console, then record the retraction",
+        )
+
+    def event(status: str, **data: Any) -> Event:
+        return Event(at=clock(), step="retract", status=status, actor=who or "", commit=record.commit, data=data)
+
+    record = ledger.append(record, event("started", reason=reason, article_id=article_id))
+    try:
+        (client() if callable(client) else client).delete_published(article_id, 0)
+    except WeChatError as exc:
+        if exc.errcode != 53600:  # 53600: article_id invalid: already deleted
+            ledger.append(record, event("failed", reason=reason, error=exc.message, errcode=exc.errcode))
+            raise
+    except TransportError as exc:
+        ledger.append(record, event("failed", reason=reason, error=exc.message))
+        raise
+    return ledger.append(record, event("done", reason=reason, article_id=article_id))
+
+
+# -- helpers --------------------------------------------------------------------------------------------
+
+
+def _not_accepted(exc: TransportError) -> bool:
+    """WeChat answered "system busy" (-1): the call had no effect and may simply be repeated."""
+    return "errcode -1" in exc.message
+
+
+def _backoff(attempt: int) -> float:
+    import random
+
+    base = min(0.5 * 2 ** (attempt - 1), 10.0)
+    return base / 2 + random.uniform(0, base / 2)
+
+
+def _findings_text(findings: list[Finding]) -> str:
+    parts = [f"{f.path}:{f.line}: {f.message} [{f.rule}]" for f in findings[:5]]
+    if len(findings) > 5:
+        parts.append(f"… and {len(findings) - 5} more (run wxpub check)")
+    return "; ".join(parts) or "invalid"
+
+
+def _pr_number(verdict: Any) -> int | None:
+    for attr in ("pr", "pull", "pull_request"):
+        value = getattr(verdict, attr, None)
+        if isinstance(value, int):
+            return value
+        number = getattr(value, "number", None)
+        if isinstance(number, int):
+            return number
+    return None
+
+
+def approvers_of(verdict: Any) -> list[dict[str, Any]]:
+    """[{tier, login, at}] from a `pipeline.approval.Verdict`'s tier results, in tier order."""
+    out: list[dict[str, Any]] = []
+    for tier in getattr(verdict, "tiers", []) or []:
+        name = str(getattr(tier, "name", "") or getattr(tier, "key", ""))
+        for person in getattr(tier, "approved_by", []) or []:
+            entry: dict[str, Any] = {"tier": name, "login": str(getattr(person, "login", person))}
+            at = getattr(person, "at", None)
+            if isinstance(at, dt.datetime):
+                entry["at"] = at.isoformat()
+            out.append(entry)
+    return out

@@ -443,7 +443,7 @@ def evaluate(
         candidates: list[Review] = []
         for user, r in latest.items():
             # Void approvals are skipped before any membership look-up: fewer forge calls.
-            if user in void or not eligible(spec, r.user):
+            if user in void or (r.state == APPROVED and user in assigned) or not eligible(spec, r.user):
                 continue
             eligible_any.add(user)
             if r.state == CHANGES_REQUESTED:

@@ -341,7 +341,8 @@ def _short(sha: str | None) -> str:
     return (sha or "?")[:7]
 
 
-def _when(t: dt.datetime | None, policy: Policy) -> str:
+def local_time(t: dt.datetime | None, policy: Policy) -> str:
+    """A time as the bank reads it: `2026-11-20 10:00` in the policy's timezone."""
     return t.astimezone(policy.tz).strftime("%Y-%m-%d %H:%M") if t else "?"
 
 
@@ -415,7 +416,7 @@ def evaluate(
     void: dict[str, str] = {}
     for user, r in latest.items():
         if r.dismissed:
-            void[user] = f"{r.user}'s review of {_when(r.submitted_at, policy)} was dismissed"
+            void[user] = f"{r.user}'s review of {local_time(r.submitted_at, policy)} was dismissed"
         elif r.state != APPROVED:
             continue
         elif user in excluded:
@@ -455,8 +456,8 @@ def evaluate(
                 continue
             if earlier_time is not None and r.submitted_at <= earlier_time:  # type: ignore[operator]
                 reasons.append(
-                    f"[{R_ORDER.id}] {spec.name}: {r.user} approved at {_when(r.submitted_at, policy)}, before the "
-                    f"earlier tiers were satisfied at {_when(earlier_time, policy)}; approve again"
+                    f"[{R_ORDER.id}] {spec.name}: {r.user} approved at {local_time(r.submitted_at, policy)}, "
+                    f"before the earlier tiers were satisfied at {local_time(earlier_time, policy)}; approve again"
                 )
                 continue
             candidates.append(r)
@@ -475,7 +476,7 @@ def evaluate(
         done[spec.key] = res
         for b in res.blocked_by:
             reasons.append(
-                f"[{R_CHANGES.id}] {spec.name}: {b.login} requested changes at {_when(b.at, policy)}; "
+                f"[{R_CHANGES.id}] {spec.name}: {b.login} requested changes at {local_time(b.at, policy)}; "
                 f"{b.login} must approve before this tier counts"
             )
         if res.missing:
@@ -575,3 +576,30 @@ def verify_commit(forge: Forge, policy: Policy, root: Path, commit_sha: str, pos
         best = best or verdict
     assert best is not None
     return best
+
+
+# -- a pull request, from the forge and the working tree ---------------------------------------
+
+
+def changed_post_folders(root: Path, paths: Iterable[str]) -> list[Path]:
+    """The post folders (posts/<yyyy>/<mm-dd-slug>) the changed paths touch that exist in the working tree."""
+    folders: dict[Path, None] = {}
+    for name in paths:
+        parts = Path(name).parts
+        if len(parts) >= 4 and parts[0] == "posts":
+            folder = root.joinpath(*parts[:3])
+            if (folder / "index.md").is_file():
+                folders[folder] = None
+    return sorted(folders)
+
+
+def check_pull(forge: Forge, policy: Policy, root: Path, number: int) -> tuple[Verdict, PullRequest, list[Post]]:
+    """Evaluate pull request `number`: its changed files from the forge, its posts from the working
+    tree (the PR head checkout), its reviews, commits and the team memberships from the forge."""
+    from .post import load_post
+
+    pr = forge.pull(number)
+    paths = forge.files(number)
+    posts = [load_post(folder, root, policy)[0] for folder in changed_post_folders(root, paths)]
+    verdict = evaluate(policy, posts, paths, pr, forge.reviews(number), forge.commits(number), forge.is_member)
+    return verdict, pr, posts

@@ -1,0 +1,122 @@
+"""`wxpub approvals`: exit codes, the table, JSON and the step summary, against reviews files and stand-ins."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import git, post_text
+from forge_standin import FULL_TOKEN, REPO, REPO_TOKEN, ForgeData, GiteaStandin, GitHubStandin
+
+from pipeline.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reviews"
+PID = "2026/12-05-card-offer"
+
+
+@pytest.fixture
+def repo(make_repo: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_repo({PID: post_text()})
+    for var in ("GITHUB_TOKEN", "GITEA_TOKEN", "GITHUB_API_URL", "GITEA_URL", "GITHUB_EVENT_PATH", "GITHUB_SERVER_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+    return root
+
+
+def summary(tmp_path: Path) -> str:
+    return (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+def forge_data(root: Path, *, compliance: str = "he-compliance") -> ForgeData:
+    head = git(root, "rev-parse", "HEAD").strip()
+    d = ForgeData()
+    d.add_pull(7, author="editor", head=head, files=[f"posts/{PID}/index.md"])
+    d.teams.update(
+        {"xxbank/compliance": {"compliance-staff": "active"}, "xxbank/ebanking": {}, "xxbank/leadership": {}}
+    )
+    d.review(7, "li-retail", "APPROVED", head, "2026-11-20T02:00:00Z")
+    d.review(7, compliance, "APPROVED", head, "2026-11-20T03:00:00Z")
+    d.review(7, "lv-ebank", "APPROVED", head, "2026-11-20T04:00:00Z")
+    return d
+
+
+def test_approved_reviews_file_exits_0_and_writes_the_summary(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["approvals", "--pr", "7", "--reviews-file", str(FIXTURES / "approved.json"), "--root", str(repo)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "approved: every tier is satisfied" in out
+    assert "个人金融部负责人" in out and "li-retail (2026-11-20 10:00)" in out
+    md = summary(tmp_path)
+    assert "### wxpub approvals: pull request #7 ✅ approved" in md
+    assert "| 合规部 (compliance) | 1 | he-compliance (2026-11-20 11:00) | 0 |" in md
+
+
+def test_changes_requested_exits_1(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(FIXTURES / "changes-requested.json")
+    code = main(["approvals", "--pr", "7", "--reviews-file", f, "--root", str(repo), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert doc["ok"] is False and doc["posts"] == [PID]
+    compliance = next(t for t in doc["tiers"] if t["key"] == "compliance")
+    assert compliance["blocked_by"][0]["login"] == "qian-compliance"
+    assert "blocked by qian-compliance" in summary(tmp_path)
+    assert "❌ not approved" in summary(tmp_path)
+
+
+def test_github_standin_pass_and_fail(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = forge_data(repo)
+    with GitHubStandin(d) as srv:
+        monkeypatch.setenv("GITHUB_API_URL", srv.url)
+        monkeypatch.setenv("GITHUB_TOKEN", FULL_TOKEN)
+        assert main(["approvals", "--pr", "7", "--root", str(repo)]) == 0
+        d.reviews[7][1]["commit_id"] = "0" * 40  # compliance approved an older head
+        assert main(["approvals", "--pr", "7", "--root", str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "he-compliance approved commit 0000000" in out
+    assert FULL_TOKEN not in out
+
+
+def test_pr_number_from_the_event_file(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "submitted", "pull_request": {"number": 7}}), encoding="utf-8")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    assert main(["approvals", "--reviews-file", str(FIXTURES / "approved.json"), "--root", str(repo)]) == 0
+    monkeypatch.delenv("GITHUB_EVENT_PATH")
+    assert main(["approvals", "--reviews-file", str(FIXTURES / "approved.json"), "--root", str(repo)]) == 2
+
+
+def test_token_that_cannot_read_teams_fails_closed_with_exit_2(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = forge_data(repo, compliance="compliance-staff")  # counts only through team membership
+    with GitHubStandin(d) as srv:
+        monkeypatch.setenv("GITHUB_API_URL", srv.url)
+        monkeypatch.setenv("GITHUB_TOKEN", REPO_TOKEN)
+        code = main(["approvals", "--pr", "7", "--root", str(repo)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Members: read" in err and "xxbank/compliance" in err and REPO_TOKEN not in err
+    assert "could not be checked" in summary(tmp_path)
+
+
+def test_missing_token_is_a_config_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["approvals", "--pr", "7", "--root", str(repo)]) == 2
+    assert "GITHUB_TOKEN is not set" in capsys.readouterr().err
+
+
+def test_gitea_forge_flag(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    d = forge_data(repo, compliance="compliance-staff")
+    with GiteaStandin(d) as srv:
+        monkeypatch.setenv("GITEA_TOKEN", FULL_TOKEN)
+        args = ["approvals", "--pr", "7", "--forge", "gitea", "--forge-url", srv.url, "--root", str(repo)]
+        assert main(args) == 0
+        d.review(7, "compliance-staff", "CHANGES_REQUESTED", d.pulls[7]["head"]["sha"], "2026-11-20T05:00:00Z")
+        assert main(args) == 1
+    assert "blocked: compliance-staff" in capsys.readouterr().out

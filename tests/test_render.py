@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import cover_bytes, post_text
+
 from pipeline.check import CheckContext, check_folders
 from pipeline.cli import main
 from pipeline.policy import load_policy
@@ -292,3 +292,22 @@ def test_preview_command_writes_a_self_contained_page(
     # images embedded (cover, body); nothing fetched from elsewhere
     assert page.count('src="data:image/jpeg;base64,') == 1 and page.count('src="data:image/png;base64,') == 2
     assert not re.search(r'(src|href)="(?!data:|https://mp\.weixin\.qq\.com/)', page)
+
+
+def test_preview_server_serves_the_page_and_nothing_else(make_repo: Callable[..., Path]) -> None:
+    import requests
+
+    from pipeline.render.preview import serve
+
+    root = everything_repo(make_repo)
+    post, policy = load(root)
+    server = serve(preview_html(post, root, policy), port=0)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        ok = requests.get(base + "/", timeout=5)
+        assert ok.status_code == 200 and ok.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "借记卡年费减免通知" in ok.text
+        assert requests.get(base + "/../index.md", timeout=5).status_code == 404
+    finally:
+        server.shutdown()
+        server.server_close()

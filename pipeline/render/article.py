@@ -115,6 +115,7 @@ def render_body(
     flattened = _flatten_lists(top)
     _wrap_tables(top)
     _join_cjk_lines(top)
+    _compact(top)
 
     article = Element("section", {"class": "wx-article"})
     for node in list(top.children):
@@ -126,6 +127,8 @@ def render_body(
     section = reference_section(refs)
     if section is not None:
         article.append(section)
+    # one block per line: readable in `wxpub render`, one character each in WeChat's count
+    article.children = [c for i, n in enumerate(article.children) for c in (("\n", n) if i else (n,))]
 
     styled = inline(serialize(article), css)
     relative = images is None if relative_images is None else relative_images
@@ -349,6 +352,26 @@ def _join_cjk_lines(top: Element) -> None:
                 walk(c)
 
     walk(top)
+
+
+_BLOCKS = frozenset(
+    {"#root", "section", "ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "blockquote", "figure", "h4"}
+)
+
+
+def _compact(top: Element) -> None:
+    """Drop paragraphs left empty (e.g. by removed images) and whitespace between blocks."""
+    for el in top.iter():
+        if el.tag == "p" and el.parent is not None and not el.text().strip() and not any(el.iter("img")):
+            el.replace_with()
+    for el in [top, *top.iter()]:
+        if el.tag in _BLOCKS:
+            kept = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
+            if el.tag == "li" and kept and isinstance(kept[-1], str):
+                kept[-1] = kept[-1].rstrip()
+            if el.tag == "li" and kept and isinstance(kept[0], str):
+                kept[0] = kept[0].lstrip()
+            el.children = kept
 
 
 def _line_of(lines: list[str], needle: str | re.Pattern[str], start: int = 0, default: int = 0) -> int:

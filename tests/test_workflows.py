@@ -269,6 +269,9 @@ def test_review_passes_the_base_ref_through_env_and_writes_sarif() -> None:
     # The gate's code comes from the base branch: a PR cannot rewrite its own judge.
     base = next(s for s in gate["steps"] if (s.get("with") or {}).get("path") == "base")
     assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    runs = [s.get("run", "") for s in gate["steps"]]
+    install, policy, approvals = (next(i for i, r in enumerate(runs) if k in r) for k in ("./base", "cp -R", "wxpub"))
+    assert install < approvals and policy < approvals and "base/policy pr/policy" in runs[policy]
     uploads = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
     assert any(s["with"]["path"] == "wxpub.sarif" for s in uploads)
 
@@ -501,3 +504,204 @@ def test_operations_guide_explains_every_policy_key() -> None:
     text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
     missing = [k for k in _policy_keys() if f"`{k}`" not in text]
     assert missing == [], "explain these policy keys in docs/operations.md section 5"
+
+
+# -- the workflows' commands, for real ---------------------------------------------------------
+
+
+def _wxpub_lines(script: str) -> list[list[str]]:
+    import shlex
+
+    out = []
+    for line in script.splitlines():
+        line = line.strip()
+        if line.startswith("wxpub "):
+            tokens = shlex.split(line.split("||", 1)[0])
+            out.append([t if not t.startswith("$") else "1" if "NUMBER" in t else "x" for t in tokens])
+    return out
+
+
+def test_every_wxpub_command_in_the_workflows_parses() -> None:
+    """The flags the workflows pass exist in the CLI (the workflows and the CLI cannot drift)."""
+    from pipeline.cli import build_parser
+
+    seen = []
+    for wf in real_workflows():
+        for job in wf.jobs.values():
+            for step in job.get("steps") or []:
+                for tokens in _wxpub_lines(step.get("run", "")):
+                    tokens = [t.replace("origin/${BASE_REF}", "origin/main") for t in tokens]
+                    args = build_parser().parse_args(tokens[1:])
+                    assert callable(getattr(args, "func", None)), tokens
+                    seen.append(tokens[1])
+    assert {"check", "leadtime", "approvals", "publish", "retract", "archive"} <= set(seen)
+
+
+def _step(wf: str, job: str, command: str) -> dict[str, Any]:
+    return next(s for s in _workflow(wf).jobs[job]["steps"] if command in s.get("run", ""))
+
+
+def _run_step(step: dict[str, Any], cwd: Path, values: dict[str, str], extra: dict[str, str]) -> Any:
+    """Run a step's `run:` script with bash as Actions does, its `env:` keys filled from `values`."""
+    import os
+
+    assert set(step.get("env") or {}) == set(values), "the step's env changed: update the test"
+    env = {**os.environ, **values, **extra, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def pr_repo(make_repo: Any, tmp_path: Path) -> Path:
+    """A repository whose origin/main has one post, and a PR branch that adds a post with two faults."""
+    from conftest import git, post_text, write_post
+
+    root = make_repo({"2030/03-01-old": post_text(publish_at=_dt(2030, 3, 1))})
+    git(tmp_path, "clone", "-q", "--bare", str(root), "origin.git")
+    git(root, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    git(root, "fetch", "-q", "origin")
+    git(root, "checkout", "-q", "-b", "pr")
+    long_title = "这是一个超过三十二个字符的标题用来测试微信标题长度限制是否生效以及报告是否正确"
+    write_post(root, "2030/01-03-new", post_text(title=long_title, publish_at=_dt(2030, 1, 3)))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "add a post")
+    return root
+
+
+def _dt(y: int, m: int, d: int) -> Any:
+    import datetime as dt
+
+    return dt.datetime(y, m, d, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def test_the_check_step_annotates_the_changed_post_writes_sarif_and_a_summary(pr_repo: Path, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    proc = _run_step(
+        _step("review.yml", "check", "wxpub check"),
+        pr_repo,
+        {"BASE_REF": "main"},
+        {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true"},
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "::error file=posts/2030/01-03-new/index.md" in proc.stdout
+    assert "2030/03-01-old" not in proc.stdout  # only what the PR changed
+    sarif = json.loads((pr_repo / "wxpub.sarif").read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
+    assert "wechat/title-length" in {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    assert summary.read_text(encoding="utf-8").strip()
+
+
+def test_the_leadtime_step_reads_the_pr_event_and_flags_a_short_lead_time(pr_repo: Path, tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps({"pull_request": {"number": 7, "created_at": "2030-01-01T02:00:00Z", "user": {"login": "ed"}}}),
+        encoding="utf-8",
+    )
+    proc = _run_step(
+        _step("review.yml", "leadtime", "wxpub leadtime"),
+        pr_repo,
+        {"BASE_REF": "main"},
+        {"GITHUB_EVENT_PATH": str(event), "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md"), "GITHUB_ACTIONS": "true"},
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "::error file=posts/2030/01-03-new/index.md" in proc.stdout
+    assert "leadtime/one-week" in proc.stdout
+
+
+def users_only_policy() -> str:
+    """The project's policy with every role named by forge users only (the GitHub set-up operations.md
+    recommends: the automatic token cannot read organisation teams)."""
+    policy = yaml.safe_load((ROOT / "policy" / "policy.yml").read_text(encoding="utf-8"))
+    policy["roles"] = {name: {"users": role["users"]} for name, role in policy["roles"].items()}
+    for unit in policy["units"]:
+        unit["heads"] = {"users": unit["heads"]["users"]}
+    return yaml.safe_dump(policy, allow_unicode=True, sort_keys=False)
+
+
+def _gate_workspace(tmp_path: Path, pr_policy: str | None = None) -> Path:
+    """The approval gate's workspace: `base/` (the policy in force) and `pr/` (the PR's content)."""
+    from conftest import post_text, write_post
+
+    ws = tmp_path / "ws"
+    shutil.copytree(ROOT / "policy", ws / "base" / "policy")
+    shutil.copytree(ROOT / "policy", ws / "pr" / "policy")
+    for side in ("base", "pr"):
+        (ws / side / "policy" / "policy.yml").write_text(users_only_policy(), encoding="utf-8")
+    if pr_policy is not None:
+        (ws / "pr" / "policy" / "policy.yml").write_text(pr_policy, encoding="utf-8")
+    write_post(ws / "pr", "2030/03-01-card", post_text(publish_at=_dt(2030, 3, 1)))
+    return ws
+
+
+def _run_gate(ws: Path, api_url: str) -> Any:
+    gate = _workflow("review.yml").jobs["approval-gate"]
+    policy_step = next(s for s in gate["steps"] if "cp -R" in s.get("run", ""))
+    assert _run_step(policy_step, ws, {}, {}).returncode == 0
+    step = next(s for s in gate["steps"] if "wxpub approvals" in s.get("run", ""))
+    from forge_standin import REPO, REPO_TOKEN
+
+    return _run_step(
+        step,
+        ws / step["working-directory"],
+        {"PR_NUMBER": "7", "GITHUB_TOKEN": REPO_TOKEN, "GITEA_TOKEN": REPO_TOKEN},
+        {
+            "GITHUB_API_URL": api_url,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_STEP_SUMMARY": str(ws / "summary.md"),
+            "GITHUB_EVENT_PATH": "",
+        },
+    )
+
+
+def _forge_data(approvers: list[str]) -> Any:
+    from forge_standin import ForgeData
+
+    data = ForgeData()
+    head = "b" * 40
+    data.add_pull(7, author="editor", head=head, files=["posts/2030/03-01-card/index.md"])
+    for i, login in enumerate(approvers):
+        data.review(7, login, "APPROVED", head, f"2026-11-2{i + 1}T02:00:00Z")
+    data.teams["xxbank/compliance"] = {"team-only-reviewer": "active"}
+    return data
+
+
+def test_the_gate_passes_with_the_automatic_token_when_approvers_are_users(tmp_path: Path) -> None:
+    """The choice documented in docs/operations.md: users in the policy, the job token, no secret."""
+    from forge_standin import GitHubStandin
+
+    with GitHubStandin(_forge_data(["li-retail", "qian-compliance", "zhou-ebank"])) as gh:
+        proc = _run_gate(_gate_workspace(tmp_path), gh.url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_gate_fails_closed_when_a_role_names_teams_the_token_cannot_read(tmp_path: Path) -> None:
+    """With the shipped policy (roles with teams) the automatic token cannot verify a team approval."""
+    from forge_standin import GitHubStandin
+
+    with_teams = (ROOT / "policy" / "policy.yml").read_text(encoding="utf-8")
+    with GitHubStandin(_forge_data(["li-retail", "qian-compliance", "zhou-ebank"])) as gh:
+        ws = _gate_workspace(tmp_path)
+        (ws / "base" / "policy" / "policy.yml").write_text(with_teams, encoding="utf-8")
+        proc = _run_gate(ws, gh.url)
+    assert proc.returncode == 2, proc.stdout
+    assert "team membership" in proc.stderr
+
+
+def test_a_pr_cannot_lower_the_tiers_that_judge_it(tmp_path: Path) -> None:
+    """The PR's own policy drops the compliance tier; the gate judges with the base branch's policy."""
+    from forge_standin import GitHubStandin
+
+    policy = yaml.safe_load(users_only_policy())
+    policy["approval"]["base"] = [{"tier": "ebanking"}]
+    lowered = yaml.safe_dump(policy, allow_unicode=True, sort_keys=False)
+    with GitHubStandin(_forge_data(["zhou-ebank"])) as gh:
+        ws = _gate_workspace(tmp_path, pr_policy=lowered)
+        proc = _run_gate(ws, gh.url)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "compliance" in proc.stdout

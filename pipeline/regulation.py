@@ -605,6 +605,37 @@ def to_text(entries: Sequence[ArticleEntry]) -> str:
     return "\n".join(lines).rstrip()
 
 
+def to_json(entries: Sequence[ArticleEntry]) -> str:
+    """The mapping as JSON: a list of articles with their rule ids, other controls and tests."""
+    import json
+
+    doc = [
+        {
+            "article": e.article.number,
+            "label": e.article.label,
+            "title_zh": e.article.title_zh,
+            "title": e.article.title,
+            "quote": e.article.quote,
+            "summary": e.article.summary,
+            "status": "organisational" if e.organisational else "enforced",
+            "rules": [{"id": r.id, "article": r.article, "severity": str(r.severity)} for r in e.rules],
+            "controls": [{"kind": c.kind, "name": c.name, "what": c.what, "tests": list(c.tests)} for c in e.controls],
+            "tests": list(e.tests),
+        }
+        for e in entries
+    ]
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def render_by_article(entries: Sequence[ArticleEntry], fmt: str = "text") -> str:
+    """`wxpub rules --by-article --format text|json|markdown`."""
+    if fmt == "json":
+        return to_json(entries)
+    if fmt == "markdown":
+        return to_markdown(entries).rstrip()
+    return to_text(entries)
+
+
 # -- auditing the document against the registry ------------------------------------------------
 
 _SECTION = re.compile(r"^## (Art\. (\d{1,2})|Annex 1)\b", re.M)

@@ -125,6 +125,30 @@ def test_markdown_round_trips_through_the_parser() -> None:
     assert "Art. 14" in regulation.to_text(by_article(rules))
 
 
+def test_wxpub_rules_by_article_prints_the_mapping_from_the_registry() -> None:
+    import json
+    import subprocess
+    import sys
+
+    def rules_cli(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline", "rules", "--by-article", *args],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    data = json.loads(rules_cli("--format", "json"))
+    assert [a["article"] for a in data] == list(ARTICLE_NUMBERS)
+    listed = {r["id"] for a in data for r in a["rules"]}
+    assert listed == {r.id for r in all_rules()}
+    assert audit_document(rules_cli("--format", "markdown"), all_rules()) == []
+    assert "Art. 15" in rules_cli()
+
+
 # -- every problem is caught -------------------------------------------------------------------
 
 RULES = [rule("forbidden/x", "14.5"), rule("leadtime/y", "20")]

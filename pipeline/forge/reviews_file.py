@@ -148,3 +148,13 @@ class ReviewsFileForge:
             if sha in shas:
                 out.append(pr)
         return out
+
+    def pull_touching(self, path: str) -> int:
+        """The number of the pull request in the file that changes `path` (its post folder), else the only one."""
+        folder = path.rsplit("/", 1)[0] + "/"
+        for number in self._pulls:
+            if any(f == path or f.startswith(folder) for f in self.files(number)):
+                return number
+        if len(self._pulls) == 1:
+            return next(iter(self._pulls))
+        raise ConfigError(f"{self.path}: no pull request changes {path}; pass --pr N")

@@ -22,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 PUBLISH_ENVIRONMENT = "wechat-production"
-REQUIRED_CHECKS = ("check", "leadtime", "approval-gate")
+REQUIRED_CHECKS = ("check", "leadtime", "approval-gate", "workflow-audit")
 
 # The pins read from the actions' own repositories (docs: actions-pins). A known SHA must carry its own
 # version in the comment, so a comment can never lie about what runs. Unknown SHAs are allowed when

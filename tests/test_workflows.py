@@ -705,3 +705,11 @@ def test_a_pr_cannot_lower_the_tiers_that_judge_it(tmp_path: Path) -> None:
         proc = _run_gate(ws, gh.url)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "compliance" in proc.stdout
+
+
+def test_operations_guide_covers_failures_retraction_and_records() -> None:
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    for errcode in ("40164", "48001", "45009", "40013", "40125", "53503", "45028"):
+        assert f"| {errcode} |" in text, errcode
+    for needle in ("wxpub retract", "wxpub-records", "calendar.yml", "Gitea", "Forgejo", "IP白名单", "wechat-egress"):
+        assert needle in text, needle

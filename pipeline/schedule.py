@@ -156,7 +156,7 @@ def _git(root: Path, *args: str) -> str | None:
 def resolve(root: Path, ref: str) -> str | None:
     """The commit `ref` names in the repository at `root`, or None."""
     out = _git(root, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}")
-    return out.strip() or None if out else None
+    return (out.strip() or None) if out else None
 
 
 def base_slots(root: Path, ref: str, *, only_broadcast: bool = False) -> dict[str, Slot]:
@@ -164,12 +164,24 @@ def base_slots(root: Path, ref: str, *, only_broadcast: bool = False) -> dict[st
     base, head = resolve(root, ref), resolve(root, "HEAD")
     if base is None or base == head:
         return {}
-    names = _git(root, "diff", "--name-only", "--no-renames", "--diff-filter=AM", f"{head}...{base}", "--", POSTS_DIR)
     if head is None:
         names = _git(root, "ls-tree", "-r", "--name-only", base, "--", POSTS_DIR)
+    else:
+        names = _git(
+            root,
+            "diff",
+            "--relative",
+            "--name-only",
+            "--no-renames",
+            "--diff-filter=AM",
+            f"{head}...{base}",
+            "--",
+            POSTS_DIR,
+        )
     wanted = [n for n in (names or "").splitlines() if n.endswith("/index.md") and n.count("/") == 3]
+    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
     out: dict[str, Slot] = {}
-    for name, data in _blobs(root, base, wanted).items():
+    for name, data in _blobs(root, base, wanted, prefix).items():
         if only_broadcast and b"broadcast" not in data:
             continue
         pid = name[len(POSTS_DIR) + 1 : -len("/index.md")]
@@ -179,7 +191,7 @@ def base_slots(root: Path, ref: str, *, only_broadcast: bool = False) -> dict[st
     return out
 
 
-def _blobs(root: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
+def _blobs(root: Path, commit: str, paths: list[str], prefix: str = "") -> dict[str, bytes]:
     """`commit:path` for many paths in one `git cat-file --batch`."""
     import subprocess
 
@@ -189,7 +201,7 @@ def _blobs(root: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
         proc = subprocess.run(
             ["git", "cat-file", "--batch"],
             cwd=root,
-            input="".join(f"{commit}:{p}\n" for p in paths).encode(),
+            input="".join(f"{commit}:{prefix}{p}\n" for p in paths).encode(),
             capture_output=True,
             timeout=300,
         )
@@ -378,10 +390,24 @@ def counted_broadcasts(slots: Iterable[Slot]) -> list[Slot]:
     return [s for s in slots if s.broadcast and s.status != "failed"]
 
 
-def build_schedule(slots: Iterable[Slot], policy: Policy, start: dt.date, end: dt.date) -> Schedule:
-    """The calendar from `start` to `end` (inclusive, in the policy's timezone)."""
+def build_schedule(
+    slots: Iterable[Slot],
+    policy: Policy,
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    gap_days: int = 3,
+) -> Schedule:
+    """The calendar from `start` to `end` (inclusive, in the policy's timezone).
+
+    With `now`, posts still `scheduled` whose time has passed are shown as `due` (waiting for the job).
+    Gaps are runs of at least `gap_days` days with nothing scheduled or published.
+    """
     tz = policy.tz
     every = sorted(slots, key=lambda s: (s.at, s.post_id))
+    if now is not None:
+        every = [_with_status(s, "due") if s.status == "scheduled" and s.at <= now else s for s in every]
     sched = Schedule(start=start, end=end, timezone=policy.timezone)
     in_range = [s for s in every if start <= s.at.astimezone(tz).date() <= end]
     for s in in_range:
@@ -434,17 +460,19 @@ def build_schedule(slots: Iterable[Slot], policy: Policy, start: dt.date, end: d
 
     # Gaps: runs of days with nothing published or scheduled.
     run_start: dt.date | None = None
+    runs: list[tuple[dt.date, dt.date]] = []
     day = start
     while day <= end:
         if day in sched.days:
             if run_start is not None:
-                sched.gaps.append((run_start, day - dt.timedelta(days=1)))
+                runs.append((run_start, day - dt.timedelta(days=1)))
                 run_start = None
         elif run_start is None:
             run_start = day
         day += dt.timedelta(days=1)
     if run_start is not None:
-        sched.gaps.append((run_start, end))
+        runs.append((run_start, end))
+    sched.gaps = [(a, b) for a, b in runs if (b - a).days + 1 >= max(gap_days, 1)]
     return sched
 
 
@@ -527,3 +555,219 @@ def render(fmt: str, sched: Schedule) -> str:
     if fmt == "markdown":
         return to_markdown(sched)
     return to_text(sched)
+
+
+# -- a post's life (`wxpub status`) ------------------------------------------------------------------
+
+STAGES = (
+    "failing-checks",  # the checks find errors: nothing can move until they are fixed
+    "awaiting-approval",  # not on the base branch; the pull request lacks tiers
+    "approved",  # every tier approved; waiting to be merged
+    "not-submitted",  # not on the base branch and no pull request given
+    "scheduled",  # merged; publish_at is still ahead
+    "due",  # merged and due: waiting for the publish job
+    "publishing",  # the publish job has started on it
+    "failed",  # the last publication attempt failed
+    "published",
+    "retracted",
+)
+
+
+@dataclass
+class Life:
+    """Where one post is in its life: checks, approval, merge, publication, retraction."""
+
+    post_id: str
+    stage: str
+    summary: str
+    title: str = ""
+    publish_at: dt.datetime | None = None
+    delivery: str = ""
+    errors: list[Any] = field(default_factory=list)  # Findings of severity error
+    reviews: list[Any] = field(default_factory=list)  # Findings for compliance review
+    merged: bool | None = None  # on the base branch with this content (None: no base branch)
+    base: str | None = None
+    waiting_for: list[str] = field(default_factory=list)
+    approval: Any = None  # pipeline.approval.Verdict when a pull request was given
+    record: Any = None  # pipeline.ledger.Record when there is one
+    url: str = ""
+    published_at: dt.datetime | None = None
+    retraction: dict[str, Any] | None = None
+    details: list[str] = field(default_factory=list)
+
+    def to_dict(self, tz: dt.tzinfo) -> dict[str, Any]:
+        def when(t: dt.datetime | None) -> str | None:
+            return t.astimezone(tz).isoformat() if t else None
+
+        retraction = None
+        if self.retraction:
+            retraction = {**self.retraction, "at": when(self.retraction.get("at"))}
+        return {
+            "version": 1,
+            "post": self.post_id,
+            "stage": self.stage,
+            "summary": self.summary,
+            "title": self.title,
+            "publish_at": when(self.publish_at),
+            "delivery": self.delivery,
+            "checks": {
+                "errors": [f.to_dict() for f in self.errors],
+                "reviews": [f.to_dict() for f in self.reviews],
+            },
+            "merged": self.merged,
+            "base": self.base,
+            "waiting_for": self.waiting_for,
+            "approval": self.approval.to_dict() if self.approval is not None else None,
+            "published_at": when(self.published_at),
+            "url": self.url,
+            "retraction": retraction,
+            "details": self.details,
+        }
+
+
+def _fmt(t: dt.datetime | None, tz: dt.tzinfo) -> str:
+    if t is None:
+        return "(unknown)"
+    local = t.astimezone(tz)
+    off = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {off[:3]}:{off[3:]}"
+
+
+def merged_on(root: Path, base: str | None, rel: str) -> bool | None:
+    """Is index.md at `rel` on `base` with the same content as in the working tree? None without a base."""
+    if not base or resolve(root, base) is None:
+        return None
+    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
+    there = _git(root, "rev-parse", "--verify", "-q", f"{base}:{prefix}{rel}")
+    if not there:
+        return False
+    here = _git(root, "hash-object", "--", rel)
+    return here is not None and here.strip() == there.strip()
+
+
+def life_of(
+    post_id: str,
+    *,
+    policy: Policy,
+    now: dt.datetime,
+    post: Post | None = None,
+    findings: Iterable[Any] = (),
+    record: Any = None,
+    merged: bool | None = None,
+    base: str | None = None,
+    verdict: Any = None,
+) -> Life:
+    """Decide the stage of a post from what is known of it (pure: everything is passed in)."""
+    tz = policy.tz
+    meta = post.meta if post is not None else None
+    errors = [f for f in findings if f.severity.value == "error"]
+    reviews = [f for f in findings if f.severity.value == "review"]
+    life = Life(
+        post_id=post_id,
+        stage="not-submitted",
+        summary="",
+        title=meta.title if meta else (record.title if record is not None else ""),
+        publish_at=meta.publish_at if meta else (record.publish_at if record is not None else None),
+        delivery=meta.delivery if meta else (record.delivery if record is not None else ""),
+        errors=errors,
+        reviews=reviews,
+        merged=merged,
+        base=base,
+        approval=verdict,
+        record=record,
+    )
+    status = getattr(record, "status", None) if record is not None else None
+    if status == "retracted":
+        life.stage = "retracted"
+        life.url = record.article_url
+        life.published_at = record.published_at
+        life.retraction = record.retraction
+        r = record.retraction or {}
+        life.summary = (
+            f"retracted {_fmt(r.get('at'), tz)} by {r.get('by') or '(unknown)'}: {r.get('reason') or '(no reason)'}; "
+            f"it had been published {_fmt(record.published_at, tz)}"
+        )
+        return life
+    if status == "published":
+        life.stage = "published"
+        life.url = record.article_url
+        life.published_at = record.published_at
+        life.summary = f"published {_fmt(record.published_at, tz)}" + (
+            f": {record.article_url}" if record.article_url else ""
+        )
+        if errors:
+            life.details.append(f"{len(errors)} check error(s) now: the post changed after publication?")
+        return life
+    if status in ("pending", "in-progress"):
+        life.stage = "publishing"
+        life.summary = f"the publish job is on it ({status}); last step at {_fmt(record.updated_at, tz)}"
+        return life
+    if status == "failed":
+        life.details.append(f"the last publication attempt failed: {record.error or '(no message)'}")
+    if post is None:
+        life.summary = "no such post in the working tree and no publication record"
+        return life
+    if meta is None or errors:
+        life.stage = "failing-checks"
+        life.summary = f"{len(errors)} check error(s) to fix before anything else"
+        return life
+    if status == "failed":
+        life.stage = "failed"
+        life.summary = (
+            f"publication failed: {record.error or '(no message)'}; the publish job retries it on its next run"
+        )
+        return life
+    if merged:
+        if meta.publish_at > now:
+            life.stage = "scheduled"
+            life.summary = f"merged on {base}: scheduled for {_fmt(meta.publish_at, tz)} ({meta.delivery})"
+        else:
+            life.stage = "due"
+            life.summary = f"merged on {base} and due since {_fmt(meta.publish_at, tz)}: waiting for the publish job"
+        return life
+    if verdict is not None:
+        missing = [t for t in verdict.tiers if not t.ok]
+        life.waiting_for = [t.name for t in missing]
+        if verdict.ok:
+            life.stage = "approved"
+            life.summary = f"pull request #{verdict.pr} is approved by every tier: waiting to be merged"
+        else:
+            life.stage = "awaiting-approval"
+            first = missing[0] if missing else None
+            who = f" ({first.who})" if first is not None and first.who else ""
+            life.summary = (
+                f"pull request #{verdict.pr} is waiting for {first.name}{who}"
+                if first is not None
+                else f"pull request #{verdict.pr} is not approved: {'; '.join(verdict.reasons) or 'see the gate'}"
+            )
+        return life
+    where = f"not on {base} yet" if base else "not merged yet"
+    life.summary = f"{where}: open a pull request (or pass --pr N / --reviews-file F to see its approvals)"
+    return life
+
+
+def life_text(life: Life, tz: dt.tzinfo) -> str:
+    out = [f"{life.post_id}: {life.stage}", f"  {life.summary}"]
+    if life.title:
+        out.append(f"  title: {life.title}")
+    if life.publish_at:
+        out.append(f"  publish_at: {_fmt(life.publish_at, tz)} ({life.delivery})")
+    if life.url:
+        out.append(f"  article: {life.url}")
+    checks = f"  checks: {len(life.errors)} error(s), {len(life.reviews)} for review"
+    out.append(checks)
+    for f in life.errors:
+        out.append(f"    {f.path}:{f.line}: error [{f.rule}] {f.message}")
+    for f in life.reviews:
+        out.append(f"    {f.path}:{f.line}: review [{f.rule}] {f.message}")
+    if life.approval is not None:
+        for t in life.approval.tiers:
+            mark = "ok" if t.ok else "waiting"
+            by = ", ".join(a.login for a in t.approved_by)
+            out.append(
+                f"  tier {t.name}: {mark}"
+                + (f" ({by})" if by else "")
+                + (f"; needs {t.who}" if not t.ok and t.who else "")
+            )
+    out += [f"  {d}" for d in life.details]
+    return "\n".join(out)

@@ -14,7 +14,7 @@ from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
 from ..post import Post
 from .common import at, rule
-from .copyright import body_image_refs
+from .copyright import images_of
 from .text import normalise, scan_of
 
 R_NAME = rule(
@@ -119,7 +119,7 @@ def promoted_accounts(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                     hint="approved: " + ", ".join(a.name for a in ctx.policy.account.approved_accounts),
                 )
     # QR-code images must say which approved account they lead to
-    for ref, offset in body_image_refs(post.body):
+    for ref, offset in images_of(post, ctx):
         start = post.body.rfind("![", 0, offset)
         alt = post.body[start + 2 : offset].split("](")[0] if start >= 0 else ""
         label = normalise(alt + " " + ref)

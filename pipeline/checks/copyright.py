@@ -17,7 +17,7 @@ from ..findings import Finding, Severity
 from ..post import Post
 from . import lexicon
 from .common import at, rule
-from .text import mask, normalise
+from .text import mask, normalise, scan_of
 
 LEX_REPRINT = lexicon.use("copyright-reprint", "Art. 14(6): words that say the text is reprinted (转载自, 来源：网络)")
 
@@ -113,6 +113,14 @@ def body_image_refs(body: str) -> list[tuple[str, int]]:
     return sorted(out, key=lambda x: x[1])
 
 
+def images_of(post: Post, ctx: CheckContext) -> list[tuple[str, int]]:
+    """`body_image_refs` of the post, computed once per post."""
+    memo = scan_of(post, ctx).memo
+    if "images" not in memo:
+        memo["images"] = body_image_refs(post.body)
+    return memo["images"]  # type: ignore[return-value]
+
+
 def _line_col(post: Post, offset: int) -> tuple[int, int]:
     before = post.body[:offset]
     return post.body_line + before.count("\n"), offset - (before.rfind("\n") + 1) + 1
@@ -144,7 +152,7 @@ def copyright_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                 match=meta.cover,
                 hint=f"sources: [{{file: {meta.cover}, source: original}}]",
             )
-    for ref, offset in body_image_refs(post.body):
+    for ref, offset in images_of(post, ctx):
         name = _clean(ref)
         if name in used:
             continue

@@ -27,6 +27,7 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Characters an evader slips between the letters of a term (matched on the normalised text).
 SEPARATORS = " \t\u00a0*·•・‧.\\-_~|/\\\\+=#^&@\u200b\u200c\u200d\u2060\ufeff\n"
 _SEP_RUN = re.compile(rf"(?<=[{CJK}])[{SEPARATORS}]+(?=[{CJK}])")
+_NEWLINE = re.compile("\n")
 BARRIER = "\x00"  # stands in for masked text: never part of a term, never removed
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S)
@@ -68,8 +69,13 @@ class _CharMap(dict[int, str]):
             out = out.lower()
         if BARRIER in out and ch != BARRIER:
             out = out.replace(BARRIER, "")
+        if len(out) != 1:
+            RESIZING.add(ch)
         self[code] = out
         return out
+
+
+RESIZING: set[str] = set()  # characters whose normal form is not exactly one character
 
 
 CHAR_MAP = _CharMap()
@@ -99,7 +105,7 @@ class OffsetMap:
 def normalise_chars(text: str) -> tuple[str, OffsetMap | None]:
     """NFKC + t2s + lower case; the map is None when every character stayed one character."""
     out = text.translate(CHAR_MAP)
-    if len(out) == len(text) and all(len(CHAR_MAP[ord(c)]) == 1 for c in set(text)):
+    if not RESIZING or RESIZING.isdisjoint(text):
         return out, None
     omap = OffsetMap()
     parts: list[str] = []
@@ -138,7 +144,18 @@ def join_separators(text: str) -> tuple[str, OffsetMap | None]:
 
 def normalise(text: str) -> str:
     """The shadow form of a string (terms, allow-matches and disclosures are compared in it)."""
-    return join_separators(normalise_chars(text)[0])[0]
+    out = text.translate(CHAR_MAP)
+    return _SEP_RUN.sub(_drop_separators, out)
+
+
+def _drop_separators(m: re.Match[str]) -> str:
+    return m.group() if m.group().count("\n") > 1 else ""
+
+
+def _same_length_normal(text: str) -> str | None:
+    """The text through the char map when no character changes length (the common case), else None."""
+    out = text.translate(CHAR_MAP)
+    return out if not RESIZING or RESIZING.isdisjoint(text) else None
 
 
 def mask(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
@@ -184,7 +201,7 @@ class Unit:
         if self.name != "body":
             return self.line, self.column + offset
         if self._newlines is None:
-            self._newlines = [i for i, c in enumerate(self.text) if c == "\n"]
+            self._newlines = [m.start() for m in _NEWLINE.finditer(self.text)]
         k = bisect.bisect_left(self._newlines, offset)
         if k == 0:
             return self.line, offset + 1
@@ -238,9 +255,14 @@ class View:
         return Match(self.unit, self.orig(start), self.orig(end - 1) + 1 if end > start else self.orig(start))
 
 
-def make_view(unit: Unit, masks: tuple[re.Pattern[str], ...], *, join: bool) -> View:
-    text = mask(unit.text, masks) if unit.name == "body" else unit.text
-    norm, chars = normalise_chars(text)
+def make_view(unit: Unit, masks: tuple[re.Pattern[str], ...], *, join: bool, normalised: str | None = None) -> View:
+    """The shadow of a unit. `normalised` (the unit's text through the char map, when no character
+    changed length) lets several views share one translation; masks then run on the normal form."""
+    if normalised is not None:
+        norm, chars = (mask(normalised, masks) if unit.name == "body" else normalised), None
+    else:
+        text = mask(unit.text, masks) if unit.name == "body" else unit.text
+        norm, chars = normalise_chars(text)
     joins = None
     if join:
         norm, joins = join_separators(norm)
@@ -265,17 +287,20 @@ class Scan:
     post: Post
     units: list[Unit]
     _views: dict[str, list[View]] = field(default_factory=dict)
+    _normal: list[str | None] | None = None
     memo: dict[str, object] = field(default_factory=dict)
 
     def views(self, kind: str = "lexicon") -> list[View]:
         """`lexicon`: code/URLs/comments masked, separators joined; `data`: code kept, nothing joined."""
         if kind not in self._views:
-            if kind == "lexicon":
-                self._views[kind] = [make_view(u, LEXICON_MASKS, join=True) for u in self.units]
-            elif kind == "data":
-                self._views[kind] = [make_view(u, DATA_MASKS, join=False) for u in self.units]
-            else:
+            if kind not in ("lexicon", "data"):
                 raise ValueError(f"unknown view {kind!r}")
+            if self._normal is None:
+                self._normal = [_same_length_normal(u.text) for u in self.units]
+            masks, join = (LEXICON_MASKS, True) if kind == "lexicon" else (DATA_MASKS, False)
+            self._views[kind] = [
+                make_view(u, masks, join=join, normalised=n) for u, n in zip(self.units, self._normal, strict=True)
+            ]
         return self._views[kind]
 
     @property

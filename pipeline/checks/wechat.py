@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
 from ..post import Post, cover_path, image_kind, resolve_inside
 from .common import rule
-from .copyright import body_image_refs
+from .copyright import images_of
 from .text import _COMMENT, _FENCE, _INLINE_CODE, mask
 
 ASPECT = 2.35
@@ -72,18 +73,40 @@ def _line_col(post: Post, offset: int) -> tuple[int, int]:
     return post.body_line + before.count("\n"), offset - (before.rfind("\n") + 1) + 1
 
 
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of a JPEG or PNG from its header; Pillow (imported lazily) for anything unusual."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    if head.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 < len(head) and head[i] == 0xFF:
+            marker = head[i + 1]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                return int.from_bytes(head[i + 7 : i + 9], "big"), int.from_bytes(head[i + 5 : i + 7], "big")
+            i += 2 + int.from_bytes(head[i + 2 : i + 4], "big")
+    from PIL import Image  # lazily: Pillow costs import time on every `wxpub check`
+
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, ValueError):
+        return None
+
+
 @post_check
 def cover_aspect(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     path = cover_path(post, ctx.root)
     if path is None or image_kind(path) not in ("jpeg", "png"):
         return
-    from PIL import Image  # lazily: Pillow costs import time on every `wxpub check`
-
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-    except (OSError, ValueError):
+    size = image_size(path)
+    if size is None:
         return
+    w, h = size
     if h and abs(w / h - ASPECT) > TOLERANCE:
         yield R_ASPECT.finding(
             post.path,
@@ -95,7 +118,7 @@ def cover_aspect(post: Post, ctx: CheckContext) -> Iterable[Finding]:
 
 @post_check
 def body_images(post: Post, ctx: CheckContext) -> Iterable[Finding]:
-    for ref, offset in body_image_refs(post.body):
+    for ref, offset in images_of(post, ctx):
         if re.match(r"^(?:[a-z]+:)?//|^data:", ref, re.I):
             continue
         line, col = _line_col(post, offset)

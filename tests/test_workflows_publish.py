@@ -109,9 +109,9 @@ class GitHttpServer:
         self.thread.join(timeout=5)
 
 
-def publish_step() -> dict[str, Any]:
+def publish_step(job: str = "publish", command: str = "wxpub publish") -> dict[str, Any]:
     wf = yaml.safe_load((ROOT / ".github" / "workflows" / "publish.yml").read_text(encoding="utf-8"))
-    return next(s for s in wf["jobs"]["publish"]["steps"] if "wxpub publish" in s.get("run", ""))
+    return next(s for s in wf["jobs"][job]["steps"] if command in s.get("run", ""))
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def origin(make_repo: Any, tmp_path: Path) -> Iterator[Path]:
     yield bare
 
 
-def test_the_publish_step_pushes_records_over_http_with_the_job_token_and_keeps_none(
+def test_publish_and_retract_steps_push_records_over_http_with_the_job_token_and_keep_none(
     origin: Path, tmp_path: Path
 ) -> None:
     step = publish_step()
@@ -180,14 +180,32 @@ def test_the_publish_step_pushes_records_over_http_with_the_job_token_and_keeps_
         )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         titles = [a["title"] for a in sb.published_articles()]
-    assert titles == ["借记卡年费减免通知"]
+        assert read_records(origin)[POST].status == "published"
+
+        # The retract job's step, with the dispatch inputs arriving through env (never interpolated).
+        retract = publish_step("retract", "wxpub retract")
+        reason = 'wrong rate; "quoted" $(not run)'
+        extra = {"POST": POST, "REASON": reason}
+        assert set(retract["env"]) == set(values) - {"GITHUB_TOKEN", "GITEA_TOKEN"} | set(literal) | set(extra)
+        proc2 = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", retract["run"]],
+            cwd=runner,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc2.returncode == 0, proc2.stdout + proc2.stderr
+        live = [a["title"] for a in sb.published_articles() if not a["deleted"]]
+    assert titles == ["借记卡年费减免通知"] and live == []
+    record = read_records(origin)[POST]
+    assert record.status == "retracted" and record.retraction and record.retraction["reason"] == reason
     # The records reached origin through the authenticated HTTP push...
     assert srv.unauthorised >= 1 and srv.authorised >= 2
-    assert read_records(origin)[POST].status == "published"
     # ...and nothing on the runner's disk holds the token or the secret.
     config = (runner / ".git" / "config").read_text(encoding="utf-8")
     assert PUSH_TOKEN not in config and "extraheader" not in config
-    for text in (proc.stdout, proc.stderr):
+    for text in (proc.stdout, proc.stderr, proc2.stdout, proc2.stderr):
         assert PUSH_TOKEN not in text and SECRET not in text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -130,6 +131,11 @@ def origin(make_repo: Any, tmp_path: Path) -> Iterator[Path]:
         "cover.jpg": cover_bytes(),
     }
     root = make_repo({POST: post}, policy=policy)
+    # The archive's configuration, as the real repository has it.
+    (root / "mkdocs.yml").write_bytes((ROOT / "mkdocs.yml").read_bytes())
+    shutil.copytree(ROOT / "pipeline", root / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    git(root, "add", "mkdocs.yml", "pipeline")
+    git(root, "commit", "-q", "-m", "archive configuration")
     bare = tmp_path / "srv" / "wechat.git"
     bare.parent.mkdir()
     git(tmp_path, "clone", "-q", "--bare", str(root), str(bare))
@@ -200,6 +206,26 @@ def test_publish_and_retract_steps_push_records_over_http_with_the_job_token_and
     assert titles == ["借记卡年费减免通知"] and live == []
     record = read_records(origin)[POST]
     assert record.status == "retracted" and record.retraction and record.retraction["reason"] == reason
+
+    # The archive workflow's build step, in a fresh full-history checkout (origin/wxpub-records included).
+    archive = tmp_path / "archive-runner"
+    git(tmp_path, "clone", "-q", str(origin), str(archive))
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "archive.yml").read_text(encoding="utf-8"))
+    build = next(s for s in wf["jobs"]["build"]["steps"] if "wxpub archive build" in s.get("run", ""))
+    proc3 = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", build["run"]],
+        cwd=archive,
+        env={**base, "PATH": env["PATH"], "HOME": env["HOME"], "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc3.returncode == 0, proc3.stdout + proc3.stderr
+    upload = next(s for s in wf["jobs"]["build"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    site = archive / upload["with"]["path"]
+    pages = "".join(p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*.html"))
+    assert "借记卡年费减免通知" in pages
+    assert PUSH_TOKEN not in pages and SECRET not in pages
     # The records reached origin through the authenticated HTTP push...
     assert srv.unauthorised >= 1 and srv.authorised >= 2
     # ...and nothing on the runner's disk holds the token or the secret.

@@ -689,17 +689,17 @@ def audit_document(text: str, rules: Sequence[Rule], root: Path | None = None) -
         elif sec.status is None:
             problems.append(f"{label}: no **Status:** line (enforced or organisational)")
     for rule in rules:
-        number = article_of(rule.article)
-        if number is None:
+        filed = article_of(rule.article)
+        if filed is None:
             problems.append(
                 f"rule {rule.id}: article {rule.article!r} is neither an article 1-22 / Annex 1 nor a law filed in "
                 "pipeline/regulation.py LAW_FILING; file it there"
             )
-        elif number not in sections:
-            problems.append(f"rule {rule.id}: names Art. {number}, which {DOCUMENT} lacks")
-        elif rule.id not in sections[number].rule_ids:
+        elif filed not in sections:
+            problems.append(f"rule {rule.id}: names Art. {filed}, which {DOCUMENT} lacks")
+        elif rule.id not in sections[filed].rule_ids:
             problems.append(
-                f"rule {rule.id}: not listed under {number} in {DOCUMENT}; run python -m pipeline.regulation --write"
+                f"rule {rule.id}: not listed under {filed} in {DOCUMENT}; run python -m pipeline.regulation --write"
             )
     for number, sec in sections.items():
         for rid in sec.rule_ids:

@@ -7,6 +7,7 @@ looked up by name through `/orgs/{org}/teams/search`, and `/commits/{sha}/pull` 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -76,7 +77,7 @@ class GiteaForge:
     def _r(self) -> str:
         return f"/repos/{self.repo}"
 
-    def _list(self, path: str, what: str) -> list[object]:
+    def _list(self, path: str, what: str) -> list[Any]:
         return self.http.paginate(path, what, {"limit": PAGE, "page": 1}, page_size_key="limit")
 
     def pull(self, number: int) -> PullRequest:

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html import escape
 from multiprocessing import get_context
@@ -144,17 +144,25 @@ def build_archive(
             build(config)
         except MkDocsException as exc:
             raise ConfigError(f"mkdocs: {exc}") from None
-        session = SESSIONS.pop(str(cfg), None)
+        finally:
+            session = SESSIONS.pop(str(cfg), None)
+            if session is not None:
+                session.close()
     if session is None:
         raise ConfigError(f"{cfg.name}: the archive hooks did not run; add `hooks: [pipeline/archive/hooks.py]`")
     return session.result
 
 
 SESSIONS: dict[str, Session] = {}
+PARALLEL_FROM = 300  # posts to write before worker processes pay off
 
 
 class Session:
-    """The state of one MkDocs build, driven by the hooks in `pipeline/archive/hooks.py`."""
+    """The state of one MkDocs build, driven by the hooks in `pipeline/archive/hooks.py`.
+
+    Post pages are rendered by worker processes that start as soon as the records are read, while MkDocs
+    renders the index pages in this process; the workers wait for the skeleton (rendered first) to write.
+    """
 
     def __init__(self, config: Any) -> None:
         cfg_file = Path(config.config_file_path).resolve()
@@ -165,12 +173,17 @@ class Session:
             records_dir=Path(os.environ["WXPUB_RECORDS_DIR"]) if os.environ.get("WXPUB_RECORDS_DIR") else None,
             incremental=False,
         )
+        if opts.cache_dir is None:
+            opts.cache_dir = cache_dir_for(opts.root, opts.site_dir)
         self.opts = opts
+        self.cache: Path = opts.cache_dir
         self.staging = staging
         self.config = config
         self.result = BuildResult(site_dir=opts.site_dir)
         self.skeleton = ""
         self._t0 = time.perf_counter()
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future[list[tuple[str, list[str]]]]] = []
         SESSIONS[str(cfg_file)] = self
 
         policy = load_policy(opts.root)
@@ -186,6 +199,49 @@ class Session:
         self.result.index_pages = len(self.pages)
         self.result.seconds["collect"] = time.perf_counter() - self._t0
 
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self.skeleton_file = self.cache / "skeleton.html"
+        self.skeleton_file.unlink(missing_ok=True)
+        self.manifest = self._read_manifest()
+        old = self.manifest.get("posts", {})
+        site = opts.site_dir
+        self.todo = [
+            e
+            for e in self.entries
+            if not (old.get(e.id) and old[e.id][0] == e.key and (site / e.url / "index.html").is_file())
+        ]
+        self._start_workers()
+
+    def _read_manifest(self) -> dict[str, Any]:
+        if not self.opts.incremental:
+            return {}
+        try:
+            data = json.loads((self.cache / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _start_workers(self) -> None:
+        workers = self.opts.jobs or os.cpu_count() or 1
+        if workers <= 1 or len(self.todo) < PARALLEL_FROM:
+            return
+        ctx = get_context("fork")
+        self._ready = ctx.Event()
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(self._ready,)
+        )
+        size = -(-len(self.todo) // workers)
+        job = (str(self.skeleton_file), self.opts.root, self.opts.site_dir)
+        for i in range(0, len(self.todo), size):
+            self._futures.append(self._pool.submit(_render_chunk_waiting, self.todo[i : i + size], *job))
+
+    def close(self) -> None:
+        """Release the workers (after a failed build they are waiting for a skeleton that never comes)."""
+        if self._pool is not None:
+            self._ready.set()
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
     # -- MkDocs events -------------------------------------------------------------------------
 
     def on_files(self, files: Any) -> Any:
@@ -194,15 +250,15 @@ class Session:
         for f in list(files):  # Material's lunr search assets: unused (Pagefind searches), and never shipped
             if f.src_uri.startswith(UNUSED_ASSETS) or f.src_uri.endswith(".min.js.map"):
                 files.remove(f)
+        stub = f'---\ntitle: "{TITLE_MARK}"\nhide: [toc]\n---\n'  # first, so the workers can start writing
+        files.append(
+            File.generated(self.config, SKELETON_DIR + "index.md", content=stub, inclusion=InclusionLevel.NOT_IN_NAV)
+        )
         nav_pages = {"index.md", "archive/index.md", "category/index.md", "unit/index.md", "tags/index.md"}
         for src, page in self.pages.items():
             level = InclusionLevel.UNDEFINED if src in nav_pages | {"search/index.md"} else InclusionLevel.NOT_IN_NAV
             stub = f"---\ntitle: {json.dumps(page.title, ensure_ascii=False)}\nhide: [toc]\n---\n"
             files.append(File.generated(self.config, src, content=stub, inclusion=level))
-        stub = f"---\ntitle: {TITLE_MARK}\nhide: [toc]\n---\n"
-        files.append(
-            File.generated(self.config, SKELETON_DIR + "index.md", content=stub, inclusion=InclusionLevel.NOT_IN_NAV)
-        )
         return files
 
     def on_page_content(self, html: str, page: Any) -> str:
@@ -215,6 +271,11 @@ class Session:
     def on_post_page(self, output: str, page: Any) -> str:
         if page.file.src_uri == SKELETON_DIR + "index.md":
             self.skeleton = output
+            tmp = self.skeleton_file.with_suffix(".tmp")
+            tmp.write_text(output, encoding="utf-8")
+            tmp.replace(self.skeleton_file)
+            if self._pool is not None:
+                self._ready.set()
         return output
 
     def on_post_build(self) -> None:
@@ -242,32 +303,28 @@ class Session:
     # -- post pages ------------------------------------------------------------------------------
 
     def write_posts(self, site: Path) -> set[str]:
-        """Write every post page whose content key changed; return every post file path (site-relative)."""
+        """Finish writing the changed post pages; return every post file path (site-relative)."""
         if not self.skeleton:
+            self.close()
             raise ConfigError("the skeleton post page was not rendered; is the theme Material?")
         skel_hash = hashlib.sha1((VERSION + self.skeleton).encode()).hexdigest()
-        manifest_path = (self.opts.cache_dir or self.staging.parent) / "manifest.json"
-        old: dict[str, Any] = {}
-        if self.opts.incremental and self.opts.cache_dir is not None:
-            with contextlib.suppress(OSError, ValueError):
-                data = json.loads(manifest_path.read_text(encoding="utf-8"))
-                if data.get("skeleton") == skel_hash:
-                    old = data.get("posts", {})
-        todo: list[Entry] = []
-        files: dict[str, list[str]] = {}
-        for e in self.entries:
-            prev = old.get(e.id)
-            if prev and prev[0] == e.key and (site / e.url / "index.html").is_file():
-                files[e.id] = prev[1]
-            else:
-                todo.append(e)
+        old = self.manifest.get("posts", {})
+        files: dict[str, list[str]] = {e.id: old[e.id][1] for e in self.entries if e.id in old}
+        done: set[str] = set()
+        for fut in self._futures:  # the workers started in __init__
+            for e_id, names in fut.result():
+                files[e_id] = names
+                done.add(e_id)
+        self.close()
+        todo = [e for e in self.todo if e.id not in done]
+        if self.manifest.get("skeleton") != skel_hash:  # the theme or config changed: every page again
+            pending = {e.id for e in todo} | done
+            todo += [e for e in self.entries if e.id not in pending]
         for e_id, names in render_many(todo, self.skeleton, self.opts.root, site, self.opts.jobs):
             files[e_id] = names
-        self.result.written = len(todo)
-        if self.opts.cache_dir is not None:
-            new = {e.id: [e.key, files[e.id]] for e in self.entries}
-            manifest_path.parent.mkdir(parents=True, exist_ok=True)
-            manifest_path.write_text(json.dumps({"skeleton": skel_hash, "posts": new}), encoding="utf-8")
+        self.result.written = len(done) + len(todo)
+        new = {e.id: [e.key, files[e.id]] for e in self.entries}
+        (self.cache / "manifest.json").write_text(json.dumps({"skeleton": skel_hash, "posts": new}), encoding="utf-8")
         return {f"{e.url}{name}" for e in self.entries for name in files[e.id]}
 
 
@@ -277,10 +334,11 @@ def fill(skeleton: str, e: Entry, body: str) -> str:
 
 
 _converter: Converter | None = None
+_ready: Any = None
 
 
-def render_one(e: Entry, skeleton: str, root: Path, site: Path) -> tuple[str, list[str]]:
-    """Write one post's page (and copy its local images); return (post id, files written, page-relative)."""
+def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
+    """The HTML inside a post's page, and the local images (cover first) it shows."""
     global _converter
     conv = _converter = _converter or Converter()
     folder = e.folder
@@ -290,24 +348,52 @@ def render_one(e: Entry, skeleton: str, root: Path, site: Path) -> tuple[str, li
 
     content, images = conv.convert(e.body or "", keep) if e.body is not None else ("", [])
     kind, text = e.form
-    form_html = conv.convert(text)[0] if kind == "markdown" else conv.clean(text) if kind == "html" else ""
+    form_html = conv.clean(text) if kind == "html" else conv.convert(text)[0] if kind == "markdown" else ""
     cover = keep(e.cover) if e.cover else None
+    names = list(dict.fromkeys([*([cover] if cover else []), *images]))
+    return pages.post_html(e, content, form_html, cover), names
+
+
+def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path) -> tuple[str, list[str]]:
+    """Write one post's page and copy its images, each only when changed; return (post id, files)."""
     out_dir = site / e.url
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = fill(skeleton, e, pages.post_html(e, content, form_html, cover))
     target = out_dir / "index.html"
-    data = page.encode("utf-8")
-    if not target.is_file() or target.read_bytes() != data:
+    data = fill(skeleton, e, body).encode("utf-8")
+    if not target.is_file() or target.stat().st_size != len(data) or target.read_bytes() != data:
         target.write_bytes(data)
-    names = ["index.html"]
-    for name in dict.fromkeys([*([cover] if cover else []), *images]):
-        assert folder is not None
-        src, dst = folder / name, out_dir / name
-        if not dst.is_file() or dst.stat().st_size != src.stat().st_size or dst.stat().st_mtime < src.stat().st_mtime:
+    for name in names:
+        assert e.folder is not None
+        src, dst = e.folder / name, out_dir / name
+        s, d = src.stat(), dst.stat() if dst.is_file() else None
+        if d is None or d.st_size != s.st_size or d.st_mtime < s.st_mtime:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dst)
-        names.append(name)
-    return e.id, names
+    return e.id, ["index.html", *names]
+
+
+def render_one(e: Entry, skeleton: str, root: Path, site: Path) -> tuple[str, list[str]]:
+    body, names = fragment(e, root)
+    return write_page(e, skeleton, body, names, site)
+
+
+def _init_worker(ready: Any) -> None:
+    global _ready
+    _ready = ready
+
+
+def _render_chunk_waiting(
+    chunk: list[Entry], skeleton_file: str, root: Path, site: Path
+) -> list[tuple[str, list[str]]]:
+    """In a worker: render the fragments, wait for the skeleton, then write the pages."""
+    done = [(e, *fragment(e, root)) for e in chunk]
+    if _ready is not None and not _ready.wait(timeout=3600):
+        return []
+    try:
+        skeleton = Path(skeleton_file).read_text(encoding="utf-8")
+    except OSError:
+        return []  # the build failed before the skeleton was rendered
+    return [write_page(e, skeleton, body, names, site) for e, body, names in done]
 
 
 def _render_chunk(args: tuple[list[Entry], str, Path, Path]) -> list[tuple[str, list[str]]]:
@@ -318,9 +404,9 @@ def _render_chunk(args: tuple[list[Entry], str, Path, Path]) -> list[tuple[str, 
 def render_many(
     entries: list[Entry], skeleton: str, root: Path, site: Path, jobs: int = 0
 ) -> list[tuple[str, list[str]]]:
-    """Render post pages, in worker processes when there are many."""
+    """Render post pages now, in worker processes when there are many."""
     workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(entries) < 400:
+    if workers <= 1 or len(entries) < PARALLEL_FROM:
         return [render_one(e, skeleton, root, site) for e in entries]
     size = max(50, len(entries) // (workers * 4))
     chunks = [(entries[i : i + size], skeleton, root, site) for i in range(0, len(entries), size)]

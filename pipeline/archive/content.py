@@ -19,11 +19,55 @@ import nh3
 from ..post import IMAGE_SUFFIXES, resolve_inside
 
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
-    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
-    "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
 ATTRIBUTES = {
     "*": {"id", "class", "title", "lang"},
     "a": {"href"},
@@ -50,7 +94,7 @@ class Converter:
     """Markdown -> safe HTML. One instance per process; `convert` is not thread-safe."""
 
     def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+        self._md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
 
     def convert(self, text: str, keep_image: Callable[[str], str | None] | None = None) -> tuple[str, list[str]]:
         """(HTML, local images kept). `keep_image(src)` returns the path to keep, or None to drop the image."""

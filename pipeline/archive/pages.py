@@ -16,7 +16,7 @@ from typing import Any
 
 from .model import CATEGORY_NAMES, DELIVERY_NAMES, STATUS_NAMES, Entry, slug
 
-PER_PAGE = 50
+PER_PAGE = 100
 HOME_LATEST = 30
 
 

@@ -19,11 +19,15 @@ def load_records(root: Path, *, records_dir: Path | None = None, ref: str | None
 
 
 def form_of(record: Any) -> tuple[str, str]:
-    """The approval form as ("markdown", text) or ("html", text), or ("", "") when the record has none."""
-    md = str(getattr(record, "form_markdown", "") or "")
-    if md.strip():
-        return "markdown", md
+    """The approval form as ("html", text) or ("markdown", text), or ("", "") when the record has none.
+
+    The HTML rendering (`records/<id>.form.html`) is preferred: it is what the approval form looked like,
+    and sanitising it costs a tenth of converting the Markdown.
+    """
     html = str(getattr(record, "form_html", "") or "")
     if html.strip():
         return "html", html
+    md = str(getattr(record, "form_markdown", "") or "")
+    if md.strip():
+        return "markdown", md
     return "", ""

@@ -30,11 +30,18 @@ def published_record(
     approvers: list[dict[str, Any]] | None = None,
     retracted: dict[str, Any] | None = None,
     form_markdown: str = "",
+    form_html: str = "",
 ) -> Record:
     """A record whose status is published (or retracted when `retracted` = {by, at, reason})."""
     done = published_at or publish_at
-    head = {"title": title, "unit": unit, "category": category, "delivery": delivery,
-            "publish_at": publish_at.isoformat(), "path": f"posts/{post_id}/index.md"}  # fmt: skip
+    head = {
+        "title": title,
+        "unit": unit,
+        "category": category,
+        "delivery": delivery,
+        "publish_at": publish_at.isoformat(),
+        "path": f"posts/{post_id}/index.md",
+    }
     events = [
         Event(done - dt.timedelta(minutes=5), "due", "done", "wxpub", commit, head),
         Event(done - dt.timedelta(minutes=4), "verify", "done", "wxpub", commit, {"approvers": approvers or []}),
@@ -54,7 +61,7 @@ def published_record(
         events.append(
             Event(retracted["at"], "retract", "done", retracted["by"], commit, {"reason": retracted["reason"]})
         )
-    return Record(post_id, events, form_markdown=form_markdown)
+    return Record(post_id, events, form_markdown=form_markdown, form_html=form_html)
 
 
 def write_records(directory: Path, records: Iterable[Record]) -> int:
@@ -66,5 +73,7 @@ def write_records(directory: Path, records: Iterable[Record]) -> int:
         path.write_text(rec.dumps(), encoding="utf-8")
         if rec.form_markdown:
             path.with_name(path.name.removesuffix(".json") + ".form.md").write_text(rec.form_markdown, encoding="utf-8")
+        if rec.form_html:
+            path.with_name(path.name.removesuffix(".json") + ".form.html").write_text(rec.form_html, encoding="utf-8")
         n += 1
     return n

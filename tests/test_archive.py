@@ -1,0 +1,375 @@
+"""The archive: a real build (MkDocs + Material + Pagefind) of a small repository with ledger records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import subprocess
+import sys
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT, TZ, git, post_text, write_post
+from PIL import Image
+
+from pipeline.archive import build_archive, serve_in_thread, url_of
+from pipeline.archive.samples import published_record, write_records
+from pipeline.cli import main
+from pipeline.ledger import Event, GitLedger, Record
+
+CARD = "2026/12-05-card-offer"
+LOAN = "2026/12-10-farmer-loan"
+FRAUD = "2026/11-20-fraud-tips"
+WEALTH = "2026/12-15-wealth-launch"  # retracted
+DRAFT = "2026/12-20-not-yet"  # record in progress: must not appear
+NO_RECORD = "2026/12-22-never-published"
+
+
+def png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+POSTS = {
+    CARD: dict(
+        text=post_text(
+            "## 年费减免\n\n即日起，本行借记卡免收年费和小额账户管理费。\n\n![本地图](chart.png)\n\n"
+            '![外部图](https://cdn.example.com/x.png)\n\n<img src="//tracker.example.net/p.gif">\n\n'
+            "<script>alert(1)</script>\n\n详情请咨询客服热线96588。\n",
+            tags=["借记卡", "减费让利"],
+        ),
+        files={"chart.png": png()},
+    ),
+    LOAN: dict(
+        text=post_text(
+            "## 惠农贷\n\n惠农贷面向种养殖户，单户额度最高30万元，线上申请，随借随还。\n",
+            title="惠农贷助力春耕",
+            unit="普惠金融部",
+            author="普惠金融部",
+            category="campaign",
+            products=["loan"],
+            tags=["贷款"],
+            digest="惠农贷线上申请，随借随还。",
+        ),
+    ),
+    FRAUD: dict(
+        text=post_text(
+            "## 防范电信诈骗\n\n凡是自称公检法要求转账到安全账户的，都是诈骗。请牢记反诈专线96110。\n",
+            title="反诈小课堂",
+            unit="城关支行",
+            category="knowledge",
+            products=[],
+            digest="识别电信诈骗的三个要点。",
+        ),
+    ),
+    WEALTH: dict(
+        text=post_text(
+            "## 新品理财\n\n业绩比较基准年化百分之三点五。理财非存款，产品有风险，投资须谨慎。\n",
+            title="稳健理财新品发布",
+            category="product",
+            products=["wealth"],
+            digest="稳健理财新品。",
+        ),
+    ),
+    DRAFT: dict(text=post_text("草稿内容：尚未发布的秘密活动。\n", title="尚未发布的文章")),
+    NO_RECORD: dict(text=post_text("这篇文章从未发布。\n", title="从未发布的文章")),
+}
+
+APPROVERS = [
+    {"tier": "unit_head", "user": "li-retail", "at": "2026-11-20T10:00:00+08:00"},
+    {"tier": "compliance", "user": "qian-compliance", "at": "2026-11-21T10:00:00+08:00"},
+    {"tier": "ebanking", "user": "zhou-ebank", "at": "2026-11-22T10:00:00+08:00"},
+]
+
+
+def records() -> list[Record]:
+    out = []
+    for i, (pid, title, unit, cat, day) in enumerate(
+        [
+            (CARD, "借记卡年费减免通知", "个人金融部", "product", 5),
+            (LOAN, "惠农贷助力春耕", "普惠金融部", "campaign", 10),
+            (FRAUD, "反诈小课堂", "城关支行", "knowledge", 1),
+            (WEALTH, "稳健理财新品发布", "个人金融部", "product", 15),
+        ]
+    ):
+        when = dt.datetime(2026, 12 if day != 1 else 11, day if day != 1 else 20, 10, 0, tzinfo=TZ)
+        retracted = None
+        if pid == WEALTH:
+            retracted = {"by": "qian-compliance", "at": when + dt.timedelta(hours=3), "reason": "收益表述不合规"}
+        out.append(
+            published_record(
+                pid,
+                title=title,
+                unit=unit,
+                category=cat,
+                publish_at=when,
+                delivery="broadcast" if pid == LOAN else "publish",
+                article_url=f"https://mp.weixin.qq.com/s/article{i}",
+                commit=f"{i:040x}",
+                approvers=APPROVERS,
+                retracted=retracted,
+                form_markdown=f"# 信息发布审批单\n\n| 项目 | 内容 |\n|---|---|\n| 标题 | {title} |\n"
+                f"| 合规审核意见 | 同意发布（编号FORM-{i}） |\n",
+            )
+        )
+    draft = Record(
+        DRAFT,
+        [
+            Event(dt.datetime(2026, 12, 20, 10, tzinfo=TZ), "due", "done", "wxpub", "", {"title": "x"}),
+            Event(dt.datetime(2026, 12, 20, 10, 1, tzinfo=TZ), "draft", "started", "wxpub", "", {}),
+        ],
+    )
+    return [*out, draft]
+
+
+def make_archive_repo(root: Path) -> Path:
+    import shutil
+
+    root.mkdir(parents=True)
+    shutil.copytree(PROJECT / "policy", root / "policy")
+    shutil.copy(PROJECT / "mkdocs.yml", root / "mkdocs.yml")
+    # mkdocs.yml names the hooks, the stylesheet folder and the theme overrides relative to itself
+    shutil.copytree(
+        PROJECT / "pipeline" / "archive", root / "pipeline" / "archive", ignore=shutil.ignore_patterns("*.pyc")
+    )
+    (root / "docs").mkdir()
+    (root / "docs" / "operations.md").write_text("# 运维手册（不属于档案）\n", encoding="utf-8")
+    for pid, spec in POSTS.items():
+        write_post(root, pid, spec["text"], files=spec.get("files"))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "posts")
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(repository, records dir, site) built once for the module."""
+    base = tmp_path_factory.mktemp("archive")
+    root = make_archive_repo(base / "repo")
+    recs = base / "records"
+    write_records(recs, records())
+    site = base / "site"
+    result = build_archive(root, site, recs, per_page=2)
+    assert result.posts == 4 and result.retracted == 1 and result.written == 4
+    return root, recs, site
+
+
+def page(site: Path, rel: str) -> str:
+    return (site / rel / "index.html").read_text(encoding="utf-8")
+
+
+def test_post_page_at_its_permalink_shows_record_and_form(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    html = page(site, f"p/{CARD}")
+    assert "<title>借记卡年费减免通知" in html
+    for shown in (
+        "个人金融部",
+        "产品动态",
+        "2026-12-05 10:00",
+        "发布（不推送）",
+        "已发布",
+        'href="https://mp.weixin.qq.com/s/article0"',
+        "信息发布审批单",
+        "同意发布（编号FORM-0）",
+        "qian-compliance",
+        "即日起，本行借记卡免收年费",
+        "借记卡</a>",
+        "减费让利",
+    ):
+        assert shown in html, shown
+    loan = page(site, f"p/{LOAN}")
+    assert "群发（推送给关注者）" in loan and "营销活动" in loan and "普惠金融部" in loan
+
+
+def test_retracted_post_is_marked_with_who_why_when_and_keeps_the_original(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    html = page(site, f"p/{WEALTH}")
+    assert "已撤回" in html and "qian-compliance" in html and "收益表述不合规" in html
+    assert "2026-12-15 13:00" in html  # when, in the bank's timezone
+    assert "业绩比较基准年化百分之三点五" in html  # the original stays visible
+    assert "wxpub-retracted-content" in html
+    home = page(site, "")
+    assert re.search(r"稳健理财新品发布</a> <span class=\"wxpub-badge wxpub-retracted\">已撤回", home)
+
+
+def test_only_published_records_appear(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    assert not (site / "p" / DRAFT).exists() and not (site / "p" / NO_RECORD).exists()
+    everything = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*.html"))
+    assert "尚未发布的秘密活动" not in everything and "从未发布的文章" not in everything
+    assert "运维手册" not in everything  # the project's docs/ is not part of the archive
+
+
+def test_home_and_indexes_newest_first_paginated_with_counts(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    home = page(site, "")
+    order = [home.index(t) for t in ("稳健理财新品发布", "惠农贷助力春耕", "借记卡年费减免通知", "反诈小课堂")]
+    assert order == sorted(order)
+    assert "共 4 篇已发布文章（含已撤回 1 篇）" in home
+    cats = page(site, "category")
+    assert "产品动态（product）" in cats and "知识科普（knowledge）" in cats and "公告通知（notice）" in cats
+    product = page(site, "category/product")
+    assert "共 2 篇" in product and "稳健理财新品发布" in product
+    all1, all2 = page(site, "all"), page(site, "all/page/2")
+    assert "第 1/2 页" in all1 and "第 2/2 页" in all2 and "反诈小课堂" in all2 and "反诈小课堂" not in all1
+    assert 'rel="next"' in all1 and 'rel="prev"' in all2
+    assert "稳健理财新品发布" in page(site, "archive/2026/12") and "反诈小课堂" in page(site, "archive/2026/11")
+    assert "2026 年" in page(site, "archive")
+    assert "城关支行" in page(site, "unit") and "反诈小课堂" in page(site, "unit/城关支行")
+    assert "借记卡年费减免通知" in page(site, "tags/减费让利")
+
+
+def test_posts_are_not_in_the_nav(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    html = page(site, f"p/{CARD}")
+    nav = html[html.index("md-nav--primary") : html.index("md-nav--secondary")]
+    assert "p/2026" not in nav and "按类别" in nav and "搜索" in nav
+
+
+def test_rss_feed(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    rss = ET.fromstring((site / "feed.xml").read_bytes())
+    items = rss.findall("./channel/item")
+    assert [i.findtext("guid") for i in items] == [WEALTH, LOAN, CARD, FRAUD]
+    assert items[0].findtext("title") == "【已撤回】稳健理财新品发布"
+    assert items[1].findtext("link") == f"p/{LOAN}/"
+
+
+def test_images_stay_on_the_site(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    html = page(site, f"p/{CARD}")
+    assert (site / "p" / CARD / "chart.png").read_bytes() == POSTS[CARD]["files"]["chart.png"]
+    assert (site / "p" / CARD / "cover.jpg").is_file()
+    assert 'src="chart.png"' in html and "<script>alert" not in html
+    assert "cdn.example.com" not in html and "tracker.example.net" not in html
+
+
+def test_intranet_safe_output(built: tuple[Path, Path, Path]) -> None:
+    root, recs, site = built
+    for p in site.rglob("*"):
+        if not p.is_file():
+            continue
+        text = p.read_bytes().decode("utf-8", errors="replace")
+        for bad in (str(root), str(recs), str(site), "/root/", "/tmp/", "/home/"):
+            assert bad not in text, (p.relative_to(site), bad)
+        if p.suffix in (".html", ".css"):
+            # nothing the browser would load from another host: no external stylesheet, script, font or image
+            assert not re.search(r"""<(?:link|script|img|iframe)[^>]*(?:href|src)=["']?(?:https?:)?//""", text), p
+            assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
+    assert "Content-Security-Policy" in page(site, "") and "default-src 'self'" in page(site, f"p/{CARD}")
+    assert not list(site.rglob("lunr*")) and not (site / "assets" / "javascripts" / "workers").exists()
+
+
+def test_pagefind_index_with_filters(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    assert (site / "pagefind" / "pagefind-ui.js").is_file() and (site / "pagefind" / "pagefind-entry.json").is_file()
+    assert list((site / "pagefind").glob("pagefind.zh*.pf_meta"))
+    html = page(site, f"p/{CARD}")
+    assert 'data-pagefind-filter="类别">产品动态' in html and 'data-pagefind-filter="单位">个人金融部' in html
+    assert "../pagefind/pagefind-ui.js" in page(site, "search")
+
+
+def test_incremental_rebuild_writes_only_what_changed(tmp_path: Path) -> None:
+    root = make_archive_repo(tmp_path / "repo")
+    recs = tmp_path / "records"
+    write_records(recs, records())
+    site = tmp_path / "site"
+    assert build_archive(root, site, recs, search=False).written == 4
+    assert build_archive(root, site, recs, search=False).written == 0
+    index = root / "posts" / FRAUD / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("96110", "96110（全天）"), encoding="utf-8")
+    assert build_archive(root, site, recs, search=False).written == 1
+    assert "96110（全天）" in page(site, f"p/{FRAUD}")
+    (recs / "records" / f"{LOAN}.json").unlink()  # a record gone: its page and its index entries go too
+    assert build_archive(root, site, recs, search=False).written == 0
+    assert not (site / "p" / LOAN).exists() and "惠农贷助力春耕" not in page(site, "")
+
+
+def test_records_from_the_ledger_branch(tmp_path: Path) -> None:
+    root = make_archive_repo(tmp_path / "repo")
+    ledger = GitLedger(root)
+    for rec in records()[:2]:
+        stored = Record(rec.post_id)
+        for ev in rec.events:
+            stored = ledger.append(stored, ev, form_markdown=rec.form_markdown)
+    result = build_archive(root, tmp_path / "site", search=False)
+    assert result.posts == 2
+    assert "同意发布（编号FORM-1）" in page(tmp_path / "site", f"p/{LOAN}")
+
+
+def test_cli_build_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_archive_repo(tmp_path / "repo")
+    recs = tmp_path / "records"
+    write_records(recs, records())
+    code = main(
+        [
+            "archive",
+            "build",
+            "--root",
+            str(root),
+            "--site-dir",
+            str(tmp_path / "s"),
+            "--records-dir",
+            str(recs),
+            "--no-search",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "4 publications (1 retracted)" in out
+    assert main(["archive", "build", "--root", str(root), "--records-dir", str(tmp_path / "nope")]) == 2
+    assert "--records-dir" in capsys.readouterr().err
+    assert main(["archive", "build", "--root", str(root), "--site-dir", str(root)]) == 2
+    assert main(["archive", "serve", "--root", str(root), "--site-dir", str(tmp_path / "empty")]) == 2
+    assert "archive build" in capsys.readouterr().err
+
+
+def test_serve_prints_its_url_and_serves(built: tuple[Path, Path, Path]) -> None:
+    root, _, site = built
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "archive",
+            "serve",
+            "--root",
+            str(root),
+            "--site-dir",
+            str(site),
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(0) + "feed.xml", timeout=10) as resp:
+            assert b"<rss" in resp.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_serve_in_thread_wasm_type(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    server = serve_in_thread(site)
+    try:
+        wasm = next((site / "pagefind").glob("wasm.*.pagefind"))
+        with urllib.request.urlopen(url_of(server) + "pagefind/pagefind-ui.js", timeout=10) as resp:
+            assert resp.status == 200
+        with urllib.request.urlopen(url_of(server) + f"pagefind/{wasm.name}", timeout=10) as resp:
+            assert resp.read() == wasm.read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -108,12 +108,13 @@ def render_body(
     tree = parse(to_html(lists.text))
     top = tree.root
 
-    _footnotes(top)
-    _tidy(top)
-    local = _images(top, images, folder, root, path, body_line, lines, findings)
-    refs = convert_links(top)
-    flattened = _flatten_lists(top)
-    _wrap_tables(top)
+    elements = list(top.iter())  # one walk; the steps below add or move elements but need no fresh walk
+    _footnotes(elements)
+    _tidy(elements)
+    local = _images([e for e in elements if e.tag == "img"], images, folder, root, path, body_line, lines, findings)
+    refs = convert_links(top, [e for e in elements if e.tag == "a"])
+    flattened = _flatten_lists([e for e in elements if e.tag in ("ul", "ol")])
+    _wrap_tables([e for e in elements if e.tag == "table"])
     _join_cjk_lines(top)
     _compact(top)
 
@@ -172,14 +173,15 @@ def render_body(
 # -- steps ---------------------------------------------------------------------------------------
 
 
-def _footnotes(top: Element) -> None:
+def _footnotes(elements: list[Element]) -> None:
     """python-markdown's footnotes, without the in-page anchors WeChat cannot follow."""
-    for sup in top.iter("sup"):
+    for sup in (e for e in elements if e.tag == "sup"):
         link = next((c for c in sup.children if isinstance(c, Element) and "footnote-ref" in c.classes()), None)
         if link is not None:
             sup.attrs = {"class": "wx-fnref"}
             sup.children = [f"注{link.text()}"]
-    for div in top.iter("div"):
+            link.parent = None
+    for div in (e for e in elements if e.tag == "div"):
         if "footnote" not in div.classes():
             continue
         div.tag, div.attrs = "section", {"class": "wx-footnotes"}
@@ -196,9 +198,9 @@ def _footnotes(top: Element) -> None:
                     parent.children[-1] = parent.children[-1].rstrip("\xa0 ")
 
 
-def _tidy(top: Element) -> None:
+def _tidy(elements: list[Element]) -> None:
     """Code blocks and divs become sections; classes and ids go; editors' styles are narrowed."""
-    for el in top.iter():
+    for el in elements:
         cls = el.classes()
         if el.tag == "div" and "highlight" in cls:
             el.tag, el.attrs = "section", {"class": "wx-code", "style": el.attrs.get("style", "")}
@@ -221,7 +223,7 @@ def _in_code(el: Element) -> bool:
 
 
 def _images(
-    top: Element,
+    imgs: list[Element],
     images: Mapping[str, str] | None,
     folder: Path | None,
     root: Path | None,
@@ -254,7 +256,7 @@ def _images(
         severity = rules.Severity.ERROR if rule_suffix == "format" else None
         findings.append(rule.finding(path, message, line=body_line + offset, match=needle, severity=severity))
 
-    for img in top.iter("img"):
+    for img in imgs:
         raw = img.attrs.get("src", "")
         alt = img.attrs.get("alt", "")
         img.attrs = {"src": raw, "alt": alt} if alt else {"src": raw}
@@ -298,11 +300,11 @@ def _images(
     return local
 
 
-def _flatten_lists(top: Element) -> int:
+def _flatten_lists(lists: list[Element]) -> int:
     """Lift items of lists nested past two levels into the second level; return how many lists moved."""
     moved = 0
-    for lst in top.iter():
-        if lst.tag not in ("ul", "ol") or _list_depth(lst) != 1:
+    for lst in lists:
+        if _list_depth(lst) != 1:
             continue
         for li in [c for c in lst.children if isinstance(c, Element) and c.tag == "li"]:
             lifted: list[Element] = []
@@ -331,8 +333,8 @@ def _all_items(lst: Element) -> list[Element]:
     return out
 
 
-def _wrap_tables(top: Element) -> None:
-    for table in top.iter("table"):
+def _wrap_tables(tables: list[Element]) -> None:
+    for table in tables:
         wrapper = Element("section", {"class": "wx-table"})
         table.replace_with(wrapper)
         wrapper.append(table)
@@ -361,10 +363,11 @@ _BLOCKS = frozenset(
 
 def _compact(top: Element) -> None:
     """Drop paragraphs left empty (e.g. by removed images) and whitespace between blocks."""
-    for el in top.iter():
+    elements = [top, *top.iter()]
+    for el in elements:
         if el.tag == "p" and el.parent is not None and not el.text().strip() and not any(el.iter("img")):
             el.replace_with()
-    for el in [top, *top.iter()]:
+    for el in elements:
         if el.tag in _BLOCKS:
             kept = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
             if el.tag == "li" and kept and isinstance(kept[-1], str):

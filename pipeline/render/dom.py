@@ -65,13 +65,15 @@ class Element:
     def iter(self, tag: str | None = None) -> Iterator[Element]:
         """Descendant elements in document order (a snapshot: safe to edit while iterating)."""
         out: list[Element] = []
-        stack: list[Element] = [self]
-        while stack:
-            el = stack.pop()
-            if el is not self and (tag is None or el.tag == tag):
-                out.append(el)
-            stack.extend(c for c in reversed(el.children) if isinstance(c, Element))
+        self._collect(out, tag)
         return iter(out)
+
+    def _collect(self, out: list[Element], tag: str | None) -> None:
+        for c in self.children:
+            if type(c) is not str:
+                if tag is None or c.tag == tag:
+                    out.append(c)
+                c._collect(out, tag)
 
     def classes(self) -> set[str]:
         return set(self.attrs.get("class", "").split())

@@ -41,10 +41,12 @@ def is_wechat_article(url: str) -> bool:
     return parts.scheme in ("http", "https") and (parts.hostname or "") in WECHAT_HOSTS
 
 
-def convert_links(root: Element) -> References:
-    """Rewrite every `<a>` under `root` in place; return the numbered references."""
+def convert_links(root: Element, anchors: list[Element] | None = None) -> References:
+    """Rewrite every `<a>` under `root` (or the given `anchors`, in document order); return the references."""
     refs = References()
-    for a in root.iter("a"):
+    for a in root.iter("a") if anchors is None else anchors:
+        if a.parent is None:  # removed by an earlier step
+            continue
         href = a.attrs.get("href", "").strip()
         try:
             parts = urlsplit(href)

@@ -146,8 +146,8 @@ def _is_http(url: str) -> bool:
 
 def _attribute_filter(relative_images: bool):  # type: ignore[no-untyped-def]
     def check(tag: str, attr: str, value: str) -> str | None:
-        if attr == "style":
-            return filter_style(value) or None
+        if attr == "style":  # nh3 keeps only STYLE_PROPERTIES; values are checked here
+            return (filter_style(value) or None) if _BAD_VALUE.search(value) else value
         if attr == "href":
             return value if _is_http(value) else None
         if attr == "src":

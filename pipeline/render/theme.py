@@ -15,7 +15,7 @@ _cache: dict[Path, tuple[int, str]] = {}
 
 def theme_css(root: Path, policy: Policy) -> str:
     """The theme's CSS text; re-read only when the file changes."""
-    path = (root / policy.render.theme).resolve()
+    path = root / policy.render.theme
     try:
         mtime = path.stat().st_mtime_ns
     except OSError:

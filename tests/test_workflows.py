@@ -713,3 +713,33 @@ def test_operations_guide_covers_failures_retraction_and_records() -> None:
         assert f"| {errcode} |" in text, errcode
     for needle in ("wxpub retract", "wxpub-records", "calendar.yml", "Gitea", "Forgejo", "IP白名单", "wechat-egress"):
         assert needle in text, needle
+
+
+def test_scheduled_archive_builds_only_when_something_moved(tmp_path: Path, make_repo: Any) -> None:
+    """The archive's freshness step: a schedule with nothing new skips; new records or a push build."""
+    import datetime as dt
+    import os
+
+    from conftest import git
+
+    step = next(s for s in _workflow("archive.yml").jobs["build"]["steps"] if s.get("id") == "fresh")
+    root = make_repo({})
+    old = "2020-01-01T00:00:00+00:00"
+    (root / "README").write_text("x", encoding="utf-8")
+    git(root, "add", "README")
+    git(root, "commit", "-q", "-m", "old", env={"GIT_COMMITTER_DATE": old, "GIT_AUTHOR_DATE": old})
+    git(root, "update-ref", "refs/remotes/origin/wxpub-records", "HEAD")
+
+    def decide(event: str) -> str:
+        out = tmp_path / "out"
+        out.write_text("", encoding="utf-8")
+        proc = _run_step(step, root, {"EVENT": event}, {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": os.devnull})
+        assert proc.returncode == 0, proc.stderr
+        return out.read_text(encoding="utf-8").strip()
+
+    nightly = dt.datetime.now(dt.UTC).hour == 0 and dt.datetime.now(dt.UTC).minute < 30
+    assert decide("schedule") == ("build=true" if nightly else "build=false")
+    assert decide("push") == "build=true"
+    git(root, "commit", "-q", "--allow-empty", "-m", "published")  # a record written just now
+    git(root, "update-ref", "refs/remotes/origin/wxpub-records", "HEAD")
+    assert decide("schedule") == "build=true"

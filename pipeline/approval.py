@@ -593,13 +593,47 @@ def changed_post_folders(root: Path, paths: Iterable[str]) -> list[Path]:
     return sorted(folders)
 
 
-def check_pull(forge: Forge, policy: Policy, root: Path, number: int) -> tuple[Verdict, PullRequest, list[Post]]:
+def gate_policy(
+    root: Path, policy: Policy, pr: PullRequest, paths: Iterable[str], ref: str | None = None
+) -> tuple[Policy, str]:
+    """The policy a pull request is judged by, and where it came from.
+
+    A pull request must not lower its own bar: when it changes `policy/` (or `ref` is given), the policy
+    is read from the base branch (`ref`, else `origin/<base>`, else `<base>`) through git. When the base
+    is not in the checkout, this fails closed with `ConfigError`. Otherwise the working tree's policy is
+    the base's.
+    """
+    from .policy import POLICY_FILE, parse_policy
+
+    if ref is None and not any(p.startswith("policy/") for p in paths):
+        return policy, "the working tree"
+    candidates = [ref] if ref else [f"origin/{pr.base_ref}", pr.base_ref] if pr.base_ref else []
+    for cand in candidates:
+        out = _git(root, "show", f"{cand}:{POLICY_FILE}")
+        if out.returncode == 0:
+            return parse_policy(out.stdout, source=f"{cand}:{POLICY_FILE}"), cand
+    from .errors import ConfigError
+
+    raise ConfigError(
+        f"pull request #{pr.number} changes policy/, so it must be judged by the base branch's policy, "
+        f"but {' or '.join(candidates) or 'no base branch'} is not in this checkout",
+        hint=f"fetch it first: git fetch origin {pr.base_ref or 'main'} (or actions/checkout with fetch-depth: 0)",
+    )
+
+
+def check_pull(
+    forge: Forge, policy: Policy, root: Path, number: int, *, policy_ref: str | None = None
+) -> tuple[Verdict, PullRequest, list[Post]]:
     """Evaluate pull request `number`: its changed files from the forge, its posts from the working
-    tree (the PR head checkout), its reviews, commits and the team memberships from the forge."""
+    tree (the PR head checkout), its reviews, commits and the team memberships from the forge; by the
+    base branch's policy when the pull request changes the policy (`gate_policy`)."""
     from .post import load_post
 
     pr = forge.pull(number)
     paths = forge.files(number)
+    policy, source = gate_policy(root, policy, pr, paths, policy_ref)
     posts = [load_post(folder, root, policy)[0] for folder in changed_post_folders(root, paths)]
     verdict = evaluate(policy, posts, paths, pr, forge.reviews(number), forge.commits(number), forge.is_member)
+    if source != "the working tree":
+        verdict.notes.insert(0, f"tiers and approvers read from the policy on {source}, not from this pull request")
     return verdict, pr, posts

@@ -120,3 +120,38 @@ def test_gitea_forge_flag(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: p
         d.review(7, "compliance-staff", "CHANGES_REQUESTED", d.pulls[7]["head"]["sha"], "2026-11-20T05:00:00Z")
         assert main(args) == 1
     assert "blocked: compliance-staff" in capsys.readouterr().out
+
+
+def _reviews_file(tmp_path: Path, d: ForgeData, n: int = 7) -> str:
+    f = tmp_path / f"pr{n}.json"
+    teams = {t: [] for t in ("xxbank/compliance", "xxbank/ebanking", "xxbank/leadership", "xxbank/technology")}
+    doc = {"pull": d.pulls[n], "reviews": d.reviews[n], "commits": d.commits[n], "files": d.files[n], "teams": teams}
+    f.write_text(json.dumps(doc), encoding="utf-8")
+    return str(f)
+
+
+def test_a_pull_request_cannot_lower_its_own_bar(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(repo, "checkout", "-q", "-b", "lower-the-bar")
+    policy_file = repo / "policy" / "policy.yml"
+    text = policy_file.read_text(encoding="utf-8")
+    policy_file.write_text(text.replace("technology: {users: [sun-tech, yang-tech]", "technology: {users: [mallory]"))
+    git(repo, "commit", "-q", "-am", "policy: make mallory technology")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    d = ForgeData()
+    d.add_pull(7, author="editor", head=head, files=["policy/policy.yml"])
+    d.review(7, "mallory", "APPROVED", head, "2026-11-20T02:00:00Z")
+    d.review(7, "lv-ebank", "APPROVED", head, "2026-11-20T03:00:00Z")
+    f = _reviews_file(tmp_path, d)
+    # Judged by the base branch's policy (main), mallory is nobody: not approved.
+    assert main(["approvals", "--pr", "7", "--reviews-file", f, "--root", str(repo)]) == 1
+    out = capsys.readouterr().out
+    assert "read from the policy on main" in out and "mallory approved but is not an approver" in out
+    # With no base branch in the checkout the gate cannot know the bar: it fails closed.
+    d.pulls[7]["base"]["ref"] = "release"
+    f = _reviews_file(tmp_path, d)
+    assert main(["approvals", "--pr", "7", "--reviews-file", f, "--root", str(repo)]) == 2
+    assert "must be judged by the base branch's policy" in capsys.readouterr().err
+    # The same reviews on the proposed policy would pass: the base-branch rule is what stops it.
+    assert main(["approvals", "--pr", "7", "--reviews-file", f, "--root", str(repo), "--policy-ref", "HEAD"]) == 0

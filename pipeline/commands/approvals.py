@@ -43,6 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--pr", type=int, metavar="N", help="the pull request (default: from GITHUB_EVENT_PATH)")
     add_forge_options(p)
     p.add_argument("--reviews-file", metavar="F", help="read the pull request and reviews from a JSON file (offline)")
+    p.add_argument(
+        "--policy-ref",
+        metavar="REF",
+        help="judge by the policy at this git ref (default: the base branch's when the PR changes policy/)",
+    )
     add_format(p, ("text", "json"))
     add_root(p)
     p.set_defaults(func=run)
@@ -133,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     number = pr_number(args.pr)
     forge = open_forge(args, root, policy)
     try:
-        verdict, _, posts = check_pull(forge, policy, root, number)
+        verdict, _, posts = check_pull(forge, policy, root, number, policy_ref=args.policy_ref)
     except ForgeError as exc:
         print(f"wxpub: {exc}", file=sys.stderr)
         report.append_step_summary(

@@ -18,13 +18,14 @@ shadow is scanned once; rules then read the hits for their lexicons.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import PolicyError
-from .text import BARRIER, Match, normalise, scan_of
+from .text import BARRIER, CHAR_MAP, RESIZING, SEPARATORS, Match, normalise, scan_of
 
 if TYPE_CHECKING:
     from ..check import CheckContext
@@ -41,8 +42,7 @@ def use(name: str, purpose: str) -> str:
     return name
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     lexicon: str
     term: str  # normalised
     raw: str
@@ -145,16 +145,35 @@ def read_lexicons(directory: Path, root: Path | None = None) -> Lexicons:
             content = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyError(f"{shown}: cannot read: {exc}") from None
-        for n, line in enumerate(content.splitlines(), 1):
-            parsed = parse_line(line, f"{shown}:{n}")
-            if parsed is None:
-                continue
-            term, excs = parsed
-            key = normalise(term)
+        lines = content.split("\n")
+        # Fast path for 10,000s of terms: translate the whole file in one call, then take plain lines as they are.
+        translated = content.translate(CHAR_MAP)  # fills RESIZING for characters seen first here
+        normal = translated.split("\n") if RESIZING.isdisjoint(content) else None
+        if normal is not None and len(normal) != len(lines):
+            normal = None
+        for n, line in enumerate(lines, 1):
+            line = line.rstrip("\r")
+            if normal is not None and line and _PLAIN.fullmatch(line):
+                key = normal[n - 1].rstrip("\r")
+                if _NEEDS_JOIN.search(key):
+                    key = normalise(line)
+                excs: tuple[str, ...] = ()
+                term = line
+            else:
+                parsed = parse_line(line, f"{shown}:{n}")
+                if parsed is None:
+                    continue
+                term, raw_excs = parsed
+                key = normalise(term)
+                excs = tuple(normalise(e) for e in raw_excs)
             if not key or BARRIER in key:
                 continue
-            terms.append(Term(name, key, term, tuple(normalise(e) for e in excs), f"{shown}:{n}"))
+            terms.append(Term(name, key, term, excs, f"{shown}:{n}"))
     return Lexicons(terms)
+
+
+_PLAIN = re.compile(r"[^\s#!]+")
+_NEEDS_JOIN = re.compile(rf"[{SEPARATORS}]")
 
 
 _CACHE: dict[tuple[object, ...], Lexicons] = {}

@@ -336,3 +336,14 @@ def test_reviews_file_errors(tmp_path: Path) -> None:
     f.write_text('{"pull": {"number": 1, "head": {"sha": "git:HEAD"}}}', encoding="utf-8")
     with pytest.raises(ConfigError, match="needs the repository"):
         ReviewsFileForge(f)
+
+
+def test_github_listing_limits_fail_closed() -> None:
+    d = legit(ForgeData())
+    d.commits[7] = [{"sha": f"{i:040x}", "author": {"login": "editor"}, "committer": None} for i in range(250)]
+    with GitHubStandin(d) as srv:
+        forge = GitHubForge(REPO, FULL_TOKEN, base_url=srv.url)
+        with pytest.raises(ForgeError, match="cannot see every committer"):
+            forge.commits(7)
+        d.commits[7] = d.commits[7][:249]
+        assert len(forge.commits(7)) == 249

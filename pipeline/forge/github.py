@@ -21,6 +21,8 @@ from .base import (
 from .http import Http
 
 DEFAULT_API_URL = "https://api.github.com"
+MAX_COMMITS = 250  # GET /pulls/{n}/commits lists at most 250 commits
+MAX_FILES = 3000  # GET /pulls/{n}/files lists at most 3,000 files
 
 TEAM_PERMISSION = (
     "the token cannot read team membership of {team}: it needs the organization permission "
@@ -81,10 +83,22 @@ class GitHubForge:
 
     def commits(self, number: int) -> list[Commit]:
         items = self.http.paginate(f"{self._r}/pulls/{int(number)}/commits", "commits", {"per_page": 100})
+        if len(items) >= MAX_COMMITS:  # GitHub lists at most 250: a committer beyond them would go unseen
+            raise ForgeError(
+                f"pull request #{number} has {MAX_COMMITS} or more commits; GitHub lists only {MAX_COMMITS}, "
+                "so the gate cannot see every committer",
+                hint="squash the branch into fewer commits",
+            )
         return [commit_from_json(d) for d in items]
 
     def files(self, number: int) -> list[str]:
         items = self.http.paginate(f"{self._r}/pulls/{int(number)}/files", "changed files", {"per_page": 100})
+        if len(items) >= MAX_FILES:  # GitHub lists at most 3,000: a change beyond them would go unseen
+            raise ForgeError(
+                f"pull request #{number} changes {MAX_FILES} or more files; GitHub lists only {MAX_FILES}, "
+                "so the gate cannot see every change",
+                hint="split the pull request",
+            )
         return files_from_json(items)
 
     def pulls_for_commit(self, sha: str) -> list[PullRequest]:

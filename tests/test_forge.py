@@ -347,3 +347,15 @@ def test_github_listing_limits_fail_closed() -> None:
             forge.commits(7)
         d.commits[7] = d.commits[7][:249]
         assert len(forge.commits(7)) == 249
+
+
+def test_next_page_links_to_another_host_are_not_followed() -> None:
+    class Redirecting(GitHubStandin):
+        def _page(self, path, items, query, size_key, default):  # type: ignore[no-untyped-def]
+            status, body, _ = super()._page(path, items, query, size_key, default)
+            return status, body, {"Link": '<http://attacker.example/steal?page=2>; rel="next"'}
+
+    d = legit(ForgeData())
+    with Redirecting(d) as srv:
+        with pytest.raises(ForgeError, match="another host"):
+            GitHubForge(REPO, FULL_TOKEN, base_url=srv.url).reviews(7)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -117,6 +118,8 @@ class Http:
                 raise ForgeError(f"{self.forge_name} sent {what} that is not a list")
             items.extend(batch)
             nxt = resp.links.get("next", {}).get("url")
+            if nxt and urlsplit(nxt)[:2] != urlsplit(self.base_url)[:2]:
+                raise ForgeError(f"{self.forge_name} sent a next-page link to another host; not following it")
             if nxt:
                 url, query = nxt, None  # the next link carries every parameter
                 continue

@@ -356,6 +356,5 @@ def test_next_page_links_to_another_host_are_not_followed() -> None:
             return status, body, {"Link": '<http://attacker.example/steal?page=2>; rel="next"'}
 
     d = legit(ForgeData())
-    with Redirecting(d) as srv:
-        with pytest.raises(ForgeError, match="another host"):
-            GitHubForge(REPO, FULL_TOKEN, base_url=srv.url).reviews(7)
+    with Redirecting(d) as srv, pytest.raises(ForgeError, match="another host"):
+        GitHubForge(REPO, FULL_TOKEN, base_url=srv.url).reviews(7)

@@ -185,6 +185,16 @@ class WeChatClient:
     def __repr__(self) -> str:
         return f"WeChatClient(appid={self.appid!r}, base_url={self.base_url!r})"
 
+    def close(self) -> None:
+        """Close the HTTP session (and its pooled connections)."""
+        self.session.close()
+
+    def __enter__(self) -> WeChatClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @classmethod
     def from_env(
         cls,

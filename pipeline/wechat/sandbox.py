@@ -176,7 +176,7 @@ class Sandbox:
         self.base_url = f"http://{host}:{port}"
         self.platform.base_url = self.base_url
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="wechat-sandbox", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="wechat-sandbox", daemon=True)
         self._thread.start()
         return self.base_url
 
@@ -228,7 +228,9 @@ class Sandbox:
         with self._lock:
             self._calls.append(call)
         if self.config.log:
-            outcome = call.fault or (f"errcode {call.errcode}" if call.errcode else f"HTTP {call.status}")
+            outcome = call.fault or (
+                f"errcode {call.errcode}" if call.errcode else "ok" if call.status == 200 else f"HTTP {call.status}"
+            )
             query = f"?{call.query}" if call.query else ""
             self.config.log(f"{call.method} {call.path}{query} -> {outcome}")
 

@@ -1,0 +1,87 @@
+"""`wxpub sandbox`: run the local stand-in for WeChat in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from pathlib import Path
+
+from ..errors import ConfigError, UsageError
+from ..wechat.sandbox import SANDBOX_APPID, SANDBOX_SECRET, Sandbox, SandboxConfig
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "sandbox",
+        help="run a local stand-in for the WeChat API (for the demo and for trying the pipeline)",
+        description="Serve a faithful local WeChat API on 127.0.0.1 until Ctrl-C. Point WECHAT_API_BASE at it. "
+        "Its AppID and secret are sandbox test values, not real credentials.",
+    )
+    p.add_argument("--port", type=int, default=8900, help="port to listen on (default: 8900; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--appid", default=SANDBOX_APPID, help=f"the AppID the sandbox accepts (default: {SANDBOX_APPID})")
+    p.add_argument(
+        "--secret-env",
+        metavar="VAR",
+        help="take the sandbox's secret from this environment variable instead of its built-in test value",
+    )
+    p.add_argument("--token-ttl", type=float, default=7200.0, help="access-token lifetime in seconds (default: 7200)")
+    p.add_argument("--publish-delay", type=float, default=2.0, help="seconds a publish job takes (default: 2)")
+    p.add_argument("--state-file", metavar="FILE", help="keep the sandbox's state in FILE across restarts")
+    p.add_argument("--whitelist-error", action="store_true", help="answer 40164 (IP not whitelisted) to token calls")
+    p.add_argument("--unverified", action="store_true", help="answer 48001 to publish and broadcast calls")
+    p.add_argument("--quiet", action="store_true", help="do not print one line per call")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: expected 0-65535")
+    if args.secret_env:
+        secret = os.environ.get(args.secret_env, "")
+        if not secret:
+            raise ConfigError(f"--secret-env {args.secret_env}: that variable is not set", hint="export it first")
+    else:
+        secret = SANDBOX_SECRET
+
+    def log(line: str) -> None:
+        print(f"  {line}", flush=True)
+
+    config = SandboxConfig(
+        appid=args.appid,
+        secret=secret,
+        host=args.host,
+        port=args.port,
+        token_ttl=args.token_ttl,
+        publish_delay=args.publish_delay,
+        whitelist_error=args.whitelist_error,
+        verified=not args.unverified,
+        state_file=Path(args.state_file) if args.state_file else None,
+        log=None if args.quiet else log,
+    )
+    sandbox = Sandbox(config)
+    try:
+        base = sandbox.start()
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", hint="try --port 0") from None
+    secret_line = (
+        f'export WECHAT_SECRET="${args.secret_env}"   # the sandbox reads it from ${args.secret_env}'
+        if args.secret_env
+        else f"export WECHAT_SECRET={SANDBOX_SECRET}   # sandbox-only test value, not a real secret"
+    )
+    print(f"WeChat sandbox listening on {base}  (a local stand-in: nothing reaches WeChat)", flush=True)
+    print("Use it with:")
+    print(f"  export WECHAT_API_BASE={base}")
+    print(f"  export WECHAT_APPID={args.appid}")
+    print(f"  {secret_line}")
+    print(f"Published articles: {base}/   Press Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    print("sandbox stopped", file=sys.stderr)
+    return 0

@@ -557,6 +557,9 @@ class GitLedger(Ledger):
         self.ref = f"refs/heads/{branch}"
         self.remote_ref = f"refs/remotes/{remote}/{branch}"
         self._tree_cache: tuple[str, dict[str, str]] | None = None
+        self._seen: dict[str, str] = {}  # path -> blob sha our in-memory data was read from or written as
+        self._written: dict[str, str] = {}
+        self._ident: dict[str, str] | None = None
         try:
             self._git("rev-parse", "--git-dir")
         except GitError:
@@ -633,6 +636,8 @@ class GitLedger(Ledger):
 
     def _identity(self) -> dict[str, str]:
         """Commit identity: the git user when configured, else the publish job's name."""
+        if self._ident is not None:
+            return self._ident
         env: dict[str, str] = {}
         for key, cfg, default in (
             ("NAME", "user.name", "wxpub publish job"),
@@ -646,6 +651,7 @@ class GitLedger(Ledger):
                 value = ""
             env.setdefault(f"GIT_AUTHOR_{key}", os.environ.get(f"GIT_AUTHOR_{key}") or value or default)
             env.setdefault(f"GIT_COMMITTER_{key}", os.environ.get(f"GIT_COMMITTER_{key}") or value or default)
+        self._ident = env
         return env
 
     def commit_files(
@@ -659,9 +665,11 @@ class GitLedger(Ledger):
             else:
                 self._git("read-tree", "--empty", env=env)
             lines = []
+            self._written = {}
             for path, data in sorted(files.items()):
                 sha = self._git("hash-object", "-w", "--no-filters", "--stdin", input=data).strip()
                 lines.append(f"100644 {sha}\t{path}")
+                self._written[path] = sha
             self._git("update-index", "--add", "--index-info", input=("\n".join(lines) + "\n").encode(), env=env)
             tree = self._git("write-tree", env=env).strip()
         args = ["commit-tree", tree, "-m", message]
@@ -674,26 +682,34 @@ class GitLedger(Ledger):
 
     def read(self, path: str) -> bytes | None:
         sha = self._tree(self.tip()).get(path)
+        if sha:
+            self._seen[path] = sha
         return self._blob(sha) if sha else None
 
     def paths(self) -> Iterator[str]:
         yield from self._tree(self.tip())
 
     def write(self, files: Mapping[str, bytes], message: str, *, attempts: int = 5) -> None:
-        for _ in range(attempts):
-            old = self.tip()
+        for attempt in range(attempts):
+            # our last commit is the tip unless someone moved the branch: then the CAS below fails
+            old = self._tree_cache[0] if self._tree_cache and attempt == 0 else self.tip()
             if old is not None:
                 current = self._tree(old)
                 merged = {}
                 for path, data in files.items():
                     sha = current.get(path)
-                    merged[path] = data if sha is None else merge_file(path, data, self._blob(sha))
+                    if sha is None or sha == self._seen.get(path):
+                        merged[path] = data  # new, or exactly the version our data was built on
+                    else:
+                        merged[path] = merge_file(path, data, self._blob(sha))
                 files = merged
             new = self.commit_files(old, files, message)
             try:
                 self._git("update-ref", "-m", f"wxpub: {message}", self.ref, new, old or _ZERO)
             except GitError:
                 continue  # someone moved the branch meanwhile: merge onto the new tip and try again
+            self._tree_cache = (new, {**(self._tree(old) if old else {}), **self._written})
+            self._seen.update(self._written)
             if self.auto_push:
                 self.push()
             return
@@ -711,6 +727,7 @@ class GitLedger(Ledger):
                 continue
             rec = Record.loads(blobs[sha], post_id=pid)
             rec.post_id = pid
+            self._seen[path] = sha
             stem = path[: -len(".json")]
             md, html = files.get(stem + ".form.md"), files.get(stem + ".form.html")
             rec.form_markdown = blobs[md].decode("utf-8") if md else ""
@@ -838,6 +855,7 @@ class _Reader(GitLedger):
         self.branch, self.remote = BRANCH, REMOTE
         self.ref, self.remote_ref = f"refs/heads/{BRANCH}", f"refs/remotes/{REMOTE}/{BRANCH}"
         self._tree_cache = None
+        self._seen, self._written, self._ident = {}, {}, None
         self._at: str | None = None
         try:
             self._git("rev-parse", "--git-dir")

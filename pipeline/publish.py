@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .check import CheckContext, check_post
-from .errors import ApiError, ConfigError, GitError, TransportError, WeChatError, WxpubError
+from .errors import ApiError, ConfigError, GitError, TransportError, UsageError, WeChatError, WxpubError
 from .findings import Finding, Severity
 from .ledger import Event, Ledger, Record, actor
 from .policy import Policy
@@ -745,7 +745,11 @@ class Publisher:
                 return
             media_id = str(job.record.result("draft", commit=job.commit)["media_id"])  # type: ignore[index]
             started = job.record.last("submit", "started", commit=job.commit)
-            if started is not None and self._reconcile_submit(job, media_id, started):
+            if (
+                started is not None
+                and not _refused_after(job.record, started)
+                and self._reconcile_submit(job, media_id, started)
+            ):
                 return
             self._event(job, "submit", "started", media_id=media_id)
             attempt = 0
@@ -780,16 +784,18 @@ class Publisher:
     def _reconcile_submit(self, job: Job, media_id: str, started: Event) -> bool:
         """A previous submit's answer may have been lost: True when it turns out to have published."""
         found = self.find_published(job)
+        age = (self.clock() - started.at).total_seconds()
         if found is None:
             in_box = self._draft_exists(media_id)
-            found = self._wait_for_article(job, patience=self.reconcile_wait)
+            # a job submitted long ago would have finished: no point waiting for it
+            patience = self.reconcile_wait if age < self.resubmit_after else 0.0
+            found = self._wait_for_article(job, patience=patience)
             if found is None and not in_box:
                 raise StepFailed(
                     "submit",
                     f"draft {media_id} left the draft box but no published article carries this post's marker",
                     hint="check the WeChat console (发表记录); nothing is resubmitted until this is resolved",
                 )
-            age = (self.clock() - started.at).total_seconds()
             if found is None and age < self.resubmit_after:
                 raise StepFailed(
                     "submit",
@@ -901,12 +907,12 @@ def retract(
     `client` is a WeChat client, or a function making one (called only once the record allows it).
     """
     if not reason.strip():
-        raise WxpubError("a retraction needs a reason", hint='pass --reason "…"')
+        raise UsageError("a retraction needs a reason", hint='pass --reason "…"')
     record = ledger.get(post_id)
     if record.status == "retracted":
-        raise WxpubError(f"{post_id} was already retracted", hint="nothing to do")
+        raise UsageError(f"{post_id} was already retracted", hint="nothing to do")
     if not record.published:
-        raise WxpubError(f"{post_id} has no published article to retract", hint="see wxpub status " + post_id)
+        raise UsageError(f"{post_id} has no published article to retract", hint="see wxpub status " + post_id)
     article_id = record.article_id
     who = who or actor()
     if not article_id:
@@ -932,6 +938,12 @@ def retract(
 
 
 # -- helpers --------------------------------------------------------------------------------------------
+
+
+def _refused_after(record: Record, started: Event) -> bool:
+    """True when WeChat answered the call of `started` with an error: it had no effect, nothing was lost."""
+    after = record.events[record.events.index(started) + 1 :]
+    return any(e.step == started.step and e.status == "failed" and "errcode" in e.data for e in after)
 
 
 def _not_accepted(exc: TransportError) -> bool:

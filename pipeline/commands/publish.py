@@ -55,6 +55,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         metavar="S",
         help="seconds to wait for a publish job (default: 600)",
     )
+    p.add_argument(
+        "--reconcile-wait",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds to look for the article of a submit whose answer was lost (default: 30)",
+    )
     add_root(p)
     p.set_defaults(func=run)
 
@@ -144,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
         dry_run=args.dry_run,
         poll_timeout=args.poll_timeout,
+        reconcile_wait=args.reconcile_wait,
     )
     summary = publisher.run()
     print(format_summary(summary, dry_run=args.dry_run))

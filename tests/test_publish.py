@@ -1,0 +1,418 @@
+"""The publisher end to end: a real git repository with merged posts, the real CLI in a subprocess, and the
+sandbox WeChat on loopback. Crashes are real process deaths (`WXPUB_CRASH_AFTER`, `os._exit`) and lost
+answers are the sandbox's `crash_after` fault; every rerun must leave exactly one article per post."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TZ, git, post_text
+from PIL import Image
+
+from pipeline.cli import main
+from pipeline.ledger import BRANCH, Record, read_records
+from pipeline.publish import CRASH_EXIT, marker_for
+from pipeline.wechat.sandbox import Fault, Sandbox, SandboxConfig
+
+NOW = "2026-12-05T10:30:00+08:00"
+SECRET = "sbx-secret-7d1e0c55a9f24b6b8e3f"
+CARD = "2026/12-05-card"  # delivery: publish, one body image
+BCAST = "2026/12-05-notice"  # delivery: broadcast
+LATER = "2026/12-20-later"  # not due yet
+ORIGINAL = [{"file": "cover.jpg", "source": "original"}, {"file": "chart.png", "source": "original"}]
+TITLES = {CARD: "借记卡年费减免通知", BCAST: "借记卡年费减免提醒", LATER: "借记卡年费减免预告"}
+
+
+def chart_png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (600, 300), (200, 50, 50)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def posts(*ids: str) -> dict[str, Any]:
+    body = "即日起，本行借记卡免收年费。\n\n![示意图](chart.png)\n\n详情请咨询客服热线96588。\n"
+    specs: dict[str, Any] = {}
+    for pid in ids:
+        extra: dict[str, Any] = {"title": TITLES[pid], "sources": ORIGINAL}
+        if pid == BCAST:
+            extra["delivery"] = "broadcast"
+        if pid == LATER:
+            extra["publish_at"] = dt.datetime(2026, 12, 20, 10, 0, tzinfo=TZ)
+        from conftest import cover_bytes
+
+        specs[pid] = {"index.md": post_text(body=body, **extra), "cover.jpg": cover_bytes(), "chart.png": chart_png()}
+    return specs
+
+
+def reviews(approvers: tuple[str, ...] = ("li-retail", "he-compliance", "lv-ebank")) -> dict[str, Any]:
+    """A merged PR (head = HEAD) approved by `approvers` in order, in GitHub's JSON shapes."""
+    return {
+        "pull": {"number": 7, "user": {"login": "editor"}, "created_at": "2026-11-20T01:00:00Z",
+                 "head": {"sha": "git:HEAD"}, "base": {"ref": "main"}, "merged": True,
+                 "merge_commit_sha": "git:HEAD", "title": "posts"},
+        "reviews": [
+            {"id": i, "user": {"login": who}, "state": "APPROVED", "commit_id": "git:HEAD",
+             "submitted_at": f"2026-11-20T0{i + 1}:00:00Z"}
+            for i, who in enumerate(approvers, 1)
+        ],
+        "commits": [{"sha": "git:HEAD", "author": {"login": "editor"}, "committer": {"login": "editor"}}],
+        "files": [{"filename": "posts/x/index.md"}],
+        "teams": {"xxbank/compliance": ["qian-compliance", "he-compliance"],
+                  "xxbank/ebanking": ["zhou-ebank", "lv-ebank"], "xxbank/leadership": ["kong-president"],
+                  "xxbank/technology": ["sun-tech", "yang-tech"]},
+    }  # fmt: skip
+
+
+class World:
+    """A repository, a reviews file, a state dir and a running sandbox; `publish()` runs the real CLI."""
+
+    def __init__(self, root: Path, tmp: Path, sandbox: Sandbox) -> None:
+        self.root, self.tmp, self.sb = root, tmp, sandbox
+        self.state = tmp / "state"
+        self.reviews = tmp / "reviews.json"
+        self.reviews.write_text(json.dumps(reviews()), encoding="utf-8")
+        self.outputs: list[str] = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "WXPUB_", "GITHUB_"))}
+        env.update(WECHAT_APPID=self.sb.config.appid, WECHAT_SECRET=SECRET, WECHAT_API_BASE=self.sb.base_url,
+                   WXPUB_STATE_DIR=str(self.state), GITHUB_ACTOR="publish-bot", NO_COLOR="1")  # fmt: skip
+        env.update(extra)
+        return env
+
+    def run(self, *args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+        """The CLI: in a subprocess when it is to be killed (WXPUB_CRASH_AFTER), else in this process
+        (same code, same environment, faster)."""
+        if "WXPUB_CRASH_AFTER" not in env:
+            return self.run_here(*args, **env)
+        out = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            cwd=cwd or self.root,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        self.outputs += [out.stdout, out.stderr]
+        return out
+
+    def run_here(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        saved = dict(os.environ)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        try:
+            os.environ.clear()
+            os.environ.update(self.env(**env))
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                code = main(list(args))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        out = subprocess.CompletedProcess(list(args), code, stdout.getvalue(), stderr.getvalue())
+        self.outputs += [out.stdout, out.stderr]
+        return out
+
+    def publish(
+        self, *args: str, root: Path | None = None, now: str = NOW, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        return self.run(
+            "publish", "--root", str(root or self.root), "--now", now, "--reviews-file", str(self.reviews),
+            "--reconcile-wait", "5", *args, cwd=root, **env,
+        )  # fmt: skip
+
+    def articles(self) -> Counter[str]:
+        """Live published articles by title."""
+        return Counter(a["title"] for a in self.sb.published_articles() if not a["deleted"])
+
+    def broadcasts(self) -> Counter[str]:
+        return Counter(item["title"] for m in self.sb.mass_sends() for item in m["items"])
+
+
+@pytest.fixture
+def world(make_repo, tmp_path: Path) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    root = make_repo(posts(CARD, BCAST, LATER))
+    config = SandboxConfig(secret=SECRET, publish_delay=0.3, publish_polls_until_done=0)
+    with Sandbox(config) as sb:
+        yield World(root, tmp_path, sb)
+
+
+def assert_exactly_once(w: World, root: Path | None = None) -> dict[str, Record]:
+    assert w.articles() == Counter({TITLES[CARD]: 1}), w.sb.published_articles()
+    assert w.broadcasts() == Counter({TITLES[BCAST]: 1}), w.sb.mass_sends()
+    assert w.sb.drafts() == [], "an orphan draft was left in the draft box"
+    assert len(w.sb.uploaded_images()) == 2  # chart + cover: each image uploaded once, ever
+    recs = read_records(root or w.root)
+    assert sorted(recs) == sorted([BCAST, CARD])  # nothing for the post not yet due
+    card, bcast = recs[CARD], recs[BCAST]
+    live = next(a for a in w.sb.published_articles() if a["title"] == TITLES[CARD])
+    assert card.status == "published" and card.article_url == live["url"] and card.article_id == live["article_id"]
+    assert bcast.status == "published" and bcast.delivery == "broadcast"
+    sent = w.sb.mass_sends()[0]
+    assert bcast.result("broadcast")["clientmsgid"] == sent["clientmsgid"]  # type: ignore[index]
+    assert bcast.msg_id in ("", str(sent["msg_id"]))  # unknown only when the answer was lost
+    for rec in (card, bcast):
+        assert [a["login"] for a in rec.approvers] == ["li-retail", "he-compliance", "lv-ebank"]
+        assert rec.commit == git(w.root, "rev-parse", "HEAD").strip()
+        assert rec.published_at is not None and rec.title == TITLES[rec.post_id]
+        assert sum(1 for e in rec.events if e.step == "record") == 1
+    return recs
+
+
+# -- the happy path ---------------------------------------------------------------------------------
+
+
+def test_publish_records_and_feeds_the_archive(world: World) -> None:
+    dry = world.publish("--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would send" in dry.stdout and CARD in dry.stdout and BCAST in dry.stdout and LATER not in dry.stdout
+    assert world.sb.calls() == [] and read_records(world.root) == {}  # nothing remote, nothing written
+    head, status = git(world.root, "rev-parse", "HEAD"), git(world.root, "status", "--porcelain")
+
+    out = world.publish()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "2 due: 1 broadcast, 1 published; 1 scheduled later" in out.stdout
+    assert f"{CARD}: draft created" in out.stderr  # progress, step by step
+    recs = assert_exactly_once(world)
+    # the checked-out branch and working tree are untouched; records are on their own branch
+    assert git(world.root, "rev-parse", "HEAD") == head and git(world.root, "status", "--porcelain") == status
+    assert git(world.root, "symbolic-ref", "--short", "HEAD").strip() == "main"
+    assert marker_for(CARD, recs[CARD].events[0].data["tree"]) in world.sb.published_articles()[0]["content"]
+    assert all(e.actor == "publish-bot" for r in recs.values() for e in r.events)
+    mass = world.sb.mass_sends()[0]
+    assert mass["clientmsgid"] == recs[BCAST].result("broadcast")["clientmsgid"]  # type: ignore[index]
+
+    again = world.publish()  # nothing left to do
+    assert again.returncode == 0 and "0 due; 1 scheduled later; 2 published before" in again.stdout
+    assert_exactly_once(world)
+    # the post becomes due later: published then, once
+    later = world.publish(now="2026-12-20T10:05:00+08:00")
+    assert later.returncode == 0, later.stderr
+    assert world.articles()[TITLES[LATER]] == 1 and read_records(world.root)[LATER].status == "published"
+
+
+def test_retract_deletes_the_article_and_records_who_when_why(world: World) -> None:
+    assert world.publish().returncode == 0
+    out = world.run(
+        "retract", CARD, "--reason", "利率已调整，撤回", "--root", str(world.root), GITHUB_ACTOR="qian-compliance"
+    )
+    assert out.returncode == 0, out.stderr
+    assert world.articles()[TITLES[CARD]] == 0
+    rec = read_records(world.root)[CARD]
+    assert rec.status == "retracted" and rec.retraction is not None
+    assert rec.retraction["by"] == "qian-compliance" and rec.retraction["reason"] == "利率已调整，撤回"
+    assert rec.article_url  # the record keeps what was published
+    # a retracted post is never published again, and cannot be retracted twice
+    assert world.publish().returncode == 0 and world.articles()[TITLES[CARD]] == 0
+    twice = world.run("retract", CARD, "--reason", "again", "--root", str(world.root))
+    assert twice.returncode != 0 and "already retracted" in twice.stderr and "Traceback" not in twice.stderr
+    unknown = world.run("retract", LATER, "--reason", "x", "--root", str(world.root))
+    assert unknown.returncode == 2 and "no published article" in unknown.stderr
+
+
+# -- never what is not approved, not due, or not merged -------------------------------------------------
+
+
+def test_unapproved_posts_are_not_sent(world: World) -> None:
+    world.reviews.write_text(json.dumps(reviews(("li-retail", "lv-ebank"))), encoding="utf-8")  # no compliance
+    out = world.publish()
+    assert out.returncode == 1
+    assert "BLOCKED" in out.stdout and "not approved" in out.stdout
+    assert world.sb.calls() == []  # verification comes before any call to WeChat
+    assert not world.articles() and not world.sb.mass_sends() and not world.sb.drafts()
+    rec = read_records(world.root)[CARD]
+    assert rec.status == "failed" and "not approved" in rec.error and not rec.published
+    # rerunning does not grow the record with the same failure
+    world.publish()
+    assert read_records(world.root)[CARD].events == rec.events
+
+
+def test_content_changed_after_approval_is_not_sent(world: World) -> None:
+    approved = git(world.root, "rev-parse", "HEAD").strip()
+    doc = reviews()
+    doc["pull"]["head"]["sha"] = doc["pull"]["merge_commit_sha"] = approved
+    for r in doc["reviews"]:
+        r["commit_id"] = approved
+    doc["commits"][0]["sha"] = approved
+    world.reviews.write_text(json.dumps(doc), encoding="utf-8")
+    index = world.root / "posts" / CARD / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("免收年费", "免收全部年费"), encoding="utf-8")
+    git(world.root, "commit", "-qam", "unreviewed edit straight to main")
+    out = world.publish()
+    assert out.returncode == 1 and "BLOCKED" in out.stdout
+    assert TITLES[CARD] not in world.articles()
+
+
+def test_dirty_or_unmerged_posts_are_not_sent(world: World) -> None:
+    index = world.root / "posts" / CARD / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + "\n未提交的修改。\n", encoding="utf-8")
+    new = world.root / "posts" / "2026" / "12-04-new"
+    new.mkdir()
+    (new / "index.md").write_text(post_text(title="未合并"), encoding="utf-8")
+    out = world.publish("--dry-run")
+    assert out.returncode == 1 and "uncommitted changes" in out.stdout and "12-04-new" not in out.stdout
+    git(world.root, "checkout", "-q", "-b", "feature")
+    git(world.root, "commit", "-q", "--allow-empty", "-m", "work on a branch")
+    off_main = world.publish()
+    assert off_main.returncode == 2 and "not main" in off_main.stderr and "Traceback" not in off_main.stderr
+    assert world.sb.calls() == []
+
+
+# -- crashes, lost answers, transient and fatal errors ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "point", ["images:call", "cover:call", "draft:call", "submit:call", "submit:done", "poll:call", "broadcast:call"]
+)
+def test_killed_after_a_remote_call_reruns_exactly_once(world: World, point: str) -> None:
+    crashed = world.publish(WXPUB_CRASH_AFTER=point)
+    assert crashed.returncode == CRASH_EXIT, crashed.stdout + crashed.stderr
+    rerun = world.publish()
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert_exactly_once(world)
+
+
+def test_killed_after_every_step_in_turn(world: World) -> None:
+    """One run per crash point, each resuming the last: the record stays append-only throughout."""
+    points = ["verify:done", "images:started", "cover:started", "draft:started", "draft:done", "poll:done",
+              "record:done", "broadcast:started", "broadcast:done"]  # fmt: skip
+    for point in points:
+        out = world.publish(WXPUB_CRASH_AFTER=point)
+        assert out.returncode in (CRASH_EXIT, 0), (point, out.stdout, out.stderr)
+    assert world.publish().returncode == 0
+    assert_exactly_once(world)
+    # append-only: every commit of the records branch only adds events to a record
+    commits = git(world.root, "rev-list", "--reverse", BRANCH).split()
+    seen: dict[str, list[Any]] = {}
+    for c in commits:
+        for pid in (CARD, BCAST):
+            try:
+                text = git(world.root, "show", f"{c}:records/{pid}.json")
+            except subprocess.CalledProcessError:
+                continue
+            events = json.loads(text)["events"]
+            assert events[: len(seen.get(pid, []))] == seen.get(pid, []), f"{c} rewrote {pid}"
+            seen[pid] = events
+
+
+def test_killed_before_submit_waits_then_resubmits_once(world: World) -> None:
+    assert world.publish(WXPUB_CRASH_AFTER="submit:started").returncode == CRASH_EXIT
+    soon = world.publish("--reconcile-wait", "1")  # the draft is still in the box, no article: unknown, so wait
+    assert soon.returncode == 1 and "not known yet" in soon.stdout
+    assert TITLES[CARD] not in world.articles()
+    later = world.publish(now="2026-12-05T11:10:00+08:00")  # 40 minutes on: safe to submit again
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert_exactly_once(world)
+
+
+def test_lost_answers_are_reconciled_in_the_same_run(world: World) -> None:
+    world.sb.config.faults[:] = [
+        Fault("/cgi-bin/draft/add", "crash_after"),
+        Fault("/cgi-bin/freepublish/submit", "crash_after"),
+        Fault("/cgi-bin/message/mass/sendall", "crash_after"),
+    ]
+    out = world.publish()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "answer was lost" in out.stderr
+    assert_exactly_once(world)
+
+
+def test_transient_errors_are_recovered(world: World) -> None:
+    world.sb.config.faults[:] = [
+        Fault("/cgi-bin/draft/add", "busy", first=2),
+        Fault("/cgi-bin/freepublish/submit", "busy", first=1),
+        Fault("/cgi-bin/media/uploadimg", "http", first=1),
+        Fault("/cgi-bin/material/add_material", "drop", first=1),
+        Fault("/cgi-bin/freepublish/get", "busy", first=2),
+    ]
+    out = world.publish()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert_exactly_once(world)
+
+
+def test_fatal_errors_stop_cleanly_and_resume_later(world: World) -> None:
+    world.sb.config.verified = False  # 48001 on freepublish/*
+    out = world.publish()
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert "48001" in out.stdout and "verified" in out.stdout
+    assert "not attempted" in out.stdout  # the run stopped: the next post would fail the same way
+    rec = read_records(world.root)[CARD]
+    assert rec.status == "failed" and rec.draft_media_id and not rec.published
+    assert len(world.sb.drafts()) == 1 and not world.articles()
+    world.sb.config.verified = True
+    assert world.publish().returncode == 0
+    assert_exactly_once(world)
+
+
+def test_ip_whitelist_error_says_what_to_do(world: World) -> None:
+    world.sb.config.whitelist_error = True
+    out = world.publish()
+    assert out.returncode == 1 and "40164" in out.stdout and "whitelist" in out.stdout
+    assert "not attempted" in out.stdout and not world.sb.drafts()
+    world.sb.config.whitelist_error = False
+    assert world.publish().returncode == 0
+    assert_exactly_once(world)
+
+
+# -- the records branch travels: a new runner after a dead one -------------------------------------------
+
+
+def test_push_lets_a_fresh_runner_resume(world: World, tmp_path: Path) -> None:
+    remote = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(world.root, "remote", "add", "origin", str(remote))
+    git(world.root, "push", "-q", "origin", "main")
+    crashed = world.publish("--push", WXPUB_CRASH_AFTER="submit:call")
+    assert crashed.returncode == CRASH_EXIT
+    # the runner is gone with its checkout; a new one clones and runs again
+    fresh = tmp_path / "runner2"
+    git(tmp_path, "clone", "-q", "-b", "main", str(remote), str(fresh))
+    out = world.publish("--push", root=fresh)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert_exactly_once(world, fresh)
+    assert read_records(remote)[CARD].status == "published"
+
+
+# -- secrets --------------------------------------------------------------------------------------------
+
+
+def _all_git_objects(root: Path) -> bytes:
+    listing = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch-check=%(objectname)"], cwd=root,
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    return subprocess.run(["git", "cat-file", "--batch"], cwd=root, input=listing.encode(), capture_output=True,
+                          check=True).stdout  # fmt: skip
+
+
+def test_the_secret_and_the_token_never_leak(world: World) -> None:
+    world.sb.config.faults[:] = [Fault("/cgi-bin/draft/add", "busy", first=1)]
+    world.publish(WXPUB_CRASH_AFTER="draft:call")
+    world.sb.invalidate_tokens()  # forces a refresh on the rerun
+    world.publish()
+    world.run("retract", CARD, "--reason", "测试", "--root", str(world.root))
+    tokens = list(world.sb.platform.state["tokens"]) + [c for c in [world.sb.platform.state["current"]["stable"]] if c]
+    assert tokens and SECRET
+    needles = [SECRET, *tokens]
+    text = "\n".join(world.outputs)
+    for n in needles:
+        assert n not in text
+    blobs = _all_git_objects(world.root)
+    files = [p for p in world.root.rglob("*") if p.is_file()]
+    for n in needles:
+        assert n.encode() not in blobs
+        assert not any(n.encode() in p.read_bytes() for p in files)
+    # the state dir holds the token cache (mode 0600) and never the secret
+    cache = [p for p in world.state.rglob("*") if p.is_file()]
+    assert cache
+    for p in cache:
+        assert SECRET.encode() not in p.read_bytes()
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600

@@ -203,3 +203,8 @@ def test_the_property_catches_what_it_claims_to() -> None:
         except AssertionError:
             continue
         raise AssertionError(f"not caught: {html}")
+
+
+def test_broken_markup_found_by_hypothesis() -> None:
+    for text in ["<IFRAME>\n<![0", "<!DOCTYPE html><p>x</p>", "<![CDATA[<script>x</script>]]>", "<!---->", "<!"]:
+        assert_safe(render_body(text, css=CSS).html, relative_images=True)

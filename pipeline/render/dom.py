@@ -8,6 +8,7 @@ only a convenience for the transforms: the nh3 pass that follows is the security
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
@@ -176,10 +177,18 @@ class Tree:
     dropped: list[str]
 
 
+_DECLARATION = re.compile(r"<!(?!--)")
+
+
 def parse(html: str) -> Tree:
+    """The tree of `html`. Declarations (`<!DOCTYPE`, `<![CDATA[`) are kept as text; never raises."""
     b = _Builder()
-    b.feed(html)
-    b.close()
+    try:
+        b.feed(_DECLARATION.sub("&lt;!", html))
+        b.close()
+    except (AssertionError, ValueError):  # html.parser gives up on some broken markup: show it as text
+        b = _Builder()
+        b.root.append(html)
     return Tree(b.root, b.dropped)
 
 

@@ -1,0 +1,228 @@
+"""`wxpub demo`: the whole flow on the sample posts, offline, in a temporary copy of the repository.
+
+1. copy the repository (posts, policy, pipeline, mkdocs.yml, ...) into a new git repository; the posts
+   are committed as a pull request's head on the demo's "submission day" (the reviews file's `created_at`);
+2. `wxpub check` and `wxpub leadtime` as CI runs them on the pull request;
+3. `wxpub approvals` from the sample reviews (`reviews.json`, GitHub's shapes);
+4. `wxpub publish` to the local WeChat (the sandbox, on loopback) as the scheduled job would run it on
+   two days, then once more: only due posts go out, each exactly once, with re-verification, rendering,
+   uploads, drafts, publication and the records on `wxpub-records`;
+5. `wxpub schedule` over the records; 6. `wxpub archive build`, then the site served on 127.0.0.1.
+
+Every step is the real command in a subprocess; nothing needs credentials or the network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import WxpubError
+
+HERE = Path(__file__).resolve().parent
+REVIEWS = HERE / "reviews.json"
+SUBMITTED = "2026-11-20T09:00:00+08:00"  # the demo pull request's created_at
+FIRST_RUN = "2026-12-12T10:05:00+08:00"  # three sample posts are due by then
+PUBLISH_NOW = "2027-01-06T12:00:00+08:00"  # every sample post is due by then
+# What the demo copies: the repository as a bank would have it, without local caches and build output.
+IGNORE = (
+    ".git",
+    ".venv",
+    "site",
+    "build",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".mypy_cache",
+    ".wxpub",
+    "tests",
+    "benchmarks",
+)
+
+
+@dataclass
+class Step:
+    title: str
+    args: list[str]
+    ok_codes: tuple[int, ...] = (0,)
+    show: int = 14
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DemoResult:
+    workdir: Path
+    site: Path
+    steps: list[tuple[str, int, float]]
+    articles: list[dict[str, object]] = field(default_factory=list)
+    mass_sends: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(code == 0 for _, code, _ in self.steps)
+
+
+def _git(cwd: Path, *args: str, date: str | None = None) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "editor-xu",
+        "GIT_AUTHOR_EMAIL": "editor-xu@bank.example",
+        "GIT_COMMITTER_NAME": "editor-xu",
+        "GIT_COMMITTER_EMAIL": "editor-xu@bank.example",
+    }
+    if date:
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = date
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
+
+
+def prepare(source: Path, workdir: Path) -> Path:
+    """A fresh repository with the samples, committed on the submission day."""
+    repo = workdir / "repo"
+    shutil.copytree(source, repo, ignore=shutil.ignore_patterns(*IGNORE), symlinks=True)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "December posts for the WeChat account", date=SUBMITTED)
+    return repo
+
+
+def run_demo(
+    source: Path, *, workdir: Path | None = None, out: Callable[[str], None] = print, site_port: int | None = 8000
+) -> DemoResult:
+    from ..wechat.sandbox import Sandbox, SandboxConfig
+
+    started = time.monotonic()
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="wxpub-demo-"))
+    out(f"wxpub demo: working in {workdir} (a temporary copy; your repository is not touched)")
+    repo = prepare(source, workdir)
+    site = workdir / "site"
+    state = workdir / "state"
+    state.mkdir()
+    results: list[tuple[str, int, float]] = []
+    config = SandboxConfig(publish_delay=0.2, publish_polls_until_done=1)
+    with Sandbox(config) as sandbox:
+        base_url = sandbox.base_url
+        env = {
+            "WECHAT_APPID": config.appid,
+            "WECHAT_SECRET": config.secret,
+            "WECHAT_API_BASE": base_url,
+            "WXPUB_STATE_DIR": str(state),
+            "GITHUB_ACTOR": "ebank-publisher",
+        }
+        out(f"local WeChat (sandbox) listening on {base_url}")
+        steps = [
+            Step("1. compliance check on the pull request (Art. 8, 13, 14, 17)", ["check", "--now", SUBMITTED]),
+            Step("2. lead time and broadcast quota (Art. 15, 20)", ["leadtime", "--now", SUBMITTED]),
+            Step(
+                "3. tiered approvals from the pull request's reviews (Art. 8, 12, 15)",
+                ["approvals", "--reviews-file", str(REVIEWS), "--pr", "1"],
+                show=30,
+            ),
+            Step(
+                "4. the publish job runs on 12 December: only what is due goes out (Art. 12, 18)",
+                ["publish", "--now", FIRST_RUN, "--reviews-file", str(REVIEWS), "--poll-timeout", "30"],
+                show=16,
+                env=env,
+            ),
+            Step(
+                "5. the publish job runs on 6 January: the rest, each exactly once",
+                ["publish", "--now", PUBLISH_NOW, "--reviews-file", str(REVIEWS), "--poll-timeout", "30"],
+                show=24,
+                env=env,
+            ),
+            Step(
+                "6. it runs again: nothing is sent twice",
+                ["publish", "--now", PUBLISH_NOW, "--reviews-file", str(REVIEWS)],
+                show=6,
+                env=env,
+            ),
+            Step("7. the publication calendar", ["schedule", "--from", "2026-12-01", "--to", "2027-01-31"], show=30),
+            Step(
+                "8. the archive site with every publication and its approval form (Art. 15, 18)",
+                ["archive", "build", "--site-dir", str(site)],
+                show=10,
+            ),
+        ]
+        for step in steps:
+            results.append(_run(step, repo, out))
+        published = sandbox.published_articles()
+        mass_sends = sandbox.mass_sends()
+    out("")
+    out(f"published on the local WeChat: {len(published)} article(s)")
+    for art in published[:20]:
+        out(f"  {art.get('title', '')}  {art.get('url', '')}")
+    out(f"records: git -C {repo} log --oneline wxpub-records   (one commit per step, append-only)")
+    out(f"approval forms: git -C {repo} show wxpub-records:records/<post-id>.form.md")
+    out(f"site: {site}")
+    elapsed = time.monotonic() - started
+    failed = [t for t, code, _ in results if code != 0]
+    out(f"demo finished in {elapsed:.1f} s: {len(results) - len(failed)}/{len(results)} steps as expected")
+    if failed:
+        raise WxpubError("demo step(s) failed: " + "; ".join(failed))
+    if site_port is not None:
+        _serve(site, site_port, out)
+    return DemoResult(workdir=workdir, site=site, steps=results, articles=published, mass_sends=mass_sends)
+
+
+def _run(step: Step, repo: Path, out: Callable[[str], None]) -> tuple[str, int, float]:
+    out("")
+    out(f"== {step.title}")
+    out(f"$ wxpub {' '.join(step.args)}")
+    t0 = time.monotonic()
+    env = {**os.environ, **step.env, "NO_COLOR": "1"}
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", *step.args],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+    )
+    took = time.monotonic() - t0
+    lines = proc.stdout.rstrip().split("\n")
+    shown = (
+        lines
+        if len(lines) <= step.show
+        else [*lines[: step.show - 2], f"… ({len(lines) - step.show + 2} more lines)", lines[-1]]
+    )
+    for line in shown:
+        out(f"   {line}")
+    code = 0 if proc.returncode in step.ok_codes else proc.returncode or 1
+    out(f"   -> exit {proc.returncode} in {took:.1f} s")
+    return step.title, code, took
+
+
+def _serve(site: Path, port: int, out: Callable[[str], None]) -> None:
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+
+    class Quiet(handler):  # type: ignore[misc, valid-type]
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Quiet)
+    except OSError as exc:
+        raise WxpubError(
+            f"cannot serve the archive on 127.0.0.1:{port}: {exc.strerror}",
+            hint="free the port, or run wxpub demo --port N",
+        ) from None
+    out("")
+    out(f"archive: http://127.0.0.1:{server.server_address[1]}/   (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

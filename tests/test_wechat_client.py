@@ -19,7 +19,7 @@ import requests
 from PIL import Image
 
 from pipeline.errors import ConfigError, PostError, TransportError, WeChatError
-from pipeline.wechat.client import PublishFailed, PublishTimeout, WeChatClient, redact
+from pipeline.wechat.client import PublishFailed, PublishTimeout, RetriesExhausted, WeChatClient, redact
 from pipeline.wechat.images import BODY_IMAGE_LIMIT, prepare_image
 from pipeline.wechat.sandbox import Fault, Sandbox, SandboxConfig
 from pipeline.wechat.token import TokenCache
@@ -222,14 +222,18 @@ def test_timeout_is_retried(wechat, caplog: pytest.LogCaptureFixture) -> None:
     assert "timed out" in caplog.text
 
 
-@pytest.mark.parametrize("kind", ["busy", "drop", "http"])
-def test_retries_are_bounded(wechat, kind: str) -> None:
+@pytest.mark.parametrize(("kind", "maybe_applied"), [("busy", False), ("drop", True), ("http", True)])
+def test_retries_are_bounded(wechat, kind: str, maybe_applied: bool) -> None:
     slept: list[float] = []
     sb, client = wechat(
         client_kw={"sleep": slept.append, "max_retries": 3}, faults=[Fault("/cgi-bin/draft/count", kind, first=99)]
     )
-    with pytest.raises(TransportError) as info:
+    with pytest.raises(RetriesExhausted) as info:
         client.count_drafts()
+    assert isinstance(info.value, TransportError)
+    assert info.value.maybe_applied is maybe_applied  # -1 means WeChat did nothing; a lost answer may hide a success
+    assert info.value.attempts == 4
+    assert info.value.errcode == (-1 if kind == "busy" else None)
     assert paths(sb).count("draft/count") == 4
     assert len(slept) == 3
     assert "after 4 attempts" in str(info.value)
@@ -241,8 +245,9 @@ def test_unreachable_server_is_a_transport_error(wechat) -> None:
     sb, client = wechat(client_kw={"max_retries": 1})
     client.token()
     sb.stop()
-    with pytest.raises(TransportError, match="connection failed"):
+    with pytest.raises(RetriesExhausted, match="connection failed") as info:
         client.count_drafts()
+    assert info.value.maybe_applied is False  # refused: the request never left
 
 
 # -------------------------------------------------------------------- fatal errors

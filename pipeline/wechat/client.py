@@ -11,7 +11,8 @@ Behaviour:
   directory until shortly before it expires. A call refused with 40001/40014/42001 fetches a fresh token
   (forcing a refresh only when WeChat hands back the refused one) and is retried once.
 - Transient failures (errcode -1, HTTP 5xx, timeouts, refused or dropped connections) are retried up to
-  `max_retries` times with jittered exponential backoff, then raise `TransportError`. Every other non-zero
+  `max_retries` times with jittered exponential backoff, then raise `RetriesExhausted` (a `TransportError`
+  whose `maybe_applied` says whether any attempt may have taken effect). Every other non-zero
   errcode raises `WeChatError` with a `hint` telling the operator what to do (see `errcodes.HINTS`).
 - Secrets: the AppSecret lives only in memory and is sent only in the body of the token call; the token is
   sent only in the query string. Neither appears in reprs, exceptions or log records: request
@@ -40,13 +41,14 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
+import urllib3
 
 from ..errors import ConfigError, RemoteError, TransportError, WeChatError
 from . import errcodes
 from .images import MATERIAL_FORMATS, MATERIAL_IMAGE_LIMIT, MIME, image_format, prepare_image
 from .token import CachedToken, TokenCache, default_state_dir
 
-__all__ = ["PublishFailed", "PublishTimeout", "WeChatClient", "prepare_image", "redact"]
+__all__ = ["PublishFailed", "PublishTimeout", "RetriesExhausted", "WeChatClient", "prepare_image", "redact"]
 
 DEFAULT_BASE = "https://api.weixin.qq.com"
 log = logging.getLogger("wxpub.wechat")
@@ -118,6 +120,29 @@ class PublishTimeout(TransportError):
             hint="run again later: the job is polled again by its publish_id, nothing is sent twice",
         )
         self.publish_id = publish_id
+
+
+class RetriesExhausted(TransportError):
+    """Every attempt failed transiently. `maybe_applied` is False only when no attempt can have reached
+    WeChat's logic (each was "system busy" -1 or a refused connection); after a timeout, a dropped
+    connection or an HTTP 5xx the call may have taken effect, so look before repeating a non-idempotent one.
+    `errcode` is the last errcode WeChat answered (None if none), `attempts` how many were made."""
+
+    def __init__(
+        self, message: str, *, request: str, hint: str, attempts: int, errcode: int | None, maybe_applied: bool
+    ) -> None:
+        super().__init__(message, request=request, hint=hint)
+        self.attempts = attempts
+        self.errcode = errcode
+        self.maybe_applied = maybe_applied
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the server (refused or unresolvable connection)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 class _Secret:
@@ -294,12 +319,17 @@ class WeChatClient:
         token = self.token() if with_token else ""
         attempt = 0
         problem = ""
+        maybe_applied = False
+        last_errcode: int | None = None
         while True:
             if attempt > self.max_retries:
-                raise TransportError(
+                raise RetriesExhausted(
                     f"WeChat gave no usable answer after {attempt} attempts ({problem})",
                     request=desc,
                     hint="WeChat or the network is failing; run again later (each step resumes safely)",
+                    attempts=attempt,
+                    errcode=last_errcode,
+                    maybe_applied=maybe_applied,
                 )
             if attempt:
                 delay = self._delay(attempt - 1)
@@ -318,11 +348,13 @@ class WeChatClient:
                     timeout=self.timeout,
                 )
                 raw = resp.content
-            except requests.Timeout:
+            except requests.Timeout as exc:
                 problem = "timed out"
+                maybe_applied = maybe_applied or not _never_sent(exc)
                 continue
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 problem = f"connection failed or dropped ({type(exc).__name__})"
+                maybe_applied = maybe_applied or not _never_sent(exc)
                 continue
             except requests.RequestException as exc:
                 reason = redact(str(exc), token, self._secret.reveal())
@@ -330,6 +362,7 @@ class WeChatClient:
                 break
             if resp.status_code >= 500:
                 problem = f"HTTP {resp.status_code}"
+                maybe_applied = True
                 continue
             if resp.status_code != 200:
                 problem = f"HTTP {resp.status_code}"
@@ -337,10 +370,10 @@ class WeChatClient:
             try:
                 body = json.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
-                problem = "the answer was not JSON"
+                problem, maybe_applied = "the answer was not JSON", True
                 continue
             if not isinstance(body, dict):
-                problem = "the answer was not a JSON object"
+                problem, maybe_applied = "the answer was not a JSON object", True
                 continue
             errcode = body.get("errcode", 0) or 0
             if not isinstance(errcode, int):
@@ -354,7 +387,7 @@ class WeChatClient:
                 log.debug("%s: ok", desc)
                 return body
             if errcode in errcodes.RETRYABLE:
-                problem = f"errcode {errcode} {errmsg}"
+                problem, last_errcode = f"errcode {errcode} {errmsg}", errcode
                 continue
             if with_token and errcode in errcodes.TOKEN_ERRORS and not refreshed:
                 log.info("%s: token refused (errcode %d); refreshing once", desc, errcode)

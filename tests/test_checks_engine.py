@@ -171,3 +171,21 @@ def test_json_output_validates_against_documented_schema(
     jsonschema.validate(doc, schema)
     assert code == 1
     assert {"adlaw/absolute-term", "pii/mobile"} <= {f["rule"] for f in doc["findings"]}
+
+
+def test_traditional_and_full_width_terms_in_a_lexicon_file(make_repo: Callable[..., Path]) -> None:
+    root = make_repo(
+        {"2026/12-05-case": post_text("借记卡免年费，不去赌场，不买ＶＩＰ彩票。", sources=ORIGINAL)}, commit=False
+    )
+    (root / "policy" / "lexicons" / "forbidden-vice+bank.txt").write_text("賭場\nvip彩票\n", encoding="utf-8")
+    hits = sorted(f.match for f in check(root) if f.rule == "forbidden/vice")
+    assert hits == sorted(["ＶＩＰ彩票", "赌场"])
+
+
+def test_image_size_reads_headers_without_pillow(tmp_path: Path) -> None:
+    from pipeline.checks.wechat import image_size
+
+    for fmt, size in (("JPEG", (900, 383)), ("PNG", (640, 480))):
+        path = tmp_path / f"x.{fmt.lower()}"
+        path.write_bytes(cover_bytes(fmt, size))
+        assert image_size(path) == size

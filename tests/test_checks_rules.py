@@ -163,14 +163,6 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
     # WeChat
     ("wechat/cover-aspect", "借记卡免年费。", {}, {"cover.jpg": cover_bytes(size=(600, 600))}, True),
     ("wechat/cover-aspect", "借记卡免年费。", {}, {}, False),
-    ("wechat/body-image", "![示意](missing.png)", {}, {}, True),
-    (
-        "wechat/body-image",
-        "![示意](chart.png)",
-        {"sources": [*ORIGINAL, {"file": "chart.png", "source": "original"}]},
-        {"chart.png": cover_bytes("PNG")},
-        False,
-    ),
     ("wechat/external-link", "详见[官网](https://www.example.com/card)。", {}, {}, True),
     ("wechat/external-link", "详见[上期文章](https://mp.weixin.qq.com/s/abc)。", {}, {}, False),
     # exceptions

@@ -1,9 +1,10 @@
-"""WeChat limits the content rules can see before upload: cover aspect, body image formats, links.
+"""WeChat limits the content rules can see before upload: the cover's aspect and links.
 
 Title, author, digest and source_url lengths and the cover's presence and format are checked when
-the post loads (`pipeline.post`). Here: the cover's aspect ratio (WeChat crops to 2.35:1), body images
-(JPEG/PNG upload as they are; GIF/WebP/BMP must be converted; anything else cannot be used) and links
-to sites other than mp.weixin.qq.com, which are not clickable in an article and become references.
+the post loads (`pipeline.post`); body images (missing, JPEG/PNG or converted, size, web addresses)
+by the renderer's `render/image-*` rules, which see exactly what is uploaded. Here: the cover's aspect
+ratio (WeChat crops to 2.35:1) and links to sites other than mp.weixin.qq.com, which are not
+clickable in an article and become references.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from urllib.parse import urlsplit
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
-from ..post import Post, cover_path, image_kind, resolve_inside
+from ..post import Post, cover_path, image_kind
 from .common import rule
-from .copyright import images_of
 from .text import _COMMENT, _FENCE, _INLINE_CODE, mask
 
 ASPECT = 2.35
@@ -32,18 +32,6 @@ R_ASPECT = rule(
     "to 2.35:1 in the feed (1:1 when shared), which may cut the bank's logo or text (Art. 4, brand image).",
     instead="Export the cover at 900x383 pixels (or 1175x500) with the important part in the middle.",
     quote="第四条 整体形象应遵循我行品牌整体形象规划，符合企业传播规范。",
-)
-R_IMAGE = rule(
-    "wechat/body-image",
-    "body-image-format",
-    "WeChat",
-    Severity.ERROR,
-    "a body image is missing or not in a format WeChat accepts (JPEG/PNG; GIF/WebP/BMP are converted)",
-    help="What: each local image the body shows must exist in the post folder and be JPEG or PNG; GIF, WebP and "
-    "BMP are converted before upload (animation is lost), other files cannot be used. Why: WeChat's image "
-    "upload accepts only JPEG and PNG under 1 MB.",
-    instead="Save the image as PNG or JPEG beside index.md and reference it as ![说明](chart.png).",
-    quote="微信公众平台接口：上传图文消息内的图片获取URL，图片仅支持jpg/png格式，大小必须在1MB以下。",
 )
 R_LINK = rule(
     "wechat/external-link",
@@ -114,39 +102,6 @@ def cover_aspect(post: Post, ctx: CheckContext) -> Iterable[Finding]:
             line=post.line_of("cover"),
             match=str(post.meta.cover if post.meta else ""),
         )
-
-
-@post_check
-def body_images(post: Post, ctx: CheckContext) -> Iterable[Finding]:
-    for ref, offset in images_of(post, ctx):
-        if re.match(r"^(?:[a-z]+:)?//|^data:", ref, re.I):
-            continue
-        line, col = _line_col(post, offset)
-        path, why = resolve_inside(post.folder, ref, ctx.root)
-        if path is None:
-            yield R_IMAGE.finding(post.path, f"image {why}", line=line, column=col, match=ref)
-            continue
-        kind = image_kind(path)
-        if kind in ("jpeg", "png"):
-            continue
-        if kind in ("gif", "webp", "bmp"):
-            yield R_IMAGE.finding(
-                post.path,
-                f"image {ref!r} is {kind.upper()}: it will be converted to PNG/JPEG for WeChat (animation is lost)",
-                line=line,
-                column=col,
-                match=ref,
-                severity=Severity.INFO,
-            )
-        else:
-            yield R_IMAGE.finding(
-                post.path,
-                f"image {ref!r} is not a JPEG or PNG image WeChat can show",
-                line=line,
-                column=col,
-                match=ref,
-                hint="save it as PNG or JPEG",
-            )
 
 
 @post_check

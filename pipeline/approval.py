@@ -621,6 +621,16 @@ def gate_policy(
     )
 
 
+def checked_out(root: Path) -> tuple[str, ...] | None:
+    """The commit checked out and, for a merge commit (GitHub's refs/pull/N/merge), its second parent;
+    None when `root` is not a git repository."""
+    out = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    if out.returncode != 0 or not out.stdout.strip():
+        return None
+    second = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^2")
+    return (out.stdout.strip(), *([second.stdout.strip()] if second.returncode == 0 else []))
+
+
 def check_pull(
     forge: Forge, policy: Policy, root: Path, number: int, *, policy_ref: str | None = None
 ) -> tuple[Verdict, PullRequest, list[Post]]:
@@ -634,6 +644,13 @@ def check_pull(
     policy, source = gate_policy(root, policy, pr, paths, policy_ref)
     posts = [load_post(folder, root, policy)[0] for folder in changed_post_folders(root, paths)]
     verdict = evaluate(policy, posts, paths, pr, forge.reviews(number), forge.commits(number), forge.is_member)
+    checkout = checked_out(root)
+    if checkout is not None and pr.head_sha and pr.head_sha not in checkout:
+        verdict.ok = False
+        verdict.reasons.append(
+            f"[{R_CONTENT.id}] the checkout ({_short(checkout[0])}) is neither the head {_short(pr.head_sha)} of "
+            f"#{pr.number} nor its merge with the base: the posts read are not the ones reviewed; run on the head"
+        )
     if source != "the working tree":
         verdict.notes.insert(0, f"tiers and approvers read from the policy on {source}, not from this pull request")
     return verdict, pr, posts

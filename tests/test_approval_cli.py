@@ -155,3 +155,25 @@ def test_a_pull_request_cannot_lower_its_own_bar(
     assert "must be judged by the base branch's policy" in capsys.readouterr().err
     # The same reviews on the proposed policy would pass: the base-branch rule is what stops it.
     assert main(["approvals", "--pr", "7", "--reviews-file", f, "--root", str(repo), "--policy-ref", "HEAD"]) == 0
+
+
+def test_the_checkout_must_be_the_reviewed_head_or_its_merge(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git(repo, "checkout", "-q", "-b", "pr")
+    index = repo / "posts" / PID / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + "\n补充说明。\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "edit the post")
+    d = forge_data(repo)  # the PR head is the tip of `pr`
+    git(repo, "checkout", "-q", "main")
+    (repo / "README.md").write_text("base moved on\n", encoding="utf-8")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-q", "-m", "base")
+    # GitHub checks out refs/pull/N/merge: a merge commit whose second parent is the head.
+    git(repo, "checkout", "-q", "-b", "merge-ref")
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge", "pr")
+    assert main(["approvals", "--pr", "7", "--reviews-file", _reviews_file(tmp_path, d), "--root", str(repo)]) == 0
+    # A checkout that is neither: the posts read may not be the posts reviewed.
+    git(repo, "checkout", "-q", "main")
+    assert main(["approvals", "--pr", "7", "--reviews-file", _reviews_file(tmp_path, d), "--root", str(repo)]) == 1
+    assert "the posts read are not the ones reviewed" in capsys.readouterr().out

@@ -721,6 +721,75 @@ def timing_context(ctx: CheckContext) -> TimingContext:
     return tc
 
 
+SENT = frozenset({"pending", "in-progress", "published", "retracted"})
+
+
+LS_TREE_COMMITS = 40  # up to this many distinct record commits: one `ls-tree` each; beyond: per-path lookups
+
+
+def _folder_trees(root: Path, commit: str) -> dict[str, str]:
+    """post folder (repo-root relative, as `Post.path` is) -> tree id at `commit`, in one `ls-tree`."""
+    out = _git(root, "ls-tree", "-r", "-d", "--format=%(objectname) %(path)", commit, "--", POSTS_DIR) or ""
+    trees: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, _, path = line.partition(" ")
+        if path.count("/") == 2:
+            trees[path] = sha
+    return trees
+
+
+def _lookup(root: Path, queries: list[str]) -> list[str] | None:
+    """`rev:path` -> object id (or `... missing`) for many queries in one `git cat-file --batch-check`."""
+    if not queries:
+        return []
+    try:
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch-check=%(objectname)"],
+            cwd=root,
+            input=("\n".join(queries) + "\n").encode(),
+            capture_output=True,
+            timeout=300,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    answers = proc.stdout.decode("utf-8", "replace").splitlines()
+    return answers if proc.returncode == 0 and len(answers) == len(queries) else None
+
+
+def unchanged_since(root: Path, items: list[tuple[Post, str]]) -> set[str]:
+    """Ids of the posts whose folder is the same in the working tree as at their commit.
+
+    A few git calls for the whole run: the folder trees at HEAD and at each record commit (`ls-tree`, or
+    one batched lookup when the records name many commits) and one `git status` for uncommitted changes.
+    """
+    items = [(p, c) for p, c in items if c]
+    if not items or resolve(root, "HEAD") is None:
+        return set()
+    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
+    folders = [p.path.rsplit("/", 1)[0] for p, _ in items]
+    head = _folder_trees(root, "HEAD")
+    commits = sorted({c for _, c in items})
+    then: dict[int, str] = {}
+    if len(commits) <= LS_TREE_COMMITS:
+        maps = {c: _folder_trees(root, c) for c in commits}
+        then = {i: maps[c].get(folders[i], "") for i, (_, c) in enumerate(items)}
+    else:
+        answers = _lookup(root, [f"{c}:{prefix}{f}" for (_, c), f in zip(items, folders, strict=True)])
+        if answers is None:
+            return set()
+        then = {i: a for i, a in enumerate(answers) if not a.endswith("missing")}
+    status = _git(root, "status", "--porcelain", "--no-renames", "--untracked-files=all", "--", POSTS_DIR) or ""
+    dirty = set()
+    for line in status.splitlines():
+        name = line[3:].strip().strip('"').removeprefix(prefix)  # porcelain paths are from the top level
+        dirty.add("/".join(name.split("/")[:3]))
+    same: set[str] = set()
+    for i, (post, _) in enumerate(items):
+        if then.get(i) and then[i] == head.get(folders[i]) and folders[i] not in dirty:
+            same.add(post.id)
+    return same
+
+
 def _published_content(root: Path, post: Post, commit: str) -> tuple[str | None, list[str]]:
     """index.md at `commit` and the post's other files that differ now, or (None, []) without the commit."""
     if not commit or resolve(root, commit) is None:
@@ -744,9 +813,15 @@ def check_timing(posts: list[Post], ctx: CheckContext) -> list[Finding]:
     tc = timing_context(ctx)
     policy = ctx.policy
     out: list[Finding] = []
+    sent = {
+        p.id: tc.records[p.id] for p in posts if p.id in tc.records and getattr(tc.records[p.id], "status", "") in SENT
+    }
+    same = unchanged_since(ctx.root, [(p, getattr(sent[p.id], "commit", "")) for p in posts if p.id in sent])
     for post in posts:
-        record = tc.records.get(post.id)
-        if record is not None and getattr(record, "status", "") in ("pending", "in-progress", "published", "retracted"):
+        record = sent.get(post.id)
+        if record is not None:
+            if post.id in same:
+                continue  # already sent and unchanged: the timing of its submission is history
             old, others = _published_content(ctx.root, post, getattr(record, "commit", ""))
             out += edit_findings(post, record, policy, old_text=old, other_files=others)
             continue  # already sent: the timing of its submission is history

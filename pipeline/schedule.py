@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -117,27 +118,35 @@ def slot_from_post(post: Post, *, source: str = "change") -> Slot | None:
     )
 
 
-def _index_files(posts_dir: Path) -> Iterable[Path]:
-    if not posts_dir.is_dir():
-        return []
-    return sorted(posts_dir.glob("*/*/index.md"))
+def _post_dirs(posts_dir: Path) -> list[str]:
+    """Post ids `<yyyy>/<mm-dd-slug>` of the folders two levels under `posts/` (no stat of each post)."""
+    ids: list[str] = []
+    try:
+        years = sorted(e.name for e in os.scandir(posts_dir) if e.is_dir())
+    except OSError:
+        return ids
+    for year in years:
+        try:
+            ids += sorted(f"{year}/{e.name}" for e in os.scandir(posts_dir / year) if e.is_dir())
+        except OSError:
+            continue
+    return ids
 
 
-def tree_slots(root: Path, *, only_broadcast: bool = False) -> dict[str, Slot]:
-    """Slots of the posts in the working tree's `posts/`."""
+def tree_slots(root: Path, *, only_broadcast: bool = False, skip: frozenset[str] = frozenset()) -> dict[str, Slot]:
+    """Slots of the posts in the working tree's `posts/` (but those in `skip`, already known)."""
     out: dict[str, Slot] = {}
     posts_dir = root / POSTS_DIR
-    for index in _index_files(posts_dir):
-        pid = index.parent.relative_to(posts_dir).as_posix()
-        if not POST_ID_RE.match(pid):
+    for pid in _post_dirs(posts_dir):
+        if pid in skip or not POST_ID_RE.match(pid):
             continue
         try:
-            data = index.read_bytes()
+            data = (posts_dir / pid / "index.md").read_bytes()
         except OSError:
             continue
         if only_broadcast and b"broadcast" not in data:
             continue
-        slot = slot_from_text(pid, data.decode("utf-8", "replace"), path=index.relative_to(root).as_posix())
+        slot = slot_from_text(pid, data.decode("utf-8", "replace"), path=f"{POSTS_DIR}/{pid}/index.md")
         if slot is not None:
             out[pid] = slot
     return out
@@ -283,9 +292,11 @@ def collect_slots(
 ) -> dict[str, Slot]:
     """Every known slot by post id: records, then the change, the working tree, and the base branch."""
     slots: dict[str, Slot] = {}
+    change = list(change)
     if base:
         slots.update(base_slots(root, base, only_broadcast=only_broadcast))
-    slots.update(tree_slots(root, only_broadcast=only_broadcast))
+    known = frozenset(p.id for p in change if p.meta is not None)
+    slots.update(tree_slots(root, only_broadcast=only_broadcast, skip=known))
     for post in change:
         slot = slot_from_post(post)
         if slot is not None and (not only_broadcast or slot.broadcast):

@@ -348,3 +348,23 @@ def test_edit_after_publication_end_to_end(
     assert main([*args, "--format", "json"]) == 1
     (f,) = json.loads(capsys.readouterr().out)["findings"]
     assert "changed since: extra.png" in f["message"]
+
+
+@pytest.mark.parametrize("many_commits", [False, True])
+def test_unchanged_since_their_commit(
+    make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, many_commits: bool
+) -> None:
+    """Both ways of reading the folders at the record commits agree (ls-tree per commit, or one lookup)."""
+    import pipeline.leadtime as lt
+
+    if many_commits:
+        monkeypatch.setattr(lt, "LS_TREE_COMMITS", 0)
+    root = make_repo({"2026/12-01-a": post_text(), "2026/12-02-b": post_text(), "2026/12-03-c": post_text()})
+    first = git(root, "rev-parse", "HEAD").strip()
+    write_post(root, "2026/12-03-c", post_text(title="改过的标题"))
+    commit(root, "edit c", "2026-12-01 09:00")
+    second = git(root, "rev-parse", "HEAD").strip()
+    (root / "posts" / "2026" / "12-02-b" / "notes.txt").write_text("untracked", encoding="utf-8")
+    a, b, c = (load(root, pid) for pid in ("2026/12-01-a", "2026/12-02-b", "2026/12-03-c"))
+    assert lt.unchanged_since(root, [(a, first), (b, first), (c, first)]) == {"2026/12-01-a"}
+    assert lt.unchanged_since(root, [(c, second), (a, "f" * 40), (b, "")]) == {"2026/12-03-c"}

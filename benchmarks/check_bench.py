@@ -195,8 +195,14 @@ class TreeMemory:
         return self.peak
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
-    """(wall seconds, exit code, peak tree RSS bytes)."""
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int, float]:
+    """(wall seconds, exit code, peak tree RSS bytes, CPU seconds of the process tree)."""
+    cpu = children_cpu()
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     mem = TreeMemory(proc.pid)
@@ -205,7 +211,7 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, int, int]:
     peak = mem.stop()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return wall, proc.returncode, peak
+    return wall, proc.returncode, peak, children_cpu() - cpu
 
 
 def main() -> int:
@@ -231,7 +237,7 @@ def main() -> int:
 
         out = tmp / "report.json"
         cmd = [*WXPUB, "check", "--root", str(root), "--now", NOW, "--format", "json", "-o", str(out)]
-        wall, code, tree = timed(cmd, PROJECT)
+        wall, code, tree, cpu = timed(cmd, PROJECT)
         single = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         import json
 
@@ -239,6 +245,10 @@ def main() -> int:
         print(
             f"\nwxpub check, full corpus: {wall:.2f} s wall, {args.posts / wall:,.0f} posts/s, "
             f"{chars / wall / 1e6:.2f} M chars/s, exit {code}, {len(doc['findings'])} findings"
+        )
+        print(
+            f"  CPU: {cpu:.1f} s over the process tree ({cpu / args.posts * 1000:.2f} ms a post); load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the machine slows wall time)"
         )
         print(
             f"  peak memory: {tree / 2**20:.0f} MB whole process tree (sampled), "
@@ -253,12 +263,16 @@ def main() -> int:
             for _ in range(3)
         ]
         walls = [r[0] for r in runs]
+        cpus = [r[3] for r in runs]
         print(
             f"wxpub check --changed-since HEAD, one changed post: median {statistics.median(walls):.2f} s wall "
-            f"(runs {', '.join(f'{w:.2f}' for w in walls)}), exit {runs[0][1]}"
+            f"(runs {', '.join(f'{w:.2f}' for w in walls)}; CPU median {statistics.median(cpus):.2f} s), "
+            f"exit {runs[0][1]}"
         )
-        start = timed([*WXPUB, "--version"], PROJECT)[0]
-        print(f"  of which interpreter start + CLI imports (wxpub --version): {start:.2f} s")
+        start = timed([*WXPUB, "--version"], PROJECT)
+        print(
+            f"  of which interpreter start + CLI imports (wxpub --version): {start[0]:.2f} s wall, {start[3]:.2f} s CPU"
+        )
 
         # baselines on the same texts and terms
         sys.path.insert(0, str(PROJECT))

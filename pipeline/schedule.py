@@ -644,6 +644,16 @@ def _fmt(t: dt.datetime | None, tz: dt.tzinfo) -> str:
     return f"{local:%Y-%m-%d %H:%M} {off[:3]}:{off[3:]}"
 
 
+def base_version(root: Path, base: str | None, post_id: str) -> Slot | None:
+    """The post as it is on `base` (e.g. main), or None when it is not there."""
+    if not base or resolve(root, base) is None:
+        return None
+    prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
+    rel = f"{POSTS_DIR}/{post_id}/index.md"
+    text = _git(root, "show", f"{base}:{prefix}{rel}")
+    return slot_from_text(post_id, text, source="base", path=rel) if text else None
+
+
 def merged_on(root: Path, base: str | None, rel: str) -> bool | None:
     """Is index.md at `rel` on `base` with the same content as in the working tree? None without a base."""
     if not base or resolve(root, base) is None:
@@ -667,6 +677,7 @@ def life_of(
     merged: bool | None = None,
     base: str | None = None,
     verdict: Any = None,
+    base_version: Slot | None = None,
 ) -> Life:
     """Decide the stage of a post from what is known of it (pure: everything is passed in)."""
     tz = policy.tz
@@ -736,6 +747,10 @@ def life_of(
             life.stage = "due"
             life.summary = f"merged on {base} and due since {_fmt(meta.publish_at, tz)}: waiting for the publish job"
         return life
+    if base_version is not None:
+        life.details.append(
+            f"{base} has another version of this post, due {_fmt(base_version.at, tz)}: this change edits it"
+        )
     if verdict is not None:
         missing = [t for t in verdict.tiers if not t.ok]
         life.waiting_for = [t.name for t in missing]
@@ -753,6 +768,8 @@ def life_of(
             )
         return life
     where = f"not on {base} yet" if base else "not merged yet"
+    if base_version is not None:
+        where = f"this version is not on {base} yet"
     life.summary = f"{where}: open a pull request (or pass --pr N / --reviews-file F to see its approvals)"
     return life
 

@@ -169,3 +169,13 @@ def test_failed_publication(repo: Path, tmp_path: Path, capsys: pytest.CaptureFi
 def test_unknown_posts(repo: Path, capsys: pytest.CaptureFixture[str], arg: str, message: str) -> None:
     assert main(["status", "--root", str(repo), arg]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_edit_of_a_scheduled_post(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_post(repo, "2026/12-05-old", post_text(publish_at=t("2026-12-05 11:00")))
+    code, doc = status(repo, capsys, "2026/12-05-old")
+    assert code == 0 and doc["stage"] == "not-submitted" and doc["merged"] is False
+    assert doc["summary"].startswith("this version is not on main yet")
+    assert doc["details"] == [
+        "main has another version of this post, due 2026-12-05 10:00 +08:00: this change edits it"
+    ]

@@ -10,7 +10,7 @@ from ..check import CheckContext, check_folders
 from ..errors import UsageError
 from ..post import POST_ID_RE
 from ..repo import POSTS_DIR, post_folders
-from ..schedule import default_base, life_of, life_text, merged_on, read_records
+from ..schedule import base_version, default_base, life_of, life_text, merged_on, read_records
 from ._common import add_format, add_now, add_root, parse_now, root_and_policy
 
 
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     record = records.get(pid)
     base = default_base(root, args.base)
     number = _pr_number(args)
-    post, findings, verdict, merged = None, [], None, None
+    post, findings, verdict, merged, earlier = None, [], None, None, None
     if folder is not None:
         options: dict[str, object] = {"submission": "auto", "base": base}
         if args.records_dir:
@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         post, findings = result.posts[0], result.findings
         rel = (folder / "index.md").relative_to(root).as_posix()
         merged = merged_on(root, base, rel)
+        if merged is False:
+            earlier = base_version(root, base, pid)
         if forge is not None and number is not None and not merged and record is None:
             from ..approval import check_pull
 
@@ -118,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         merged=merged,
         base=base,
         verdict=verdict,
+        base_version=earlier,
     )
     if args.format == "json":
         print(json.dumps(life.to_dict(policy.tz), ensure_ascii=False, indent=2))

@@ -297,6 +297,15 @@ def merge_chains(chains: Iterable[Sequence[TierSpec]]) -> list[TierSpec]:
     return merged
 
 
+def _dedupe(chain: list[TierSpec]) -> list[TierSpec]:
+    """One entry per tier in a chain (a category and a product may add the same tier): first place, largest count."""
+    out: dict[str, TierSpec] = {}
+    for spec in chain:
+        old = out.get(spec.key)
+        out[spec.key] = spec if old is None else replace(old, count=max(old.count, spec.count))
+    return list(out.values())
+
+
 def required_tiers(
     policy: Policy, posts: Sequence[Post], changed_paths: Iterable[str]
 ) -> tuple[list[TierSpec], list[str]]:
@@ -313,7 +322,7 @@ def required_tiers(
                 problems.append(problem)
                 continue
             chain.append(replace(spec, posts=(post.id,)))
-        chains.append(chain)
+        chains.append(_dedupe(chain))
     code = [p for p in changed_paths if is_code_path(p, policy.approval.code_paths)]
     if code or (not any(chains) and not problems):
         chain = []

@@ -11,7 +11,7 @@ from conftest import post_text
 
 from pipeline.approval import TierSpec, evaluate, merge_chains, required_tiers
 from pipeline.forge.base import Commit, PullRequest, Review
-from pipeline.policy import Approvers, Policy, load_policy
+from pipeline.policy import Approvers, Policy, TierRef, load_policy
 from pipeline.post import Post, load_post
 
 HEAD = "h" * 40
@@ -384,3 +384,21 @@ def test_verdict_json_shape(case: Case) -> None:
     t = d["tiers"][0]
     assert t["approved_by"][0] == {"login": "li-retail", "at": "2026-11-20T01:00:00+00:00", "commit": HEAD}
     assert t["missing"] == 0 and t["required"] == 1
+
+
+def test_a_tier_added_twice_with_another_between_is_not_circular(case: Case) -> None:
+    approval = case.policy.approval.model_copy(
+        update={
+            "by_category": {"product": (TierRef(tier="leadership"), TierRef(tier="technology"))},
+            "by_product": {"card": (TierRef(tier="leadership", count=2),)},
+        }
+    )
+    policy = case.policy.model_copy(update={"approval": approval})
+    case.post()
+    specs, _ = required_tiers(policy, case.posts, case.paths)
+    assert [(s.key, s.count) for s in specs][-2:] == [("leadership", 2), ("technology", 1)]
+    case.base_approvals()
+    case.review("kong-president", hour=5)
+    case.review("vp-liu", hour=6)
+    case.review("sun-tech", hour=7)
+    assert case.run(policy).ok

@@ -549,7 +549,9 @@ class GitLedger(Ledger):
     When the local branch is missing or behind `origin/wxpub-records`, it starts from the remote one.
     """
 
-    def __init__(self, root: Path, *, branch: str = BRANCH, remote: str = REMOTE, auto_push: bool = False) -> None:
+    def __init__(
+        self, root: Path, *, branch: str = BRANCH, remote: str = REMOTE, auto_push: bool = False, sync: bool = True
+    ) -> None:
         self.root = Path(root)
         self.branch = branch
         self.remote = remote
@@ -564,7 +566,9 @@ class GitLedger(Ledger):
             self._git("rev-parse", "--git-dir")
         except GitError:
             raise GitError(f"{root} is not a git repository; records need one (or use --records-dir)") from None
-        self.sync()
+        self.read_only = not sync
+        if sync:
+            self.sync()
 
     # -- git ---------------------------------------------------------------------------------------
 
@@ -595,7 +599,12 @@ class GitLedger(Ledger):
             return False
 
     def tip(self) -> str | None:
-        return self._rev(self.ref)
+        local = self._rev(self.ref)
+        if getattr(self, "read_only", False):  # not synced: read the newer of the local and remote branch
+            remote = self._rev(self.remote_ref)
+            if remote and (local is None or (local != remote and self._is_ancestor(local, remote))):
+                return remote
+        return local
 
     def sync(self) -> None:
         """Fast-forward the local branch to `origin/wxpub-records` when that one is ahead."""
@@ -690,6 +699,8 @@ class GitLedger(Ledger):
         yield from self._tree(self.tip())
 
     def write(self, files: Mapping[str, bytes], message: str, *, attempts: int = 5) -> None:
+        if self.read_only:
+            raise GitError("the records are open read-only (a dry run writes nothing)")
         for attempt in range(attempts):
             # our last commit is the tip unless someone moved the branch: then the CAS below fails
             old = self._tree_cache[0] if self._tree_cache and attempt == 0 else self.tip()
@@ -831,6 +842,7 @@ def read_records(root: Path, *, ref: str | None = None, directory: Path | None =
     reader = _Reader(Path(root))
     if reader.broken:
         return {}
+    commit: str | None
     if ref is None:
         local = reader.rev(f"refs/heads/{BRANCH}")
         remote = reader.rev(f"refs/remotes/{REMOTE}/{BRANCH}")
@@ -856,6 +868,7 @@ class _Reader(GitLedger):
         self.ref, self.remote_ref = f"refs/heads/{BRANCH}", f"refs/remotes/{REMOTE}/{BRANCH}"
         self._tree_cache = None
         self._seen, self._written, self._ident = {}, {}, None
+        self.read_only = True
         self._at: str | None = None
         try:
             self._git("rev-parse", "--git-dir")

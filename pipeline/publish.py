@@ -49,7 +49,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .check import CheckContext, check_post
 from .errors import ApiError, ConfigError, GitError, TransportError, UsageError, WeChatError, WxpubError
@@ -66,12 +66,6 @@ CRASH_EXIT = 70
 MARKER_PREFIX = "wxpub-"
 # Lead time is judged when the post is submitted (the review gate), not when it falls due.
 PUBLISH_TIME_IGNORED_FAMILIES = ("leadtime/",)
-
-
-class Verifier(Protocol):
-    """Whether the commit's content was approved: a `pipeline.approval.Verdict`-like object."""
-
-    def __call__(self, post: Post, commit: str) -> Any: ...
 
 
 class StepFailed(WxpubError):
@@ -238,7 +232,7 @@ class Publisher:
         *,
         now: dt.datetime,
         client_factory: Callable[[], Any] | None = None,
-        verifier: Verifier | None = None,
+        verifier: Callable[[Post, str], Any] | None = None,
         form_maker: Callable[[Post, str, Any], tuple[str, str] | None] | None = None,
         clock: Callable[[], dt.datetime] = _aware_now,
         who: str | None = None,
@@ -437,8 +431,10 @@ class Publisher:
         """Run one stage body; any wxpub error is recorded as the stage's failure."""
         try:
             fn()
-        except ConfigError:
-            raise  # the run cannot go on at all (missing credentials, ...): the CLI reports it
+        except (ConfigError, GitError):
+            # the run cannot go on at all (missing credentials, records that cannot be kept or pushed):
+            # stop before any further remote call; the CLI reports it
+            raise
         except StepFailed as exc:
             self._say(job, step, f"{'blocked' if exc.blocked else 'failed'}: {exc.message}")
             raise self._fail(job, step, exc, blocked=exc.blocked) from None
@@ -688,8 +684,8 @@ class Publisher:
                     if not _not_accepted(exc):  # the draft may exist: look before creating another
                         this, _ = self.find_drafts(job)
                         if this:
-                            for extra in this[1:]:
-                                self._delete_draft(extra)
+                            for spare in this[1:]:
+                                self._delete_draft(spare)
                             self._event(job, "draft", "done", media_id=this[0], marker=job.marker, reconciled=True)
                             self._say(job, "draft", "created (the answer was lost; found it in the draft box)")
                             return

@@ -210,6 +210,12 @@ def test_push_merges_on_non_fast_forward(tmp_path: Path, make_repo) -> None:  # 
     assert steps == ["due", "retract", "verify"]
     # history is append-only: both sides' commits are ancestors of the pushed tip
     git(remote, "merge-base", "--is-ancestor", b.tip() or "", BRANCH)
-    # the reader prefers origin's branch when the local one is behind
+    # the reader prefers origin's branch when the local one is behind, and so does a ledger opened
+    # without syncing (a dry run), which moves no ref
     git(clone, "fetch", "-q", "origin")
+    before = git(clone, "rev-parse", BRANCH)
     assert sorted(read_records(clone)) == [PID, "2026/12-07-x"]
+    assert sorted(GitLedger(clone, sync=False).records()) == [PID, "2026/12-07-x"]
+    assert git(clone, "rev-parse", BRANCH) == before
+    with pytest.raises(GitError):
+        GitLedger(clone, sync=False).append(Record(PID), ev("verify"))

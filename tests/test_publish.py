@@ -147,12 +147,12 @@ def world(make_repo, tmp_path: Path) -> Iterator[World]:  # type: ignore[no-unty
         yield World(root, tmp_path, sb)
 
 
-def assert_exactly_once(w: World, root: Path | None = None) -> dict[str, Record]:
+def assert_exactly_once(w: World, root: Path | None = None, records_dir: Path | None = None) -> dict[str, Record]:
     assert w.articles() == Counter({TITLES[CARD]: 1}), w.sb.published_articles()
     assert w.broadcasts() == Counter({TITLES[BCAST]: 1}), w.sb.mass_sends()
     assert w.sb.drafts() == [], "an orphan draft was left in the draft box"
     assert len(w.sb.uploaded_images()) == 2  # chart + cover: each image uploaded once, ever
-    recs = read_records(root or w.root)
+    recs = read_records(root or w.root, directory=records_dir)
     assert sorted(recs) == sorted([BCAST, CARD])  # nothing for the post not yet due
     card, bcast = recs[CARD], recs[BCAST]
     live = next(a for a in w.sb.published_articles() if a["title"] == TITLES[CARD])
@@ -189,6 +189,9 @@ def test_publish_records_and_feeds_the_archive(world: World) -> None:
     assert git(world.root, "symbolic-ref", "--short", "HEAD").strip() == "main"
     assert marker_for(CARD, recs[CARD].events[0].data["tree"]) in world.sb.published_articles()[0]["content"]
     assert all(e.actor == "publish-bot" for r in recs.values() for e in r.events)
+    # the approval form travels with the record (Markdown and printable HTML) for the archive
+    assert "li-retail" in recs[CARD].form_markdown and recs[CARD].form_html.lstrip().startswith("<!")
+    assert f"records/{CARD}.form.html" in git(world.root, "ls-tree", "-r", "--name-only", BRANCH)
     mass = world.sb.mass_sends()[0]
     assert mass["clientmsgid"] == recs[BCAST].result("broadcast")["clientmsgid"]  # type: ignore[index]
 
@@ -218,6 +221,14 @@ def test_retract_deletes_the_article_and_records_who_when_why(world: World) -> N
     assert twice.returncode != 0 and "already retracted" in twice.stderr and "Traceback" not in twice.stderr
     unknown = world.run("retract", LATER, "--reason", "x", "--root", str(world.root))
     assert unknown.returncode == 2 and "no published article" in unknown.stderr
+
+
+def test_records_dir_keeps_records_offline(world: World, tmp_path: Path) -> None:
+    out = world.publish("--records-dir", str(tmp_path / "recs"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert (tmp_path / "recs" / "records" / f"{CARD}.json").is_file()
+    assert read_records(world.root) == {}  # no branch written
+    assert_exactly_once(world, records_dir=tmp_path / "recs")
 
 
 # -- never what is not approved, not due, or not merged -------------------------------------------------

@@ -77,7 +77,10 @@ def event_clock(now_arg: str | None, now: dt.datetime) -> Callable[[], dt.dateti
 def make_ledger(root: Path, records_dir: str | None, *, push: bool, dry_run: bool) -> Ledger:
     if records_dir and push:
         raise UsageError("--push needs the records branch; drop --records-dir")
-    ledger = open_ledger(root, directory=Path(records_dir) if records_dir else None)
+    if records_dir:
+        ledger: Ledger = open_ledger(root, directory=Path(records_dir))
+    else:
+        ledger = GitLedger(root, sync=not dry_run)  # a dry run moves no ref either
     if push and isinstance(ledger, GitLedger) and not dry_run:
         ledger.fetch()
         ledger.push()  # anything a previous run recorded but could not push
@@ -104,7 +107,9 @@ def make_verifier(root: Path, policy: Policy, reviews_file: str | None) -> Calla
     return verify
 
 
-def make_form_maker(root: Path, policy: Policy, reviews_file: str | None) -> Callable[..., Any] | None:
+def make_form_maker(
+    root: Path, policy: Policy, reviews_file: str | None, now: dt.datetime
+) -> Callable[..., Any] | None:
     """The approval form (markdown, html) for the record, when `pipeline.form` is available."""
     try:
         from .. import form as form_module
@@ -115,7 +120,7 @@ def make_form_maker(root: Path, policy: Policy, reviews_file: str | None) -> Cal
         return None
 
     def make(post: Post, commit: str, verdict: Any) -> tuple[str, str] | None:
-        data = maker(root, policy, post, commit, verdict=verdict, reviews_file=reviews_file)
+        data = maker(root, policy, post, commit, verdict=verdict, reviews_file=reviews_file, now=now)
         return (data.markdown, data.html) if data is not None else None
 
     return make
@@ -146,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         now=now,
         client_factory=client_factory(args.state_dir),
         verifier=make_verifier(root, policy, args.reviews_file),
-        form_maker=make_form_maker(root, policy, args.reviews_file),
+        form_maker=make_form_maker(root, policy, args.reviews_file, now),
         clock=event_clock(args.now, now),
         progress=progress,
         dry_run=args.dry_run,

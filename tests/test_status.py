@@ -179,3 +179,25 @@ def test_an_edit_of_a_scheduled_post(repo: Path, capsys: pytest.CaptureFixture[s
     assert doc["details"] == [
         "main has another version of this post, due 2026-12-05 10:00 +08:00: this change edits it"
     ]
+
+
+def test_waiting_for_a_tier_from_the_forge(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--pr N` reads the pull request and its reviews from GitHub (the stand-in on loopback)."""
+    from forge_standin import FULL_TOKEN, REPO, ForgeData, GitHubStandin
+
+    head = git(repo, "rev-parse", "HEAD").strip()
+    data = ForgeData()
+    data.add_pull(11, head=head, files=[f"posts/{CARD}/index.md"], created_at="2026-11-20T01:00:00Z")
+    data.review(11, "li-retail", "APPROVED", head, "2026-11-21T02:00:00Z")
+    data.review(11, "he-compliance", "APPROVED", head, "2026-11-22T02:00:00Z")
+    data.teams.update({"xxbank/compliance": {}, "xxbank/ebanking": {}, "xxbank/leadership": {}})
+    with GitHubStandin(data) as gh:
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        monkeypatch.setenv("GITHUB_TOKEN", FULL_TOKEN)
+        monkeypatch.setenv("GITHUB_REPOSITORY", REPO)
+        code, doc = status(repo, capsys, CARD, "--pr", "11")
+    assert code == 0 and doc["stage"] == "awaiting-approval"
+    assert doc["summary"].startswith("pull request #11 is waiting for 电子银行部")
+    assert [t["ok"] for t in doc["approval"]["tiers"]] == [True, True, False]

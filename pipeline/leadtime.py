@@ -328,16 +328,19 @@ class Submissions:
         self.main: dict[str, tuple[dt.datetime, str]] = {}
         self.at_base: set[str] | None = None
         self.is_git = False
+        self._tracked: set[str] = set()
 
     def _load(self) -> None:
         if self._loaded:
             return
         self._loaded = True
         prefix = _git(self.root, "rev-parse", "--show-prefix")
-        head = resolve(self.root, "HEAD") if prefix is not None else None
-        if prefix is None or head is None:
+        if prefix is None:
             return
         self.is_git = True
+        head = resolve(self.root, "HEAD")
+        if head is None:  # a repository without commits: nothing is committed yet
+            return
         prefix = prefix.strip()
         base_commit = None
         if self.pull and self.pull.base_sha and resolve(self.root, self.pull.base_sha):

@@ -368,3 +368,10 @@ def test_unchanged_since_their_commit(
     a, b, c = (load(root, pid) for pid in ("2026/12-01-a", "2026/12-02-b", "2026/12-03-c"))
     assert lt.unchanged_since(root, [(a, first), (b, first), (c, first)]) == {"2026/12-01-a"}
     assert lt.unchanged_since(root, [(c, second), (a, "f" * 40), (b, "")]) == {"2026/12-03-c"}
+
+
+def test_a_repository_without_commits(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({CARD: post_text()}, commit=False)
+    git(root, "init", "-q", "-b", "main")
+    sub = submission_time(root, load(root), NOW)
+    assert sub.source == "uncommitted" and sub.detail.startswith("index.md is not committed yet")

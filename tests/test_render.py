@@ -311,3 +311,31 @@ def test_preview_server_serves_the_page_and_nothing_else(make_repo: Callable[...
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_preview_serve_command_serves_until_interrupted(make_repo: Callable[..., Path], tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+
+    root = make_repo({POST_ID: post_text("预览正文。\n")}, commit=False)
+    out = tmp_path / "served.html"
+    args = [sys.executable, "-m", "pipeline", "preview", str(root / "posts" / POST_ID), "--serve", "--port", "0"]
+    args += ["-o", str(out), "--root", str(root)]
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == f"preview: {out}"
+            line = proc.stdout.readline()
+            m = re.match(r"serving (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)", line)
+            assert m, line
+            page = requests.get(m.group(1), timeout=5)
+            assert page.status_code == 200 and "预览正文" in page.text
+            assert page.text == out.read_text(encoding="utf-8")
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=10) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()

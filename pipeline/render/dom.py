@@ -71,7 +71,7 @@ class Element:
 
     def _collect(self, out: list[Element], tag: str | None) -> None:
         for c in self.children:
-            if type(c) is not str:
+            if isinstance(c, Element):
                 if tag is None or c.tag == tag:
                     out.append(c)
                 c._collect(out, tag)

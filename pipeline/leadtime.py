@@ -77,6 +77,7 @@ R_MAINTENANCE_LATE = register(
         summary="a downtime notice is published after its maintenance window has started",
         help="A notice that appears once the downtime has begun warns nobody: publish_at must precede the window.",
         instead="Set publish_at before maintenance.start (ideally a day or more before).",
+        example="publish_at 2026-12-19 08:00 for a window from 2026-12-19 00:00",
         quote="第二十条 …以便做好应急准备。",
     )
 )
@@ -92,6 +93,7 @@ R_CALENDAR = register(
             "it has official notices for; the bank adds newer years to policy/calendar.yml."
         ),
         instead="Add the year's holidays and adjusted workdays to policy/calendar.yml (or upgrade `holidays`).",
+        example="a maintenance window in 2028 while the calendar knows up to 2027",
     )
 )
 R_PAST = register(
@@ -103,6 +105,7 @@ R_PAST = register(
         summary="publish_at was already past when the post was submitted",
         help="A post cannot be approved for a time that had passed when it was submitted (Art. 15).",
         instead="Set publish_at to a future time that leaves the lead time.",
+        example="a pull request opened 2026-12-06 for publish_at 2026-12-05 10:00",
     )
 )
 R_URGENT = register(
@@ -117,6 +120,7 @@ R_URGENT = register(
             "requires the policy's urgent tier. The check reports the waiver so reviewers see it."
         ),
         instead="Remove `urgent` when the post can wait for the normal lead time.",
+        example="urgent: {reason: 系统故障紧急通知} on a post submitted the day before publication",
     )
 )
 R_QUOTA_MONTH = register(
@@ -131,6 +135,7 @@ R_QUOTA_MONTH = register(
             "month in the policy's timezone over the publication records, the posts on main and this change."
         ),
         instead="Publish some of them with `delivery: publish` (no push to followers) or move one to another month.",
+        example="a fifth `delivery: broadcast` post in December 2026",
     )
 )
 R_QUOTA_DAY = register(
@@ -142,6 +147,7 @@ R_QUOTA_DAY = register(
         summary="more broadcasts on one day than the quota (1 a day)",
         help="WeChat allows one send-to-all a day; a second broadcast on the same day would fail at publication.",
         instead="Move one broadcast to another day, or publish it with `delivery: publish`.",
+        example="two broadcasts on 2026-12-20, at 08:00 and 19:00",
     )
 )
 R_HOURS = register(
@@ -156,6 +162,7 @@ R_HOURS = register(
             "can watch the account and answer customers (Art. 7, 12)."
         ),
         instead="Move publish_at inside the publishing hours.",
+        example="publish_at 2026-12-05T23:30:00+08:00 with hours 07:00-22:00",
     )
 )
 R_EDIT = register(
@@ -170,6 +177,7 @@ R_EDIT = register(
             "19). Only the front-matter keys listed in leadtime.editable_after_publication may change afterwards."
         ),
         instead="Revert the change; publish a correction as a new post (and retract the old one if needed).",
+        example="a title corrected after the post was published on 2026-12-05",
     )
 )
 

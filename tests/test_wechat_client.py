@@ -573,3 +573,12 @@ def test_secret_and_token_never_appear_in_output_logs_errors_or_files(
     for token in tokens:
         assert token not in blob
     assert "access_token=***" in blob  # the redaction really ran over URL-bearing lines
+
+
+def test_an_unwritable_state_dir_only_costs_the_cache(wechat, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the state directory should be")
+    sb, client = wechat(client_kw={"state_dir": blocker / "state"})
+    assert client.count_drafts() == 0
+    assert "cannot cache the access token" in caplog.text
+    assert paths(sb) == ["stable_token", "draft/count"]

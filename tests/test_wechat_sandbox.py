@@ -18,6 +18,8 @@ import pytest
 import requests
 from PIL import Image
 
+from pipeline.commands.sandbox import parse_fault
+from pipeline.errors import UsageError
 from pipeline.wechat.sandbox import SANDBOX_SECRET, Fault, Sandbox, SandboxConfig
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -622,3 +624,21 @@ def test_cli_secret_from_the_environment_is_not_printed() -> None:
     assert code == 0
     assert secret not in out
     assert "$SANDBOX_TEST_SECRET" in out
+
+
+@pytest.mark.parametrize(
+    ("spec", "fault"),
+    [
+        ("/cgi-bin/draft/add=crash_after", Fault("/cgi-bin/draft/add", "crash_after")),
+        ("*=busy:3", Fault("*", "busy", first=3)),
+        ("/cgi-bin/draft/count=delay:2.5", Fault("/cgi-bin/draft/count", "delay", first=10**9, delay=2.5)),
+    ],
+)
+def test_cli_fault_specs(spec: str, fault: Fault) -> None:
+    assert parse_fault(spec) == fault
+
+
+@pytest.mark.parametrize("spec", ["nokind", "/x=explode", "/x=busy:many", "=busy"])
+def test_cli_bad_fault_specs(spec: str) -> None:
+    with pytest.raises(UsageError, match="--fault"):
+        parse_fault(spec)

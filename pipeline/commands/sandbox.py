@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from ..errors import ConfigError, UsageError
-from ..wechat.sandbox import SANDBOX_APPID, SANDBOX_SECRET, Sandbox, SandboxConfig
+from ..wechat.sandbox import FAULT_KINDS, SANDBOX_APPID, SANDBOX_SECRET, Fault, Sandbox, SandboxConfig
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,8 +32,37 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--state-file", metavar="FILE", help="keep the sandbox's state in FILE across restarts")
     p.add_argument("--whitelist-error", action="store_true", help="answer 40164 (IP not whitelisted) to token calls")
     p.add_argument("--unverified", action="store_true", help="answer 48001 to publish and broadcast calls")
+    p.add_argument(
+        "--publish-outcome",
+        type=int,
+        choices=(0, 2, 3, 4),
+        default=0,
+        help="final status of publish jobs: 0 published (default), 2 originality, 3 failed, 4 rejected",
+    )
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="PATH=KIND[:N]",
+        help=f"inject a fault on the first N calls (default 1) to PATH (or *); KIND: {', '.join(FAULT_KINDS)}; "
+        "e.g. --fault /cgi-bin/draft/add=crash_after",
+    )
     p.add_argument("--quiet", action="store_true", help="do not print one line per call")
     p.set_defaults(func=run)
+
+
+def parse_fault(spec: str) -> Fault:
+    """`PATH=KIND[:N]` -> Fault(PATH, KIND, first=N); `delay` takes seconds: `PATH=delay:2.5`."""
+    path, sep, rest = spec.partition("=")
+    kind, _, count = rest.partition(":")
+    if not sep or not path or kind not in FAULT_KINDS:
+        raise UsageError(f"--fault {spec!r}: expected PATH=KIND[:N] with KIND one of {', '.join(FAULT_KINDS)}")
+    try:
+        if kind == "delay":
+            return Fault(path, kind, first=10**9, delay=float(count or 1))
+        return Fault(path, kind, first=int(count or 1))
+    except ValueError:
+        raise UsageError(f"--fault {spec!r}: {count!r} is not a number") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         token_ttl=args.token_ttl,
         publish_delay=args.publish_delay,
         whitelist_error=args.whitelist_error,
+        publish_outcome=args.publish_outcome,
+        faults=[parse_fault(spec) for spec in args.fault],
         verified=not args.unverified,
         state_file=Path(args.state_file) if args.state_file else None,
         log=None if args.quiet else log,

@@ -290,7 +290,14 @@ class WeChatClient:
             )
         margin = min(self.REFRESH_MARGIN, float(expires_in) / 10)
         cached = CachedToken(token, self.clock() + float(expires_in) - margin)
-        self.cache.save(cached)
+        try:
+            self.cache.save(cached)
+        except OSError as exc:  # a read-only home must not stop a publish: the token just is not reused
+            log.warning(
+                "cannot cache the access token in %s (%s); continuing without the cache",
+                self.cache.state_dir,
+                exc.strerror or type(exc).__name__,
+            )
         log.info("WeChat access token refreshed (valid %d s)", int(expires_in))
         return cached
 

@@ -106,8 +106,8 @@ def _multipart_media(headers: dict[str, str], body: bytes) -> tuple[str, bytes] 
         return None
     for part in msg.iter_parts():  # type: ignore[attr-defined]
         if part.get_param("name", header="content-disposition") == "media":
-            data = part.get_payload(decode=True) or b""
-            return str(part.get_filename() or "media"), data
+            data = part.get_payload(decode=True)
+            return str(part.get_filename() or "media"), data if isinstance(data, bytes) else b""
     return None
 
 
@@ -443,9 +443,12 @@ class Platform:
             items.append(item)
         return items
 
+    def _draft_url(self, media_id: str) -> Callable[[int], str]:
+        return lambda i: f"{self.base_url}/s/draft/{media_id}/{i}"
+
     def draft_get(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         media_id, draft = self._draft(p)
-        items = self._news_items(draft["articles"], lambda i: f"{self.base_url}/s/draft/{media_id}/{i}", True)
+        items = self._news_items(draft["articles"], self._draft_url(media_id), True)
         return Reply(
             {"news_item": items, "create_time": int(draft["create_time"]), "update_time": int(draft["update_time"])}
         )
@@ -480,9 +483,7 @@ class Platform:
             {
                 "media_id": mid,
                 "content": {
-                    "news_item": self._news_items(
-                        d["articles"], lambda i, m=mid: f"{self.base_url}/s/draft/{m}/{i}", content
-                    ),
+                    "news_item": self._news_items(d["articles"], self._draft_url(mid), content),
                     "create_time": int(d["create_time"]),
                     "update_time": int(d["update_time"]),
                 },

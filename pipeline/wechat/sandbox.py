@@ -173,7 +173,7 @@ class Sandbox:
         server = _Server((self.config.host, self.config.port), _Handler)
         server.sandbox = self
         host, port = server.server_address[:2]
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = f"http://{host!s}:{port}"
         self.platform.base_url = self.base_url
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="wechat-sandbox", daemon=True)

@@ -99,8 +99,17 @@ class _Base:
 
     prefix = ""
 
-    def __init__(self, data: ForgeData, *, repo: str = REPO, max_page: int = 100, link_headers: bool = True) -> None:
+    def __init__(
+        self,
+        data: ForgeData,
+        *,
+        repo: str = REPO,
+        max_page: int = 100,
+        link_headers: bool = True,
+        total_header: bool = False,
+    ) -> None:
         self.data = data
+        self.total_header = total_header
         self.repo = repo
         self.max_page = max_page
         self.link_headers = link_headers
@@ -162,6 +171,8 @@ class _Base:
         chunk = items[(page - 1) * size : page * size]
         headers: dict[str, str] = {}
         last = max(1, -(-len(items) // size))
+        if self.total_header:
+            headers["X-Total-Count"] = str(len(items))
         if self.link_headers and page < last:
             base = self.url.removesuffix(self.prefix) + self.prefix + path
             nxt = urlencode({**{k: v[0] for k, v in query.items()}, size_key: size, "page": page + 1})
@@ -226,8 +237,16 @@ class GiteaStandin(_Base):
 
     prefix = "/api/v1"
 
-    def __init__(self, data: ForgeData, *, repo: str = REPO, max_page: int = 50, link_headers: bool = True) -> None:
-        super().__init__(data, repo=repo, max_page=max_page, link_headers=link_headers)
+    def __init__(
+        self,
+        data: ForgeData,
+        *,
+        repo: str = REPO,
+        max_page: int = 50,
+        link_headers: bool = True,
+        total_header: bool = True,
+    ) -> None:
+        super().__init__(data, repo=repo, max_page=max_page, link_headers=link_headers, total_header=total_header)
 
     def _gitea_review(self, n: int, r: dict[str, Any]) -> dict[str, Any]:
         head = self.data.pulls[n]["head"]["sha"]

@@ -107,15 +107,18 @@ def test_150_reviews_are_read_across_pages(standin: Callable[..., tuple[object, 
     assert len(pages) == -(-150 // min(page, 100 if isinstance(srv, GitHubStandin) else 50))
 
 
-def test_gitea_pages_without_link_headers(make_repo: Callable[..., Path]) -> None:
+@pytest.mark.parametrize(("total", "cap", "pages"), [(True, 50, 3), (False, 50, 4), (False, 30, 5)])
+def test_gitea_pages_without_link_headers(total: bool, cap: int, pages: int) -> None:
     d = ForgeData()
     d.add_pull(7, head=HEAD, files=[PATH])
     for i in range(120):
         d.review(7, f"user{i}", "COMMENT", HEAD, t(1, i % 60))
-    with GiteaStandin(d, link_headers=False) as srv:
+    with GiteaStandin(d, link_headers=False, total_header=total, max_page=cap) as srv:
         forge = GiteaForge(REPO, FULL_TOKEN, base_url=srv.url)
-        assert len(forge.reviews(7)) == 120
-        assert [q.get("page") for p, q, _ in srv.log if p.endswith("/reviews")] == [["1"], ["2"], ["3"]]
+        assert [r.user for r in forge.reviews(7)] == [f"user{i}" for i in range(120)]
+        assert [q.get("page") for p, q, _ in srv.log if p.endswith("/reviews")] == [
+            [str(i)] for i in range(1, pages + 1)
+        ]
 
 
 def test_gitea_review_states_are_normalised() -> None:

@@ -124,8 +124,11 @@ class Http:
                 url, query = nxt, None  # the next link carries every parameter
                 continue
             if page_size_key and "link" not in {k.lower() for k in resp.headers} and query is not None:
-                size = int(query.get(page_size_key, 0) or 0)
-                if size and len(batch) >= size:
+                # No Link header: page on until X-Total-Count is reached or a page comes back empty (a server
+                # may cap `limit` below what was asked, so a short page does not prove the end).
+                total = resp.headers.get("X-Total-Count", "")
+                done = int(total) <= len(items) if total.isdigit() else not batch
+                if not done:
                     page += 1
                     query = {**query, "page": page}
                     continue

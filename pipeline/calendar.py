@@ -202,11 +202,20 @@ def load_calendar_file(root: Path, policy: Policy) -> CalendarFile:
 class WorkCalendar:
     """Working days in mainland China: Monday to Friday, less public holidays, plus adjusted workdays."""
 
-    def __init__(self, policy: Policy, root: Path, *, overrides: CalendarFile | None = None) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        root: Path,
+        *,
+        overrides: CalendarFile | None = None,
+        official_years: frozenset[int] | None = None,
+    ) -> None:
+        """`official_years` narrows the years taken from the package (tests pin it to a release's)."""
         self.policy = policy
         self.root = root
         self.file = overrides if overrides is not None else load_calendar_file(root, policy)
-        self._package_years = package_years()
+        years = package_years()
+        self._package_years = years & official_years if official_years is not None else years
         self._cache: dict[int, tuple[frozenset[dt.date], frozenset[dt.date], dict[dt.date, str]]] = {}
 
     # -- what is known ------------------------------------------------------------------------

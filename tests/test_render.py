@@ -102,6 +102,9 @@ def test_every_element_survives_in_wechat_form(make_repo: Callable[..., Path]) -
     assert "font-size:15px" in html and "line-height:1.75" in html
     # Pygments colours inline, no classes
     assert re.search(r'<span style="color:#[0-9A-Fa-f]{3,6};font-weight:bold">def</span>', html)
+    # code keeps its lines and indentation even where WeChat ignores <pre>
+    code = html[html.index("<pre") : html.index("</pre>")]
+    assert "\n" not in code and code.count("<br>") == 2 and "<br>&nbsp;&nbsp;&nbsp;&nbsp;<span" in code
     # captions from alt text; the inline image in a sentence becomes its own figure between the sentence halves
     assert ">手机银行办理页面</figcaption>" in html and ">入口按钮</figcaption>" in html
     assert re.search(r"办理入口见下图</p>\s*<figure", html)

@@ -116,6 +116,8 @@ def render_body(
     flattened = _flatten_lists([e for e in elements if e.tag in ("ul", "ol")])
     _wrap_tables([e for e in elements if e.tag == "table"])
     _join_cjk_lines(top)
+    for pre in (e for e in elements if e.tag == "pre"):
+        _hard_code_lines(pre)
     _compact(top)
 
     article = Element("section", {"class": "wx-article"})
@@ -338,6 +340,42 @@ def _wrap_tables(tables: list[Element]) -> None:
         wrapper = Element("section", {"class": "wx-table"})
         table.replace_with(wrapper)
         wrapper.append(table)
+
+
+_SPACE_RUN = re.compile(r"(?<= ) | (?= )")  # a space next to another: HTML would collapse the pair
+
+
+def _hard_code_lines(pre: Element) -> None:
+    """Line breaks in code as `<br>`, indentation as no-break spaces: WeChat's apps do not all honour <pre>."""
+
+    def walk(el: Element, first: list[bool]) -> None:
+        out: list[Element | str] = []
+        for c in el.children:
+            if isinstance(c, Element):
+                walk(c, first)
+                out.append(c)
+                continue
+            for i, line in enumerate(c.split("\n")):
+                if i:
+                    br = Element("br")
+                    br.parent = el
+                    out.append(br)
+                    first[0] = True
+                if line:
+                    if first[0]:
+                        stripped = line.lstrip(" ")
+                        line = "\xa0" * (len(line) - len(stripped)) + stripped
+                    out.append(_SPACE_RUN.sub("\xa0", line))
+                    first[0] = False
+        el.children = out
+
+    walk(pre, [True])
+    # the last line break of a block ends the block: drop it
+    last = pre
+    while last.children and isinstance(last.children[-1], Element) and last.children[-1].tag != "br":
+        last = last.children[-1]  # type: ignore[assignment]
+    if last.children and isinstance(last.children[-1], Element) and last.children[-1].tag == "br":
+        last.children.pop()
 
 
 def _join_cjk_lines(top: Element) -> None:

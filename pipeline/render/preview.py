@@ -51,6 +51,8 @@ body{{margin:0;font-family:-apple-system,BlinkMacSystemFont,"PingFang SC","Hirag
 .meta .account{{color:#576b95;margin-right:8px}}
 .meta .author{{margin-right:8px}}
 .unit{{font-size:12px;color:#999;margin:-16px 0 22px}}
+.source{{margin:24px 0 0;font-size:15px}}
+.source a{{color:#576b95;text-decoration:none}}
 .notes{{width:{WIDTH}px;max-width:100%;margin:0 auto;padding:12px 16px;box-sizing:border-box;font-size:12px;
 color:#555;background:#fff8e1;border-top:1px solid #f0d98c}}
 .notes p{{margin:4px 0}}
@@ -99,6 +101,7 @@ def preview_html(post: Post, root: Path, policy: Policy) -> str:
         + f'<span class="account">{esc(account)}</span><span class="date">{esc(when)}</span></p>',
         f'<p class="unit">发布单位：{esc(unit)}</p>' if unit else "",
         f'<div class="content">{body}</div>',
+        f'<p class="source"><a href="{esc(str(meta.source_url))}">阅读原文</a></p>' if meta and meta.source_url else "",
         "</article></main>",
         _notes(rendered.findings),
         "</body></html>",

@@ -42,10 +42,12 @@ its events, so the file can only grow.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -562,6 +564,7 @@ class GitLedger(Ledger):
         self._seen: dict[str, str] = {}  # path -> blob sha our in-memory data was read from or written as
         self._written: dict[str, str] = {}
         self._ident: dict[str, str] | None = None
+        self._db: Any = None
         try:
             self._git("rev-parse", "--git-dir")
         except GitError:
@@ -666,26 +669,76 @@ class GitLedger(Ledger):
     def commit_files(
         self, parent: str | None, files: Mapping[str, bytes], message: str, extra_parents: Iterable[str] = ()
     ) -> str:
-        """A commit holding the tree of `parent` with `files` replaced; nothing else is touched."""
-        with tempfile.TemporaryDirectory(prefix="wxpub-index-") as tmp:
-            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-            if parent:
-                self._git("read-tree", parent, env=env)
-            else:
-                self._git("read-tree", "--empty", env=env)
-            lines = []
-            self._written = {}
-            for path, data in sorted(files.items()):
-                sha = self._git("hash-object", "-w", "--no-filters", "--stdin", input=data).strip()
-                lines.append(f"100644 {sha}\t{path}")
-                self._written[path] = sha
-            self._git("update-index", "--add", "--index-info", input=("\n".join(lines) + "\n").encode(), env=env)
-            tree = self._git("write-tree", env=env).strip()
-        args = ["commit-tree", tree, "-m", message]
-        for p in [parent, *extra_parents]:
-            if p:
-                args += ["-p", p]
-        return self._git(*args, env=self._identity()).strip()
+        """A commit holding the tree of `parent` with `files` replaced; nothing else is touched.
+
+        The objects are written straight into the object database through GitPython's `odb` (what
+        `hash-object -w`, `mktree` and `commit-tree` do, without a process per object); only the
+        compare-and-swap `update-ref` in `write` runs git.
+        """
+        tree = self._commit_tree(parent) if parent else None
+        self._written = {}
+        for path, data in sorted(files.items()):
+            blob = self._store(b"blob", data)
+            tree = self._put(tree, path.split("/"), blob)
+            self._written[path] = blob.hex()
+        assert tree is not None
+        ident = self._identity()
+        offset = time.localtime().tm_gmtoff
+        stamp = (
+            f"{int(time.time())} {'+' if offset >= 0 else '-'}{abs(offset) // 3600:02d}{abs(offset) % 3600 // 60:02d}"
+        )
+        lines = [f"tree {tree.hex()}"]
+        lines += [f"parent {p}" for p in [parent, *extra_parents] if p]
+        lines.append(f"author {ident['GIT_AUTHOR_NAME']} <{ident['GIT_AUTHOR_EMAIL']}> {stamp}")
+        lines.append(f"committer {ident['GIT_COMMITTER_NAME']} <{ident['GIT_COMMITTER_EMAIL']}> {stamp}")
+        body = "\n".join(lines) + "\n\n" + message.rstrip("\n") + "\n"
+        return self._store(b"commit", body.encode("utf-8")).hex()
+
+    @property
+    def _odb(self) -> Any:
+        if self._db is None:
+            import git
+
+            self._db = git.Repo(self.root).odb
+        return self._db
+
+    def _store(self, kind: bytes, data: bytes) -> bytes:
+        """Write one object; its binary sha."""
+        from gitdb import IStream
+
+        return bytes(self._odb.store(IStream(kind, len(data), io.BytesIO(data))).binsha)
+
+    def _commit_tree(self, commit: str) -> bytes:
+        raw = self._odb.stream(bytes.fromhex(commit)).read()
+        first = raw.split(b"\n", 1)[0]
+        if not first.startswith(b"tree "):
+            raise GitError(f"{commit} is not a commit")
+        return bytes.fromhex(first[5:].decode())
+
+    def _entries(self, tree: bytes | None) -> dict[bytes, tuple[bytes, bytes]]:
+        """name -> (mode, binsha) of a tree object."""
+        if tree is None:
+            return {}
+        raw, out, pos = self._odb.stream(tree).read(), {}, 0
+        while pos < len(raw):
+            space = raw.index(b" ", pos)
+            nul = raw.index(b"\0", space)
+            out[raw[space + 1 : nul]] = (raw[pos:space], raw[nul + 1 : nul + 21])
+            pos = nul + 21
+        return out
+
+    def _put(self, tree: bytes | None, parts: list[str], blob: bytes) -> bytes:
+        """A new tree: `tree` with the blob at `parts` (sub-trees created or rewritten as needed)."""
+        entries = self._entries(tree)
+        name = parts[0].encode("utf-8")
+        if len(parts) == 1:
+            entries[name] = (b"100644", blob)
+        else:
+            sub = entries.get(name)
+            entries[name] = (b"40000", self._put(sub[1] if sub and sub[0] == b"40000" else None, parts[1:], blob))
+        # git orders entries by name, a sub-tree's name compared as if it ended in "/"
+        ordered = sorted(entries.items(), key=lambda kv: kv[0] + (b"/" if kv[1][0] == b"40000" else b""))
+        return self._store(b"tree", b"".join(mode + b" " + n + b"\0" + sha for n, (mode, sha) in ordered))
 
     # -- Ledger --------------------------------------------------------------------------------------
 
@@ -868,6 +921,7 @@ class _Reader(GitLedger):
         self.ref, self.remote_ref = f"refs/heads/{BRANCH}", f"refs/remotes/{REMOTE}/{BRANCH}"
         self._tree_cache = None
         self._seen, self._written, self._ident = {}, {}, None
+        self._db = None
         self.read_only = True
         self._at: str | None = None
         try:

@@ -153,6 +153,7 @@ def test_git_ledger_commits_to_the_records_branch_only(make_repo) -> None:  # ty
     got = read_records(root)
     assert list(got) == [PID] and got[PID].events == rec.events and got[PID].form_markdown == "# 表\n"
     assert GitLedger(root).images()["cover:bb"]["media_id"] == "M1"
+    git(root, "fsck", "--strict", "--no-dangling")  # the objects written in-process are well-formed
     # an explicit ref reads history
     first = read_records(root, ref=f"{BRANCH}~2")
     assert len(first[PID].events) == 1

@@ -18,7 +18,7 @@ from ..post import image_kind, resolve_inside
 from .dom import Element
 
 WECHAT_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn")
-MAX_BODY_IMAGE_BYTES = 1_000_000  # media/uploadimg: jpg/png, < 1 MB
+MAX_BODY_IMAGE_BYTES = 1024 * 1024  # media/uploadimg: jpg/png, < 1 MB (as pipeline.wechat.images counts)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -71,7 +71,7 @@ def file_problem(folder: Path, key: str, root: Path) -> tuple[str, str]:
         return "format", f"image {key!r} is not a JPEG, PNG, GIF, WebP or BMP image"
     size = path.stat().st_size
     if size >= MAX_BODY_IMAGE_BYTES:
-        return "size", f"image {key!r} is {size / 1_000_000:.1f} MB; WeChat accepts body images under 1 MB"
+        return "size", f"image {key!r} is {size / 1024 / 1024:.1f} MB; it will be recompressed to fit WeChat's 1 MB"
     if kind not in ("jpeg", "png"):
         return "convert", f"image {key!r} is {kind.upper()}; it will be converted to PNG/JPEG for WeChat"
     return "", ""

@@ -72,10 +72,13 @@ R_IMAGE_SIZE = register(
         id="render/image-size",
         name="image-size",
         article="WeChat",
-        severity=Severity.ERROR,
-        summary="a body image is 1 MB or larger",
-        help="WeChat's body-image upload (media/uploadimg) refuses files of 1 MB or more (40009).",
-        instead="Resize the image (1080 px wide is plenty for a phone) or save it as JPEG at quality 85.",
+        severity=Severity.INFO,
+        summary="a body image is 1 MB or larger and will be recompressed",
+        help=(
+            "WeChat's body-image upload (media/uploadimg) refuses files of 1 MB or more; the publisher "
+            "recompresses or scales such images down before uploading, which can blur text in them."
+        ),
+        instead="Resize the image yourself (1080 px wide is plenty for a phone) or save it as JPEG at quality 85.",
     )
 )
 R_IMAGE_UNMAPPED = register(

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .errors import GitError
+from .errors import GitError, WxpubError
 from .findings import Rule, Severity, register
 from .forge.base import APPROVED, CHANGES_REQUESTED, Commit, PullRequest, Review
 from .policy import Approvers, Policy, TierRef
@@ -346,6 +346,14 @@ def _membership(membership: Membership) -> Callable[[str, str], bool]:
     return lambda team, user: user.lower() in table.get(team.lower(), set())
 
 
+def _users(spec: TierSpec) -> set[str]:
+    return {u.casefold() for u in spec.approvers.users}
+
+
+def _when(r: Review) -> tuple[dt.datetime, int]:
+    return (r.submitted_at or dt.datetime.min.replace(tzinfo=dt.UTC), r.id)
+
+
 def _short(sha: str | None) -> str:
     return (sha or "?")[:7]
 
@@ -381,7 +389,10 @@ def evaluate(
     """Whether the pull request's reviews satisfy every tier its change needs (see the module docstring).
 
     `membership(team, user) -> bool` (e.g. `forge.is_member`; it may raise `ForgeError` to fail closed)
-    or a mapping of team to logins. Only reviewers with a deciding review are looked up.
+    or a mapping of team to logins. Membership is looked up lazily: for a request for changes, and for
+    approvals in time order only until a tier has what it needs, so reviewers listed by login need no
+    team read at all when they suffice (and a token that cannot read teams fails closed only when a team
+    member's approval or objection matters).
     """
     changed_paths = list(changed_paths)
     specs, problems = required_tiers(policy, posts, changed_paths)
@@ -441,41 +452,40 @@ def evaluate(
     assigned: dict[str, str] = {}
     eligible_any: set[str] = set()
     sequential = policy.approval.sequential
+    order = [s.key for s in specs]
+    approvals = sorted((r for u, r in latest.items() if r.state == APPROVED and u not in void), key=_when)
     for idx, spec in enumerate(specs):
-        # Under sequential tiers: the tiers before this one in its chains, and when the last of them was met.
-        before = [done.get(k) for k in sorted(spec.after, key=[s.key for s in specs].index)] if sequential else []
-        earlier_open = [r.name if r else "?" for r in before if r is None or not r.ok]
-        met = [r.satisfied_at for r in before if r is not None and r.satisfied_at is not None]
-        earlier_time = max(met) if met else None
         res = TierResult(
             name=spec.name, required=spec.count, key=spec.key, posts=list(spec.posts), who=describe(spec.approvers)
         )
-        candidates: list[Review] = []
         for user, r in latest.items():
-            # Void approvals are skipped before any membership look-up: fewer forge calls.
-            if user in void or (r.state == APPROVED and user in assigned) or not eligible(spec, r.user):
-                continue
-            eligible_any.add(user)
-            if r.state == CHANGES_REQUESTED:
+            if r.state == CHANGES_REQUESTED and user not in void and eligible(spec, r.user):
+                eligible_any.add(user)
                 res.blocked_by.append(Approval(r.user, r.submitted_at, r.commit_id))
+        # Under sequential tiers: the tiers before this one in its chains, and when the last of them was met.
+        before = [done.get(k) for k in sorted(spec.after, key=order.index)] if sequential else []
+        earlier_open = [r.name if r else "?" for r in before if r is None or not r.ok]
+        met = [r.satisfied_at for r in before if r is not None and r.satisfied_at is not None]
+        earlier_time = max(met) if met else None
+        queue = [r for r in approvals if r.user.casefold() not in assigned]
+        if not sequential:  # keep reviewers listed for later tiers for those tiers (cheap: no look-ups)
+            later = specs[idx + 1 :]
+            queue.sort(key=lambda r: (sum(r.user.casefold() in _users(s) for s in later), *_when(r)))
+        chosen: list[Review] = []
+        for r in queue if not earlier_open else []:
+            # Team look-ups happen lazily, in time order, only until the tier has what it needs.
+            if len(chosen) >= spec.count:
+                break
+            if not eligible(spec, r.user):
                 continue
-            if user in assigned:
-                continue
-            if earlier_open:
-                continue
+            eligible_any.add(r.user.casefold())
             if earlier_time is not None and r.submitted_at <= earlier_time:  # type: ignore[operator]
                 reasons.append(
                     f"[{R_ORDER.id}] {spec.name}: {r.user} approved at {local_time(r.submitted_at, policy)}, "
                     f"before the earlier tiers were satisfied at {local_time(earlier_time, policy)}; approve again"
                 )
                 continue
-            candidates.append(r)
-        if not sequential:
-            later = specs[idx + 1 :]
-            candidates.sort(key=lambda r: (sum(eligible(s, r.user) for s in later), r.submitted_at, r.id))
-        else:
-            candidates.sort(key=lambda r: (r.submitted_at, r.id))
-        chosen = candidates[: spec.count]
+            chosen.append(r)
         for r in chosen:
             assigned[r.user.casefold()] = spec.name
             res.approved_by.append(Approval(r.user, r.submitted_at, r.commit_id))
@@ -497,12 +507,19 @@ def evaluate(
     for user, r in latest.items():
         if user in void:
             notes[f"[{R_NOT_COUNTED.id}] {void[user]}"] = None
-        elif r.state == APPROVED and user not in eligible_any:
+            continue
+        if r.state != APPROVED or user in assigned:
+            continue
+        try:  # for the note only: an approval that did not count, is it from an approver at all?
+            approver = user in eligible_any or any(eligible(s, r.user) for s in specs)
+        except WxpubError:
+            approver = None
+        if approver is False:
             notes[f"[{R_NOT_COUNTED.id}] {r.user} approved but is not an approver of any required tier"] = None
-        elif r.state == APPROVED and user not in assigned:
+        else:
             notes[
-                f"[{R_NOT_COUNTED.id}] {r.user}'s approval counted for no tier (one tier per reviewer, "
-                "and under sequential tiers only after the earlier tiers)"
+                f"[{R_NOT_COUNTED.id}] {r.user}'s approval counted for no tier (one tier per reviewer; under "
+                "sequential tiers only after the earlier tiers; or the tier already had enough)"
             ] = None
 
     ok = bool(head) and not problems and bool(results) and all(t.ok for t in results)

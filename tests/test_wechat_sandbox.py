@@ -149,6 +149,7 @@ def test_basic_token_call_keeps_the_old_token_for_an_overlap(start) -> None:
     a = requests.get(f"{sb.base_url}/cgi-bin/token", params=params, timeout=5).json()["access_token"]
     b = requests.get(f"{sb.base_url}/cgi-bin/token", params=params, timeout=5).json()["access_token"]
     assert a != b
+    assert sb.calls()[0].query == "grant_type=client_credential&appid=wx00000000sandbox&secret=***"
     assert raw.call("draft/count", method="GET", token=a) == {"total_count": 0}
     clock.t += 301
     assert raw.call("draft/count", method="GET", token=a)["errcode"] == 42001

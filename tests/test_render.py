@@ -199,6 +199,7 @@ def test_deep_lists_are_flattened_to_two_levels(make_repo: Callable[..., Path]) 
     assert [i.strip() for i in items] == ["一", "二", "三", "四", "二乙", "一乙", "a", "b"]
     [f] = [f for f in r.findings if f.rule == "render/list-depth"]
     assert post.text.split("\n")[f.line - 1] == "    - 三"
+    assert r.references == [] and "参考链接" not in r.html and "注释" not in r.html
 
 
 def test_body_length_is_an_error_past_20000_characters(make_repo: Callable[..., Path]) -> None:

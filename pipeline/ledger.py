@@ -21,9 +21,10 @@ Layout of the branch (the working tree and the checked-out branch are never touc
     records/_images.json          image cache: "body:<sha256>" / "cover:<sha256>" -> URL (and media_id),
                                   so an image is uploaded to WeChat once, ever, across runners
 
-Writing is plain git plumbing on a temporary index (`GIT_INDEX_FILE`): `hash-object -w`,
-`read-tree`/`update-index`, `write-tree`, `commit-tree`, then `update-ref` with the old value, a
-compare-and-swap that fails (and is retried on the new tip) if anyone moved the branch meanwhile.
+Writing is git plumbing: the blob, the trees on its path and the commit are written into the object
+database through GitPython's `odb` (what `hash-object -w`, `mktree` and `commit-tree` do, without a process
+per object), then `git update-ref` moves the branch with the old value as a compare-and-swap that fails
+(and is retried, merged onto the new tip) if anyone moved the branch meanwhile. About 30 ms per event.
 `push()` sends the branch to `origin`; a non-fast-forward is resolved by fetching, merging record files
 event by event (records are per-post files, so this is trivial) and pushing a merge commit.
 

@@ -101,5 +101,6 @@ class TokenCache:
         os.replace(tmp, self.path)
 
     def clear(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
+        """Forget the cached token (a missing or unremovable file is not an error)."""
+        with contextlib.suppress(OSError):
             self.path.unlink()

@@ -116,6 +116,14 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
         {},
         False,
     ),
+    ("finance/yield-basis", f"业绩比较基准年化2.6%-3.2%。{SLOGAN}{DISCLAIMER}", {"products": ["wealth"]}, {}, True),
+    (
+        "finance/yield-basis",
+        f"业绩比较基准年化2.6%-3.2%，测算依据：根据拟投资资产的收益水平测算。{SLOGAN}{DISCLAIMER}",
+        {"products": ["wealth"]},
+        {},
+        False,
+    ),
     # personal data and confidentiality
     ("pii/resident-id", f"中奖客户身份证号{ID18}。", {}, {}, True),
     ("pii/resident-id", "中奖客户身份证号110105491231002。", {}, {}, True),

@@ -26,7 +26,8 @@ R_NAME = rule(
     help="What: a form of the bank's name listed in policy bank.wrong_names. Why: Art. 4 requires the account's "
     "name and image to follow the bank's brand rules; Art. 5 protects the name.",
     instead="Write one of policy bank.official_names, e.g. XX农商银行 or XX农村商业银行.",
-    quote="第四条 整体形象应遵循我行品牌整体形象规划，符合企业传播规范。形象识别包括头像、名称、服务页面UI设计……",
+    quote="第四条 〔微信公众号〕整体形象应遵循我行品牌整体形象规划，符合企业传播规范。"
+    "形象识别包括头像、名称、服务页面UI设计……",
 )
 R_ACCOUNT = rule(
     "brand/unapproved-account",
@@ -39,8 +40,8 @@ R_ACCOUNT = rule(
     "that claims the bank's name is an error, another organisation's account goes to review.",
     instead="Promote only approved accounts (关注“XX农商银行”公众号), and give a QR code image an alt text naming it: "
     "![XX农商银行公众号二维码](qr.png).",
-    quote="第五条 任何机构未经行总部批准不得以XX农商银行的名义申请（服务号）及（）。员工个人不得以XX农商银行名义申请，"
-    "即员工申请的账号不得含有但不限于“XX农商银行”、“XX农商行”“PYNSYH”等字样。",
+    quote="第五条 ……员工个人不得以XX农商银行名义申请〔微信公众号〕，即员工申请的账号不得含有但不限于“XX农商银行”、"
+    "“XX农商行”“PYNSYH”等字样。",
 )
 
 _OPEN = "“\"「『《‘'"
@@ -85,6 +86,8 @@ def bank_name(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         return
     for view in scan_of(post, ctx).views("lexicon"):
         text = view.text
+        if not any(name in text for name in wrong):
+            continue
         cover = [s for name in official for s in _spans(text, name)]
         for name in wrong:
             for s, e in _spans(text, name):

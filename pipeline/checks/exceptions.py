@@ -25,7 +25,7 @@ from .common import rule
 from .text import normalise
 
 NOT_EXCEPTABLE = ("schema/", "exception/")
-QUOTE = "第八条 行总部合规部是信息发布的审核部门，负责审核通过对外发布的信息的合规性。"
+QUOTE = "第八条 行总部合规部是〔微信公众号〕信息发布的审核部门，负责审核通过〔微信公众号〕对外发布的信息的合规性。"
 
 R_USED = rule(
     "exception/used",

@@ -35,7 +35,10 @@ PRODUCT_NAMES = {
     "payment": "支付",
     "other": "其他",
 }
-FINMKT = "《关于进一步规范金融营销宣传行为的通知》（银发〔2019〕316号）"
+AD25 = (
+    "《广告法》第二十五条 招商等有投资回报预期的商品或者服务广告，"
+    "应当对可能存在的风险以及风险责任承担有合理提示或者警示……"
+)
 
 R_GUARANTEE = rule(
     "finance/guaranteed-return",
@@ -44,7 +47,7 @@ R_GUARANTEE = rule(
     Severity.ERROR,
     "保本, 无风险, 保收益 or a promised return for a wealth, fund or insurance product",
     help="What: stating or implying capital protection, no risk or a guaranteed return for a product whose "
-    "value can fall. Why: Advertising Law Art. 25 and the PBOC financial-marketing rules ban it; for "
+    "value can fall. Why: Advertising Law Art. 25 (and the financial-marketing rules) ban it; for "
     "deposits 保本 is legitimate (deposit insurance), so the rule applies to wealth, fund and insurance posts.",
     instead="理财非存款，产品有风险，投资须谨慎。业绩比较基准3.0%-3.5%（年化），不代表产品实际收益。",
     quote="《广告法》第二十五条 ……不得含有下列内容：（一）对未来效果、收益或者与其相关的情况作出保证性承诺，"
@@ -53,52 +56,63 @@ R_GUARANTEE = rule(
 R_DEPOSIT = rule(
     "finance/deposit-deny",
     "deposit-deny-list",
-    "PBOC 316",
+    "AdLaw 4",
     Severity.ERROR,
     "deposit-marketing words on the deny list (高息揽储, 贴息, 返现揽储, 存款送礼 ...)",
     help="What: words that attract deposits with irregular interest, gifts or cash back, or claim zero risk. "
     "Why: deposit-taking by improper means and exaggerated claims are banned by the financial-marketing "
     "rules and deposit-rate self-discipline.",
     instead="State the listed rate and its date: 三年期整存整取年利率2.35%（2026年12月1日起执行）。",
-    quote=FINMKT + "：金融营销宣传不得……进行虚假、欺诈、夸大或引人误解的宣传……",
+    quote="《广告法》第四条 广告不得含有虚假或者引人误解的内容，不得欺骗、误导消费者。",
 )
 R_UNDECLARED = rule(
     "finance/undeclared-product",
     "undeclared-product",
-    "PBOC 316",
+    "8",
     Severity.ERROR,
     "the text markets a product that front-matter `products` does not declare",
     help="What: product words (理财, 基金, 保险, 存款 ...) in a post whose `products` omits that product. Why: "
     "the declared products choose the approval tiers (wealth needs leadership) and the disclosure rules; "
     "an undeclared investment product is an error, other products are sent to review.",
     instead="Declare it, e.g. `products: [deposit, wealth]`, and add the disclosures the policy lists.",
-    quote=FINMKT + "：金融营销宣传……应当……履行金融营销宣传内容审核程序。",
+    quote="第八条 行总部合规部是〔微信公众号〕信息发布的审核部门，负责审核通过〔微信公众号〕对外发布的信息的合规性。",
 )
 R_DISCLOSURE = rule(
     "finance/missing-disclosure",
     "missing-disclosure",
-    "PBOC 316",
+    "AdLaw 25",
     Severity.ERROR,
     "a required risk disclosure for a marketed product is missing",
     help="What: the policy's disclosures for each declared product (compliance.products) must appear somewhere "
     "in the post. Why: wealth marketing must carry 理财非存款，产品有风险，投资须谨慎; funds 基金有风险，投资需谨慎.",
     instead="Add the sentence exactly, e.g. a closing line: 理财非存款，产品有风险，投资须谨慎。",
-    quote="《商业银行理财业务监督管理办法》：商业银行应当在理财产品销售文件的显著位置列明“理财非存款、产品有风险、"
-    "投资须谨慎”；《广告法》第二十五条：应当对可能存在的风险以及风险责任承担有合理提示或者警示。",
+    quote=AD25,
 )
 R_PAST = rule(
     "finance/past-performance",
     "past-performance-disclaimer",
-    "PBOC 316",
+    "AdLaw 25",
     Severity.ERROR,
     "yields or past performance shown without the past-performance disclaimer",
     help="What: a yield, return or past-performance figure of a wealth or fund product without the policy's "
     "past_performance_disclaimer. Why: past performance must not be presented as future returns.",
     instead="Add: 过往业绩不代表其未来表现，不等于理财产品实际收益，投资须谨慎。",
-    quote=FINMKT + "：不得……对过往业绩进行虚假或夸大表述；《理财公司理财产品销售管理暂行办法》：过往业绩不代表其"
-    "未来表现，不等于理财产品实际收益，投资须谨慎。",
+    quote=AD25,
 )
 
+R_BASIS = rule(
+    "finance/yield-basis",
+    "yield-basis",
+    "AdLaw 25",
+    Severity.REVIEW,
+    "a benchmark or expected yield of a wealth or fund product is shown without its basis (测算依据)",
+    help="What: 业绩比较基准 or 预期收益 with a figure, and no 测算依据 in the post. Why: a yield figure shown to "
+    "customers must say how it was derived, so it is not read as a promised return.",
+    instead="Add a sentence: 业绩比较基准的测算依据：本产品主要投资于……根据拟投资资产的收益水平和投资策略测算得出。",
+    quote=AD25,
+)
+
+_BASIS_FIGURE = re.compile(r"(?:业绩比较基准|预期收益率?|预期年化收益率?)[^。\n]{0,12}?\d+(?:\.\d+)?\s*%")
 _PERFORMANCE = re.compile(
     r"(?:年化|收益率|收益|业绩|涨幅|回报|净值增长|成立以来|近[一二三两1-3]年)[^。\n]{0,15}?\d+(?:\.\d+)?\s*%"
     r"|业绩比较基准|历史业绩|过往业绩|往期收益|历史收益"
@@ -116,8 +130,8 @@ def products_in_text(post: Post, ctx: CheckContext) -> dict[str, Match]:
     out: dict[str, Match] = {}
     for product, lex in PRODUCT_LEX.items():
         hs = found.get(lex)
-        if hs:
-            out[product] = min((h.match for h in hs), key=lambda m: (m.line, m.column))
+        if hs:  # hits come in document order: title, author, digest, body
+            out[product] = hs[0].match
     return out
 
 
@@ -174,6 +188,21 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                     match=product,
                     hint="add the sentence anywhere in the body, e.g. as the closing line",
                 )
+
+    if involved & {"wealth", "fund"}:
+        for view in scan_of(post, ctx).views("data"):
+            m = _BASIS_FIGURE.search(view.text)
+            if m is None:
+                continue
+            if "测算依据" not in scan_of(post, ctx).shadow():
+                yield at(
+                    R_BASIS,
+                    post,
+                    view.match(m.start(), m.end()),
+                    f"“{m.group()}” shows a yield without its basis (测算依据)",
+                    hint="explain how the benchmark was derived, in the same post",
+                )
+            break
 
     disclaimer = ctx.policy.compliance.past_performance_disclaimer
     if disclaimer and involved & {"wealth", "fund"}:

@@ -46,7 +46,7 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "Art. 14(2) forbids them; a bank account has no business near them.",
         "Remove the passage. Luck and fortune themes for festivals can use 吉祥、如意、平安 instead of 算命、转运.",
         ART14 + "（二）损害国家荣誉和利益、泄露国家秘密、颠覆国家政权、破坏国家统一和影响社会稳定的言论。"
-        "煽动民族仇恨、民族歧视、破坏民族团结、破坏国家宗教政策、宣扬和封建迷信的言论。",
+        "煽动民族仇恨、民族歧视、破坏民族团结、破坏国家宗教政策、宣扬〔邪教〕和封建迷信的言论。",
     ),
     (
         3,
@@ -82,7 +82,7 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "What: words of obscenity, gambling, violence, terror or crime. Why: Art. 14(5) forbids spreading "
         "them. Anti-gambling or anti-fraud education is fine: phrases such as 远离赌博 are exceptions.",
         "Remove the words; for education, phrase it as a warning (远离赌博、拒绝毒品) or add an exception.",
-        ART14 + "（五）散布淫秽、色情、赌博、暴力、凶杀、恐怖或者教唆犯罪的，及其他法律法规禁止的内容。",
+        ART14 + "（五）散布〔淫秽〕、〔色〕情、赌博、暴力、凶杀、恐怖或者教唆犯罪的，及其他法律法规禁止的内容。",
     ),
     (
         6,

@@ -81,7 +81,7 @@ R_SECRET = rule(
     help="What: words that mark material as classified or internal. Why: Art. 17 forbids publishing classified "
     "information; a marker means the text was copied from an internal document.",
     instead="Publish only material cleared for the public; remove the internal passage and its marker.",
-    quote="第十七条 各部门要严格遵守国家和行内有关保密规定，不得通过发布涉密信息等。",
+    quote="第十七条 各部门要严格遵守国家和行内有关保密规定，不得通过〔微信公众号〕发布涉密信息等。",
 )
 
 _EDGE_L = r"(?<![0-9a-z])"

@@ -31,7 +31,8 @@ R_ASPECT = rule(
     help="What: the cover's width/height ratio differs from 2.35:1 by more than 0.15. Why: WeChat crops covers "
     "to 2.35:1 in the feed (1:1 when shared), which may cut the bank's logo or text (Art. 4, brand image).",
     instead="Export the cover at 900x383 pixels (or 1175x500) with the important part in the middle.",
-    quote="第四条 整体形象应遵循我行品牌整体形象规划，符合企业传播规范。",
+    quote="第四条 〔微信公众号〕整体形象应遵循我行品牌整体形象规划，符合企业传播规范。"
+    "形象识别包括头像、名称、服务页面UI设计……",
 )
 R_LINK = rule(
     "wechat/external-link",
@@ -43,7 +44,7 @@ R_LINK = rule(
     "official accounts; other links are shown as numbered references at the end of the article.",
     instead="Link to a published WeChat article, use source_url (阅读原文) for one external page, or write the "
     "address out so readers can copy it.",
-    quote="微信公众平台运营规范：图文消息正文中仅支持插入公众号文章链接。",
+    quote="（微信平台规则，非条文原文）图文消息正文中，只有公众号文章（mp.weixin.qq.com）链接可以点击，其他外部链接不可点击。",
 )
 
 _LINK = re.compile(

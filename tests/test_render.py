@@ -343,3 +343,16 @@ def test_preview_serve_command_serves_until_interrupted(make_repo: Callable[...,
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_render_findings_can_be_allowed_by_match(make_repo: Callable[..., Path], now) -> None:  # type: ignore[no-untyped-def]
+    body = "- 一\n  - 二\n    - 第三级条目\n"
+    allow = [{"rule": "render/list-depth", "match": "第三级条目", "reason": "流程图式步骤，已确认"}]
+    root = make_repo({POST_ID: post_text(body, allow=allow)}, commit=False)
+    policy = load_policy(root)
+    result = check_folders([root / "posts" / POST_ID], CheckContext(root=root, policy=policy, now=now), jobs=1)
+    depth = [f for f in result.findings if f.rule == "render/list-depth"]
+    assert depth == [] or all("allowed" in f.message for f in depth), depth
+    post, _ = load(root)
+    [f] = [f for f in render_post(post, root, policy).findings if f.rule == "render/list-depth"]
+    assert f.match == "第三级条目" and f.column == 5

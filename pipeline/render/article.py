@@ -33,6 +33,7 @@ from .theme import inline, theme_css
 MAX_CHARS = 20_000
 MAX_BYTES = 1_000_000
 FOOTNOTES_TITLE = "注释"
+_ITEM_TEXT = re.compile(r"^\s*([-*+]|\d{1,9}[.)])\s*")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
 _UNSAFE_SOURCE = re.compile(
@@ -145,16 +146,21 @@ def render_body(
                     path,
                     "list nested more than two levels: WeChat shows two, so the deeper items were lifted to level 2",
                     line=body_line + offset,
+                    column=_indent(lines[offset]) + 1 if offset < len(lines) else 1,
+                    match=_ITEM_TEXT.sub("", lines[offset]).strip() if offset < len(lines) else "",
                 )
             )
     if tree.dropped or refs.unsafe:
         what = sorted(set(tree.dropped)) + [u[:40] for u in refs.unsafe]
         offset = _line_of(lines, _UNSAFE_SOURCE)
+        hit = _UNSAFE_SOURCE.search(lines[offset]) if offset < len(lines) else None
         findings.append(
             rules.R_UNSAFE_HTML.finding(
                 path,
                 f"raw HTML removed: {', '.join(what)}; WeChat would remove it too",
                 line=body_line + offset,
+                column=hit.start() + 1 + (len(hit.group(0)) - len(hit.group(0).lstrip())) if hit else 1,
+                match=hit.group(0).strip() if hit else "",
                 hint="write the content in Markdown or plain formatting tags",
             )
         )
@@ -256,7 +262,10 @@ def _images(
             "unmapped": rules.R_IMAGE_UNMAPPED,
         }[rule_suffix]
         severity = rules.Severity.ERROR if rule_suffix == "format" else None
-        findings.append(rule.finding(path, message, line=body_line + offset, match=needle, severity=severity))
+        column = lines[offset].find(needle) + 1 if offset < len(lines) else 0
+        findings.append(
+            rule.finding(path, message, line=body_line + offset, column=max(column, 1), match=needle, severity=severity)
+        )
 
     for img in imgs:
         raw = img.attrs.get("src", "")
@@ -413,6 +422,10 @@ def _compact(top: Element) -> None:
             if el.tag == "li" and kept and isinstance(kept[0], str):
                 kept[0] = kept[0].lstrip()
             el.children = kept
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def _line_of(lines: list[str], needle: str | re.Pattern[str], start: int = 0, default: int = 0) -> int:

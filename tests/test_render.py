@@ -356,3 +356,22 @@ def test_render_findings_can_be_allowed_by_match(make_repo: Callable[..., Path],
     post, _ = load(root)
     [f] = [f for f in render_post(post, root, policy).findings if f.rule == "render/list-depth"]
     assert f.match == "第三级条目" and f.column == 5
+
+
+def test_missing_theme_is_a_configuration_error(
+    make_repo: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_repo({POST_ID: post_text("正文。\n")}, commit=False)
+    (root / "policy" / "theme.css").unlink()
+    assert main(["render", str(root / "posts" / POST_ID), "--root", str(root)]) == 2
+    assert "policy/theme.css: the render theme does not exist" in capsys.readouterr().err
+
+
+def test_theme_changes_are_picked_up(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({POST_ID: post_text("正文。\n")}, commit=False)
+    post, policy = load(root)
+    assert "color:#123456" not in render_post(post, root, policy).html
+    theme = root / "policy" / "theme.css"
+    theme.write_text(theme.read_text(encoding="utf-8") + "\np { color: #123456; }\n", encoding="utf-8")
+    os.utime(theme, ns=(theme.stat().st_atime_ns, theme.stat().st_mtime_ns + 1_000_000_000))
+    assert "color:#123456" in render_post(post, root, policy).html

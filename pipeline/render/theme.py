@@ -47,4 +47,7 @@ def inliner() -> css_inline.CSSInliner:
 
 
 def inline(html: str, css: str) -> str:
-    return inliner().inline_fragment(html, css)
+    try:
+        return inliner().inline_fragment(html, css)
+    except (css_inline.InlineError, ValueError) as exc:  # pragma: no cover - css-inline tolerates nearly anything
+        raise ConfigError(f"the render theme cannot be applied: {exc}", hint="check policy/theme.css") from None

@@ -35,7 +35,8 @@ been lost, and reconciles before creating anything again:
 Testing seam (documented, off unless set): `WXPUB_CRASH_AFTER=<step>[:<phase>]` makes the process exit
 at once (`os._exit(70)`, no cleanup) at that point: `started` (recorded, before the remote call), `call`
 (the call answered, nothing recorded yet: the lost-answer case; the default) or `done` (recorded).
-The fault-injection tests kill the publisher this way after each step and rerun it.
+`retract` honours `WXPUB_CRASH_AFTER=retract` after its delete call. The fault-injection tests kill the
+publisher this way after each step and rerun it.
 """
 
 from __future__ import annotations
@@ -923,6 +924,8 @@ def retract(
     record = ledger.append(record, event("started", reason=reason, article_id=article_id))
     try:
         (client() if callable(client) else client).delete_published(article_id, 0)
+        if os.environ.get(CRASH_ENV, "").strip() in ("retract", "retract:call"):  # the testing seam
+            os._exit(CRASH_EXIT)
     except WeChatError as exc:
         if exc.errcode != 53600:  # 53600: article_id invalid: already deleted
             ledger.append(record, event("failed", reason=reason, error=exc.message, errcode=exc.errcode))

@@ -230,8 +230,32 @@ def test_retract_deletes_the_article_and_records_who_when_why(world: World) -> N
     assert world.publish().returncode == 0 and world.articles()[TITLES[CARD]] == 0
     twice = world.run("retract", CARD, "--reason", "again", "--root", str(world.root))
     assert twice.returncode != 0 and "already retracted" in twice.stderr and "Traceback" not in twice.stderr
-    unknown = world.run("retract", LATER, "--reason", "x", "--root", str(world.root))
+    unknown = world.run("retract", LATER, "--reason", "x", "--root", str(world.root), WECHAT_APPID="")
     assert unknown.returncode == 2 and "no published article" in unknown.stderr
+
+
+def test_retract_killed_after_the_delete_finishes_on_rerun(world: World) -> None:
+    assert world.publish().returncode == 0
+    args = ("retract", CARD, "--reason", "撤回", "--root", str(world.root))
+    assert world.run(*args, WXPUB_CRASH_AFTER="retract:call").returncode == CRASH_EXIT
+    assert world.articles()[TITLES[CARD]] == 0
+    assert read_records(world.root)[CARD].status == "published"  # started, not done
+    again = world.run(*args)
+    assert again.returncode == 0, again.stderr
+    rec = read_records(world.root)[CARD]
+    assert rec.status == "retracted" and [e.status for e in rec.events if e.step == "retract"] == [
+        "started",
+        "started",
+        "done",
+    ]
+
+
+def test_missing_credentials_stop_the_run_with_a_message(world: World) -> None:
+    dry = world.publish("--dry-run", WECHAT_APPID="", WECHAT_SECRET="")  # a dry run needs no credentials
+    assert dry.returncode == 0 and "would send" in dry.stdout
+    out = world.publish(WECHAT_SECRET="")
+    assert out.returncode == 2 and "WECHAT_SECRET is not set" in out.stderr and "Traceback" not in out.stderr
+    assert world.sb.calls() == [] and not read_records(world.root)[CARD].published
 
 
 def test_records_dir_keeps_records_offline(world: World, tmp_path: Path) -> None:

@@ -946,7 +946,11 @@ def _refused_after(record: Record, started: Event) -> bool:
 
 
 def _not_accepted(exc: TransportError) -> bool:
-    """WeChat answered "system busy" (-1): the call had no effect and may simply be repeated."""
+    """The call cannot have taken effect (WeChat answered "system busy" -1, or the connection was refused),
+    so it may simply be repeated. The client's `RetriesExhausted.maybe_applied` says so."""
+    maybe_applied = getattr(exc, "maybe_applied", None)
+    if maybe_applied is not None:
+        return not maybe_applied
     return "errcode -1" in exc.message
 
 

@@ -355,6 +355,10 @@ class Submissions:
             base_commit = self.pull.base_sha
         elif self.base:
             base_commit = resolve(self.root, self.base)
+        if self.pull and not base_commit:  # a shallow PR checkout: the merge commit's first parent is the base
+            parents = (_git(self.root, "rev-list", "--parents", "-n", "1", "HEAD") or "").split()
+            if len(parents) == 3:
+                base_commit = parents[1]
         fork = None
         if base_commit:
             mb = _git(self.root, "merge-base", base_commit, "HEAD")
@@ -387,22 +391,16 @@ class Submissions:
             what = f"pull request #{self.pull.number} opened {fmt(self.pull.created_at, self.tz)}"
             return Submission(self.pull.created_at, "pr", what)
         if not self.is_git:
-            return Submission(
-                self.now, "uncommitted", f"not in a git repository: submitted now, {fmt(self.now, self.tz)}"
-            )
+            return self._now("not in a git repository")
         if path not in self._tracked and path not in self.main:
-            return Submission(
-                self.now, "uncommitted", f"index.md is not committed yet: submitted now, {fmt(self.now, self.tz)}"
-            )
+            return self._now("index.md is not committed yet")
         if path in self.branch:
             at, sha = self.branch[path]
             return self._capped(at, f"commit {sha[:10]} added it on this branch, {fmt(at, self.tz)}")
         if path in self.main:
             at, sha = self.main[path]
             return self._capped(at, f"commit {sha[:10]} added it, {fmt(at, self.tz)}")
-        return Submission(
-            self.now, "uncommitted", f"index.md is not committed yet: submitted now, {fmt(self.now, self.tz)}"
-        )
+        return self._now("index.md is not committed yet")
 
 
 def submission_time(

@@ -375,3 +375,20 @@ def test_a_repository_without_commits(make_repo: Callable[..., Path]) -> None:
     git(root, "init", "-q", "-b", "main")
     sub = submission_time(root, load(root), NOW)
     assert sub.source == "uncommitted" and sub.detail.startswith("index.md is not committed yet")
+
+
+def test_pull_request_merge_checkout_without_a_base_ref(tmp_path: Path, make_repo: Callable[..., Path]) -> None:
+    """Actions checks out refs/pull/N/merge: with no base ref fetched, its first parent is the base."""
+    root = make_repo({}, commit=False)
+    git(root, "init", "-q", "-b", "trunk")
+    write_post(root, "2026/12-01-old", post_text(publish_at=t("2026-12-01 10:00")))
+    commit(root, "an older post", "2026-11-01 09:00")
+    git(root, "checkout", "-q", "-b", "post/card")
+    write_post(root, CARD, post_text())
+    commit(root, "draft", "2026-11-10 15:00")
+    git(root, "checkout", "-q", "trunk")
+    git(root, "merge", "-q", "--no-ff", "-m", "merge", "post/card")
+    pull = PullInfo(5, t("2026-11-20 10:00"))
+    subs = Submissions(root, NOW, TZ, pull=pull, base=None)
+    assert subs.get(load(root)).source == "pr"
+    assert subs.get(load(root, "2026/12-01-old")).at == t("2026-11-01 09:00")

@@ -15,7 +15,7 @@ from pipeline.check import CheckContext, check_folders
 from pipeline.cli import main
 from pipeline.policy import load_policy
 from pipeline.post import load_post
-from pipeline.render import PlaceholderImages, body_images, preview_html, render_post
+from pipeline.render import PlaceholderImages, body_images, preview_html, render_body, render_post
 from pipeline.render.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 GOLDEN = Path(__file__).parent / "golden" / "render"
@@ -375,3 +375,19 @@ def test_theme_changes_are_picked_up(make_repo: Callable[..., Path]) -> None:
     theme.write_text(theme.read_text(encoding="utf-8") + "\np { color: #123456; }\n", encoding="utf-8")
     os.utime(theme, ns=(theme.stat().st_atime_ns, theme.stat().st_mtime_ns + 1_000_000_000))
     assert "color:#123456" in render_post(post, root, policy).html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("这是**“引号”**内容", "这是<strong>“引号”</strong>内容"),
+        ("利率**2.60%**起", "利率<strong>2.60%</strong>起"),
+        ("**注：**本活动", "<strong>注：</strong>本活动"),
+        ("年化*3.2%*（非保本）", "年化<em>3.2%</em>（非保本）"),
+        ("原价~~10元~~免费", "原价<del>10元</del>免费"),
+        ("文件 my_file_name.png 已更新", "文件 my_file_name.png 已更新"),
+    ],
+)
+def test_emphasis_next_to_chinese_punctuation(markdown: str, expected: str) -> None:
+    html = render_body(markdown, css="").html
+    assert re.sub(r"<(\w+) style=\"[^\"]*\"", r"<\1", html) == f"<section><p>{expected}</p></section>"

@@ -222,6 +222,14 @@ def generate(root: Path, n: int, seed: int, start_index: int = 0) -> list[dict]:
     return specs
 
 
+def cpu() -> float:
+    """CPU seconds of this process and its finished children (workers, Pagefind)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def make_repo(root: Path) -> None:
     shutil.copytree(PROJECT / "policy", root / "policy", dirs_exist_ok=True)
     (root / "posts").mkdir(exist_ok=True)
@@ -335,21 +343,24 @@ def main() -> int:
     records = root / "records-dir"
 
     def pages_build(label: str) -> archive_build.BuildResult:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), cpu()
         r = build_archive(root, site, records, search=False, config_file=cfg)
         wall = time.perf_counter() - t
         parts = ", ".join(f"{k} {v:.2f}" for k, v in r.seconds.items())
-        print(f"{label:<34} {wall:7.2f} s wall  ({parts}; {r.written} post pages written, {r.index_pages} index pages)")
+        print(
+            f"{label:<34} {wall:7.2f} s wall, {cpu() - c:6.2f} s CPU  "
+            f"({parts}; {r.written} post pages written, {r.index_pages} index pages)"
+        )
         return r
 
     print(
         f"\n== ours: {args.posts} posts (MkDocs {_mkdocs_version()} + Material for index pages, skeleton fast path) =="
     )
     pages_build("pages, full build")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     run_pagefind(site)
     search_s = time.perf_counter() - t
-    print(f"{'search index (Pagefind extended)':<34} {search_s:7.2f} s wall")
+    print(f"{'search index (Pagefind extended)':<34} {search_s:7.2f} s wall, {cpu() - c:6.2f} s CPU")
     n = args.posts
     html = du(site / "p", suffix=".html")
     site_wo = du(site, exclude="pagefind")
@@ -360,9 +371,9 @@ def main() -> int:
     pages_build("rebuild, nothing changed")
     new = generate(root, 1, args.seed, start_index=n)  # one new publication, the newest
     pages_build("rebuild after one new publication")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     run_pagefind(site)
-    print(f"{'  + search re-index (full)':<34} {time.perf_counter() - t:7.2f} s wall")
+    print(f"{'  + search re-index (full)':<34} {time.perf_counter() - t:7.2f} s wall, {cpu() - c:6.2f} s CPU")
     assert (site / "p" / new[0]["id"] / "index.html").is_file()
 
     if not args.no_browser:

@@ -373,3 +373,17 @@ def test_serve_in_thread_wasm_type(built: tuple[Path, Path, Path]) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_worker_processes_write_the_same_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.archive import build
+
+    root = make_archive_repo(tmp_path / "repo")
+    recs = tmp_path / "records"
+    write_records(recs, records())
+    one, two = tmp_path / "one", tmp_path / "two"
+    build_archive(root, one, recs, search=False, jobs=1)
+    monkeypatch.setattr(build, "PARALLEL_FROM", 2)  # 4 posts: force the worker processes
+    assert build_archive(root, two, recs, search=False, jobs=2).written == 4
+    for rel in (f"p/{CARD}/index.html", f"p/{CARD}/chart.png", f"p/{WEALTH}/index.html"):
+        assert (one / rel).read_bytes() == (two / rel).read_bytes()

@@ -1,23 +1,25 @@
-"""Build the archive: MkDocs + Material for the index pages, a fast path for the post pages, Pagefind.
+"""Build the archive: MkDocs + Material render the theme, a fast path fills in 10,000 pages, Pagefind indexes.
 
-Why the split: MkDocs renders every page through the whole Material template and rebuilds everything
-every time. At 10,000 posts that alone costs most of the time budget, and a rebuild after one new
-publication would cost it again. So:
+Why not let MkDocs render every page: it renders each page through the whole Material template and
+rebuilds everything every time. At 10,000 posts that alone costs most of the time budget, and a rebuild
+after one new publication would cost it again. So:
 
-1. MkDocs (driven by `pipeline/archive/hooks.py`, named in `mkdocs.yml`) builds the index pages (home,
-   by year/month, category, unit, tag, search), added as virtual files in `on_files`. Posts are not in
-   the nav, so the output grows linearly.
-2. MkDocs also renders one *skeleton* post page at the same depth as every post (`p/0000/00-00-skeleton/`)
-   with markers for the title and body. Each post page is that skeleton with the markers filled: the
-   exact Material look, header and nav, at the cost of a string replacement (plus Markdown).
-3. Post pages are written only when their content key (post body, files, record, skeleton) changed
-   since the last build (a manifest in the cache dir), in parallel when there are many.
+1. MkDocs (driven by `pipeline/archive/hooks.py`, named in `mkdocs.yml`) renders the pages in the nav
+   (home; by year/month, category, unit, tag; search), added as virtual files in `on_files`. Posts are
+   not in the nav, so the output grows linearly with the number of posts.
+2. MkDocs also renders one *skeleton* page per folder depth (`wxpub-skeleton/x/x/` for depth 3, the depth
+   of every post page `p/<yyyy>/<mm-dd-slug>/`) with markers for the title and body. Every other page
+   (each post, each paginated index page) is the skeleton of its depth with the markers filled: the exact
+   Material look, header and nav (relative links are the same at the same depth), for the cost of a
+   string replacement.
+3. Pages are written only when their bytes change; post pages are rendered only when their content key
+   (post body and files, record, form) changed since the last build (a manifest in the cache dir), by
+   worker processes that start while MkDocs runs. The front matter of unchanged post folders is cached.
 4. MkDocs writes into a staging dir inside the cache; changed files are synced into the site dir and
-   files no longer produced are removed, so a rebuild rewrites only what changed.
+   files no longer produced are removed.
 5. Pagefind (extended build: Chinese segmentation) indexes the post pages into `<site>/pagefind/`.
 
-`build_archive(...)` does all of it; `mkdocs build` at the repository top works too (no cache: it
-writes everything into mkdocs' own site dir).
+`build_archive(...)` does all of it; `mkdocs build` at the repository top works too.
 """
 
 from __future__ import annotations
@@ -49,8 +51,9 @@ from .records import load_records
 
 log = logging.getLogger("wxpub.archive")
 
-VERSION = "1"  # bump to force every post page to be rewritten
-SKELETON_DIR = "p/0000/00-00-skeleton/"
+VERSION = "2"  # bump to force every post page to be rewritten
+SKELETON_ROOT = "wxpub-skeleton/"
+POST_DEPTH = 3  # p/<yyyy>/<mm-dd-slug>/
 TITLE_MARK = "@@WXPUB_TITLE@@"
 BODY_MARK = "@@WXPUB_BODY@@<!--<h1>-->"  # the comment keeps Material from adding its own <h1>
 SEARCH_DIR = "pagefind"
@@ -157,11 +160,20 @@ SESSIONS: dict[str, Session] = {}
 PARALLEL_FROM = 300  # posts to write before worker processes pay off
 
 
+def skeleton_dir(depth: int) -> str:
+    """The folder of the skeleton page at `depth` folders below the site root (depth >= 1)."""
+    return SKELETON_ROOT + "x/" * (depth - 1)
+
+
+def depth_of(url: str) -> int:
+    return url.count("/")
+
+
 class Session:
     """The state of one MkDocs build, driven by the hooks in `pipeline/archive/hooks.py`.
 
     Post pages are rendered by worker processes that start as soon as the records are read, while MkDocs
-    renders the index pages in this process; the workers wait for the skeleton (rendered first) to write.
+    renders the theme in this process; the workers wait for the post skeleton (rendered first) to write.
     """
 
     def __init__(self, config: Any) -> None:
@@ -180,29 +192,32 @@ class Session:
         self.staging = staging
         self.config = config
         self.result = BuildResult(site_dir=opts.site_dir)
-        self.skeleton = ""
+        self.skeletons: dict[int, str] = {}
         self._t0 = time.perf_counter()
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[list[tuple[str, list[str]]]]] = []
         SESSIONS[str(cfg_file)] = self
 
+        self.manifest = self._read_manifest()
         policy = load_policy(opts.root)
         records = load_records(opts.root, records_dir=opts.records_dir, ref=opts.ref)
-        entries = collect(opts.root, records, policy.tz)
+        entries = collect(opts.root, records, policy.tz, self.manifest.get("sources"))
         bad = [e.id for e in entries if not POST_ID_RE.match(e.id)]
         if bad:
             log.warning("archive: skipping records with malformed post ids: %s", ", ".join(bad[:5]))
         self.entries = [e for e in entries if POST_ID_RE.match(e.id)]
         self.result.posts = len(self.entries)
         self.result.retracted = sum(e.status == "retracted" for e in self.entries)
-        self.pages = {p.src: p for p in pages.index_pages(self.entries, per_page=opts.per_page)}
-        self.result.index_pages = len(self.pages)
+        all_pages = pages.index_pages(self.entries, per_page=opts.per_page)
+        self.nav_pages = {p.src: p for p in all_pages if p.src in pages.NAV_PAGES}
+        self.filled_pages = [p for p in all_pages if p.src not in pages.NAV_PAGES]
+        self.depths = sorted({POST_DEPTH, *(depth_of(p.src.removesuffix("index.md")) for p in self.filled_pages)})
+        self.result.index_pages = len(all_pages)
         self.result.seconds["collect"] = time.perf_counter() - self._t0
 
         self.cache.mkdir(parents=True, exist_ok=True)
         self.skeleton_file = self.cache / "skeleton.html"
         self.skeleton_file.unlink(missing_ok=True)
-        self.manifest = self._read_manifest()
         old = self.manifest.get("posts", {})
         site = opts.site_dir
         self.todo = [
@@ -219,7 +234,7 @@ class Session:
             data = json.loads((self.cache / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
+        return data if isinstance(data, dict) and data.get("version") == VERSION else {}
 
     def _start_workers(self) -> None:
         workers = self.opts.jobs or os.cpu_count() or 1
@@ -231,9 +246,11 @@ class Session:
             max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(self._ready,)
         )
         size = -(-len(self.todo) // workers)
+        global _todo
+        _todo = self.todo  # inherited by the forked workers: no pickling of 10,000 entries
         job = (str(self.skeleton_file), self.opts.root, self.opts.site_dir)
         for i in range(0, len(self.todo), size):
-            self._futures.append(self._pool.submit(_render_chunk_waiting, self.todo[i : i + size], *job))
+            self._futures.append(self._pool.submit(_render_range_waiting, i, i + size, *job))
 
     def close(self) -> None:
         """Release the workers (after a failed build they are waiting for a skeleton that never comes)."""
@@ -250,38 +267,39 @@ class Session:
         for f in list(files):  # Material's lunr search assets: unused (Pagefind searches), and never shipped
             if f.src_uri.startswith(UNUSED_ASSETS) or f.src_uri.endswith(".min.js.map"):
                 files.remove(f)
-        stub = f'---\ntitle: "{TITLE_MARK}"\nhide: [toc]\n---\n'  # first, so the workers can start writing
-        files.append(
-            File.generated(self.config, SKELETON_DIR + "index.md", content=stub, inclusion=InclusionLevel.NOT_IN_NAV)
-        )
-        nav_pages = {"index.md", "archive/index.md", "category/index.md", "unit/index.md", "tags/index.md"}
-        for src, page in self.pages.items():
-            level = InclusionLevel.UNDEFINED if src in nav_pages | {"search/index.md"} else InclusionLevel.NOT_IN_NAV
+        stub = f'---\ntitle: "{TITLE_MARK}"\nhide: [toc]\n---\n'
+        for depth in sorted(self.depths, key=lambda d: d != POST_DEPTH):  # the post skeleton first
+            src = skeleton_dir(depth) + "index.md"
+            files.append(File.generated(self.config, src, content=stub, inclusion=InclusionLevel.NOT_IN_NAV))
+        for src, page in self.nav_pages.items():
             stub = f"---\ntitle: {json.dumps(page.title, ensure_ascii=False)}\nhide: [toc]\n---\n"
-            files.append(File.generated(self.config, src, content=stub, inclusion=level))
+            files.append(File.generated(self.config, src, content=stub))
         return files
 
     def on_page_content(self, html: str, page: Any) -> str:
         src = page.file.src_uri
-        if src == SKELETON_DIR + "index.md":
+        if src.startswith(SKELETON_ROOT):
             return BODY_MARK
-        index = self.pages.get(src)
+        index = self.nav_pages.get(src)
         return index.html if index else html
 
     def on_post_page(self, output: str, page: Any) -> str:
-        if page.file.src_uri == SKELETON_DIR + "index.md":
-            self.skeleton = output
-            tmp = self.skeleton_file.with_suffix(".tmp")
-            tmp.write_text(output, encoding="utf-8")
-            tmp.replace(self.skeleton_file)
-            if self._pool is not None:
-                self._ready.set()
+        src = page.file.src_uri
+        if src.startswith(SKELETON_ROOT):
+            depth = depth_of(src.removesuffix("index.md"))
+            self.skeletons[depth] = output
+            if depth == POST_DEPTH:
+                tmp = self.skeleton_file.with_suffix(".tmp")
+                tmp.write_text(output, encoding="utf-8")
+                tmp.replace(self.skeleton_file)
+                if self._pool is not None:
+                    self._ready.set()
         return output
 
     def on_post_build(self) -> None:
         t = time.perf_counter()
         self.result.seconds["mkdocs"] = t - self._t0 - self.result.seconds["collect"]
-        shutil.rmtree(self.staging / SKELETON_DIR.split("/")[0] / "0000", ignore_errors=True)
+        shutil.rmtree(self.staging / SKELETON_ROOT, ignore_errors=True)
         site = self.opts.site_dir
         site.mkdir(parents=True, exist_ok=True)
         title = str(self.config.site_name)
@@ -291,23 +309,38 @@ class Session:
         expected = set()
         if site != self.staging:
             expected = sync_tree(self.staging, site)
-        post_files = self.write_posts(site)
+        expected |= self.write_index_pages(site)
+        self.result.seconds["indexes"] = time.perf_counter() - t
+        t = time.perf_counter()
+        expected |= self.write_posts(site)
         self.result.seconds["posts"] = time.perf_counter() - t
         if site != self.staging:
-            remove_stale(site, expected | post_files, keep=(SEARCH_DIR + "/",))
+            remove_stale(site, expected, keep=(SEARCH_DIR + "/",))
         if self.opts.search:
             t = time.perf_counter()
             run_pagefind(site)
             self.result.seconds["search"] = time.perf_counter() - t
 
-    # -- post pages ------------------------------------------------------------------------------
+    # -- pages filled from skeletons -----------------------------------------------------------------
+
+    def write_index_pages(self, site: Path) -> set[str]:
+        """Write the paginated index pages (those not in the nav) from the skeletons; return their paths."""
+        out = set()
+        for p in self.filled_pages:
+            url = p.src.removesuffix("index.md")
+            skeleton = self.skeletons[depth_of(url)]
+            data = fill_page(skeleton, depth_of(url), url, p.title, p.html).encode("utf-8")
+            write_if_changed(site / url / "index.html", data)
+            out.add(url + "index.html")
+        return out
 
     def write_posts(self, site: Path) -> set[str]:
         """Finish writing the changed post pages; return every post file path (site-relative)."""
-        if not self.skeleton:
+        skeleton = self.skeletons.get(POST_DEPTH, "")
+        if not skeleton:
             self.close()
-            raise ConfigError("the skeleton post page was not rendered; is the theme Material?")
-        skel_hash = hashlib.sha1((VERSION + self.skeleton).encode()).hexdigest()
+            raise ConfigError("the skeleton page was not rendered; is the theme Material?")
+        skel_hash = hashlib.sha1((VERSION + skeleton).encode()).hexdigest()
         old = self.manifest.get("posts", {})
         files: dict[str, list[str]] = {e.id: old[e.id][1] for e in self.entries if e.id in old}
         done: set[str] = set()
@@ -320,21 +353,45 @@ class Session:
         if self.manifest.get("skeleton") != skel_hash:  # the theme or config changed: every page again
             pending = {e.id for e in todo} | done
             todo += [e for e in self.entries if e.id not in pending]
-        for e_id, names in render_many(todo, self.skeleton, self.opts.root, site, self.opts.jobs):
+        for e_id, names in render_many(todo, skeleton, self.opts.root, site, self.opts.jobs):
             files[e_id] = names
         self.result.written = len(done) + len(todo)
-        new = {e.id: [e.key, files[e.id]] for e in self.entries}
-        (self.cache / "manifest.json").write_text(json.dumps({"skeleton": skel_hash, "posts": new}), encoding="utf-8")
+        manifest = {
+            "version": VERSION,
+            "skeleton": skel_hash,
+            "posts": {e.id: [e.key, files[e.id]] for e in self.entries},
+            "sources": {e.id: e.source for e in self.entries if e.source},
+        }
+        (self.cache / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         return {f"{e.url}{name}" for e in self.entries for name in files[e.id]}
 
 
+def fill_page(skeleton: str, depth: int, url: str, title: str, body: str) -> str:
+    """A page: the skeleton of its depth with its title, own path and body filled in (the body untouched)."""
+    head, _, tail = skeleton.partition(BODY_MARK)
+    here, t = skeleton_dir(depth), escape(title)
+    return head.replace(TITLE_MARK, t).replace(here, url) + body + tail.replace(TITLE_MARK, t).replace(here, url)
+
+
 def fill(skeleton: str, e: Entry, body: str) -> str:
-    """A post's page: the skeleton with its title, body and path filled in."""
-    return skeleton.replace(BODY_MARK, body, 1).replace(TITLE_MARK, escape(e.title)).replace(SKELETON_DIR, e.url)
+    """A post's page: the post skeleton with its title, body and path filled in."""
+    return fill_page(skeleton, POST_DEPTH, e.url, e.title, body)
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write `data` unless the file already holds exactly it; True when written."""
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except OSError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return True
 
 
 _converter: Converter | None = None
 _ready: Any = None
+_todo: list[Entry] = []
 
 
 def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
@@ -346,7 +403,7 @@ def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
     def keep(src: str) -> str | None:
         return local_image(folder, root, src)
 
-    content, images = conv.convert(e.body or "", keep) if e.body is not None else ("", [])
+    content, images = conv.convert(e.load_body(), keep) if folder is not None else ("", [])
     kind, text = e.form
     form_html = conv.clean(text) if kind == "html" else conv.convert(text)[0] if kind == "markdown" else ""
     cover = keep(e.cover) if e.cover else None
@@ -357,11 +414,7 @@ def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
 def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path) -> tuple[str, list[str]]:
     """Write one post's page and copy its images, each only when changed; return (post id, files)."""
     out_dir = site / e.url
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "index.html"
-    data = fill(skeleton, e, body).encode("utf-8")
-    if not target.is_file() or target.stat().st_size != len(data) or target.read_bytes() != data:
-        target.write_bytes(data)
+    write_if_changed(out_dir / "index.html", fill(skeleton, e, body).encode("utf-8"))
     for name in names:
         assert e.folder is not None
         src, dst = e.folder / name, out_dir / name
@@ -382,11 +435,11 @@ def _init_worker(ready: Any) -> None:
     _ready = ready
 
 
-def _render_chunk_waiting(
-    chunk: list[Entry], skeleton_file: str, root: Path, site: Path
+def _render_range_waiting(
+    start: int, end: int, skeleton_file: str, root: Path, site: Path
 ) -> list[tuple[str, list[str]]]:
-    """In a worker: render the fragments, wait for the skeleton, then write the pages."""
-    done = [(e, *fragment(e, root)) for e in chunk]
+    """In a worker: render the fragments of `_todo[start:end]`, wait for the skeleton, then write the pages."""
+    done = [(e, *fragment(e, root)) for e in _todo[start:end]]
     if _ready is not None and not _ready.wait(timeout=3600):
         return []
     try:

@@ -56,8 +56,9 @@ class Entry:
     digest: str = ""
     tags: tuple[str, ...] = ()
     cover: str = ""
-    body: str | None = None  # None: the post is no longer in the working tree
-    folder: Path | None = None
+    body: str | None = None  # None: not read yet (see `load_body`) or the post is gone (`folder` is None)
+    folder: Path | None = None  # None: the post is no longer in the working tree
+    source: dict[str, Any] = field(default_factory=dict)  # what was read from the folder, for the next build
     commit: str = ""
     approvers: list[dict[str, Any]] = field(default_factory=list)
     retraction: dict[str, Any] | None = None
@@ -68,6 +69,13 @@ class Entry:
     def url(self) -> str:
         """The permalink, relative to the site root: from the post id, never the title."""
         return f"p/{self.id}/"
+
+    def load_body(self) -> str:
+        """The post's Markdown body, read now if the entry came from the cache."""
+        if self.body is None and self.folder is not None:
+            loaded = read_front_matter(self.folder / "index.md")
+            self.body = loaded[1] if loaded else ""
+        return self.body or ""
 
     @property
     def category_name(self) -> str:
@@ -96,8 +104,49 @@ def _str_tuple(value: object) -> tuple[str, ...]:
     return ()
 
 
-def entry_for(root: Path, record: Any, tz: dt.tzinfo) -> Entry:
-    """Join one record with its post folder."""
+def _signature(folder: Path, cover: str) -> str | None:
+    """Cheap change detector of a post folder: index.md, the folder (files added/removed), the cover."""
+    try:
+        st, sd = (folder / "index.md").stat(), folder.stat()
+    except OSError:
+        return None
+    sig = f"{st.st_mtime_ns}:{st.st_size}:{sd.st_mtime_ns}"
+    if cover and "/" not in cover and ".." not in cover:
+        try:
+            sc = (folder / cover).stat()
+            sig += f":{sc.st_mtime_ns}:{sc.st_size}"
+        except OSError:
+            sig += ":-"
+    return sig
+
+
+def _source(folder: Path, cached: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the archive needs from a post folder, from `cached` when the folder did not change."""
+    if cached and cached.get("sig") and cached["sig"] == _signature(folder, cached.get("cover", "")):
+        return cached
+    loaded = read_front_matter(folder / "index.md")
+    if loaded is None:
+        return None
+    meta, body = loaded
+    h = hashlib.sha1(body.encode())
+    for name in sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "index.md"):
+        st = (folder / name).stat()
+        h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    cover = str(meta.get("cover") or "")
+    return {
+        "sig": _signature(folder, cover),
+        "author": str(meta.get("author") or ""),
+        "digest": str(meta.get("digest") or ""),
+        "tags": list(_str_tuple(meta.get("tags"))),
+        "cover": cover,
+        "title": str(meta.get("title") or ""),
+        "content": h.hexdigest(),
+        "body": body,  # dropped before caching
+    }
+
+
+def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | None = None) -> Entry:
+    """Join one record with its post folder (read again only when the folder changed since `cached`)."""
     post_id = record.post_id
     when = record.published_at or record.publish_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     entry = Entry(
@@ -115,21 +164,18 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo) -> Entry:
         form=form_of(record),
     )
     folder = root / "posts" / post_id
-    h = hashlib.sha1()
-    loaded = read_front_matter(folder / "index.md") if "/" in post_id and ".." not in post_id else None
-    if loaded is not None:
-        meta, body = loaded
-        entry.folder, entry.body = folder, body
-        entry.author = str(meta.get("author") or "")
-        entry.digest = str(meta.get("digest") or "")
-        entry.tags = _str_tuple(meta.get("tags"))
-        entry.cover = str(meta.get("cover") or "")
-        entry.title = entry.title or str(meta.get("title") or post_id)
-        h.update(body.encode())
-        for name in sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "index.md"):
-            st = (folder / name).stat()
-            h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    src = _source(folder, cached) if "/" in post_id and ".." not in post_id.split("/") else None
+    content = ""
+    if src is not None:
+        entry.folder = folder
+        entry.body = src.get("body")  # None when cached: read when the page is rendered
+        entry.author, entry.digest, entry.cover = src["author"], src["digest"], src["cover"]
+        entry.tags = tuple(src["tags"])
+        entry.title = entry.title or src["title"] or post_id
+        content = src["content"]
+        entry.source = {k: v for k, v in src.items() if k != "body"}
     fields = (
+        content,
         entry.title,
         entry.unit,
         entry.category,
@@ -146,8 +192,7 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo) -> Entry:
         entry.retraction,
         entry.form,
     )
-    h.update(repr(fields).encode())
-    entry.key = h.hexdigest()
+    entry.key = hashlib.sha1(repr(fields).encode()).hexdigest()
     return entry
 
 
@@ -160,8 +205,13 @@ def _retraction(value: Any, tz: dt.tzinfo) -> dict[str, str] | None:
     return {"by": str(value.get("by") or ""), "at": shown, "reason": str(value.get("reason") or "")}
 
 
-def collect(root: Path, records: dict[str, Any], tz: dt.tzinfo) -> list[Entry]:
-    """The entries of every published or retracted record, newest first."""
-    entries = [entry_for(root, rec, tz) for pid, rec in records.items() if getattr(rec, "status", "") in SHOWN]
+def collect(
+    root: Path, records: dict[str, Any], tz: dt.tzinfo, cache: dict[str, dict[str, Any]] | None = None
+) -> list[Entry]:
+    """The entries of every published or retracted record, newest first. `cache`: `Entry.source` by id."""
+    cache = cache or {}
+    entries = [
+        entry_for(root, rec, tz, cache.get(pid)) for pid, rec in records.items() if getattr(rec, "status", "") in SHOWN
+    ]
     entries.sort(key=lambda e: (e.published_at, e.id), reverse=True)
     return entries

@@ -17,6 +17,7 @@ from typing import Any
 from .model import CATEGORY_NAMES, DELIVERY_NAMES, STATUS_NAMES, Entry, slug
 
 PER_PAGE = 100
+NAV_PAGES = ("index.md", "archive/index.md", "category/index.md", "unit/index.md", "tags/index.md", "search/index.md")
 HOME_LATEST = 30
 
 
@@ -236,7 +237,7 @@ def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
         f'<span hidden data-pagefind-meta="发布时间">{when(e.published_at)}</span>'
     )
     cover_html = f'<p class="wxpub-cover"><img src="{escape(cover)}" alt="封面"></p>' if cover else ""
-    body = content if e.body is not None else "<p><em>文章源文件已不在仓库中。</em></p>"
+    body = content if e.folder is not None else "<p><em>文章源文件已不在仓库中。</em></p>"
     cls = "wxpub-content wxpub-retracted-content" if e.status == "retracted" else "wxpub-content"
     form = form_html or "<p><em>无审批单记录。</em></p>"
     return (

@@ -259,12 +259,15 @@ def read_records(root: Path, *, directory: Path | None = None) -> dict[str, Any]
         from .ledger import read_records as _read
     except ImportError:  # the ledger is optional for timing checks
         return {}
-    from .errors import GitError
+    from .errors import ConfigError, GitError
 
     try:
         return dict(_read(root, directory=directory))
     except GitError:
         return {}
+    except (ValueError, UnicodeDecodeError) as exc:  # a record file that is not a record
+        where = directory or "the wxpub-records branch"
+        raise ConfigError(f"{where}: cannot read the publication records: {exc}") from None
 
 
 def default_base(root: Path, explicit: str | None = None) -> str | None:
@@ -397,8 +400,12 @@ def month_key(t: dt.datetime, tz: dt.tzinfo) -> str:
 
 
 def counted_broadcasts(slots: Iterable[Slot]) -> list[Slot]:
-    """The broadcasts that use the quota: sent or scheduled (a failed send reached nobody)."""
-    return [s for s in slots if s.broadcast and s.status != "failed"]
+    """The broadcasts that use the quota: sent, being sent or scheduled.
+
+    A post whose last attempt failed is still scheduled (the publish job retries it), so it counts; a
+    failed record with no post left reached nobody and does not.
+    """
+    return [s for s in slots if s.broadcast and not (s.source == "record" and s.status == "failed")]
 
 
 def build_schedule(
@@ -439,7 +446,7 @@ def build_schedule(
     by_hour: dict[str, list[str]] = defaultdict(list)
     by_day: dict[dt.date, list[str]] = defaultdict(list)
     for s in in_range:
-        if s.status == "failed":
+        if s.source == "record" and s.status == "failed":
             continue
         local = s.at.astimezone(tz)
         by_hour[local.strftime("%Y-%m-%d %H:00")].append(s.post_id)

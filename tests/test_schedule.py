@@ -15,7 +15,15 @@ from pipeline.cli import main
 from pipeline.commands.schedule import period
 from pipeline.errors import UsageError
 from pipeline.policy import load_policy
-from pipeline.schedule import Slot, build_schedule, collect_slots, read_records, to_markdown, to_text
+from pipeline.schedule import (
+    Slot,
+    build_schedule,
+    collect_slots,
+    counted_broadcasts,
+    read_records,
+    to_markdown,
+    to_text,
+)
 
 NOW = "2026-12-10T09:00:00+08:00"
 
@@ -209,3 +217,17 @@ def test_build_schedule_counts_months_in_the_policy_timezone() -> None:
     assert list(sched.days) == [dt.date(2027, 1, 1)]
     assert "01:00" in to_text(sched) and "| 2027-01-01 Fri | 01:00 |" in to_markdown(sched)
     assert sched.slots[0].at.astimezone(TZ).hour == 1
+
+
+def test_a_failed_broadcast_still_counts_and_a_broken_record_is_an_error(
+    tmp_path: Path, make_repo: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_repo({"2026/12-05-b": post_text(publish_at=t("2026-12-05 10:00"), delivery="broadcast")})
+    records = tmp_path / "records"
+    write_record(records, "2026/12-05-b", publish_at="2026-12-05 10:00", status="failed")
+    slots = collect_slots(root, records=read_records(root, directory=records))
+    assert slots["2026/12-05-b"].status == "failed" and slots["2026/12-05-b"].source == "tree"
+    assert [s.post_id for s in counted_broadcasts(slots.values())] == ["2026/12-05-b"]  # it will be retried
+    (records / "records" / "2026" / "12-06-x.json").write_text("{not json", encoding="utf-8")
+    assert main(["schedule", "--root", str(root), "--records-dir", str(records)]) == 2
+    assert "cannot read the publication records" in capsys.readouterr().err

@@ -391,3 +391,17 @@ def test_theme_changes_are_picked_up(make_repo: Callable[..., Path]) -> None:
 def test_emphasis_next_to_chinese_punctuation(markdown: str, expected: str) -> None:
     html = render_body(markdown, css="").html
     assert re.sub(r"<(\w+) style=\"[^\"]*\"", r"<\1", html) == f"<section><p>{expected}</p></section>"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("办理步骤：\n1. 登录\n2. 提交\n", "<p>办理步骤：</p>\n<ol><li>登录</li><li>提交</li></ol>"),
+        ("说明：\n- 甲\n  - 乙\n", "<p>说明：</p>\n<ul><li>甲<ul><li>乙</li></ul></li></ul>"),
+        ("2026年\n2025. 年度报告\n", "<p>2026年2025. 年度报告</p>"),  # only `1.` may start a list mid-paragraph
+        ("- 甲\n\n   续段\n- 乙\n", "<ul><li><p>甲</p><p>续段</p></li><li><p>乙</p></li></ul>"),
+    ],
+)
+def test_lists_as_commonmark_editors_write_them(markdown: str, expected: str) -> None:
+    html = render_body(markdown, css="").html
+    assert re.sub(r"<(\w+) style=\"[^\"]*\"", r"<\1", html) == f"<section>{expected}</section>"

@@ -35,7 +35,8 @@ MAX_BYTES = 1_000_000
 FOOTNOTES_TITLE = "注释"
 _ITEM_TEXT = re.compile(r"^\s*([-*+]|\d{1,9}[.)])\s*")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+# a line break beside a Chinese character shows as a stray space: remove it (CSS Text 3 segment breaks)
+_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{_CJK}])")
 _UNSAFE_SOURCE = re.compile(
     r"<\s*(script|iframe|frame|object|embed|applet|form|base|meta|link)\b|\son\w+\s*=|script:", re.I
 )

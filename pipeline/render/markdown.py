@@ -1,9 +1,10 @@
 """Markdown to plain HTML: python-markdown with pymdown-extensions, one instance per process.
 
 Python-Markdown nests a list only under four spaces of indentation, while most editors (Typora,
-VS Code, Obsidian) indent nested items by two or three. `normalise_lists` re-indents list items to
-the level their indentation implies, line for line (line numbers are kept), and reports the lines
-where a list reaches a third level, which WeChat cannot show.
+VS Code, Obsidian) indent nested items by two or three; and it needs a blank line between a paragraph
+and a list, which CommonMark editors do not. `normalise_lists` re-indents list items to the level their
+indentation implies and opens that gap, and reports the lines (of the text it was given) where a list
+reaches a third level, which WeChat cannot show.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def normalise_lists(text: str) -> Lists:
     fence: tuple[str, int] | None = None  # (fence marker, indentation delta) while inside a fenced block
     blank_before = True
     in_deep = False
+    loose_paragraph = False  # inside an item's paragraph that follows a blank line
     for n, line in enumerate(lines):
         if fence is not None:
             out.append(_shift(line, fence[1]))
@@ -85,6 +87,11 @@ def normalise_lists(text: str) -> Lists:
         indent = _width(line[: len(line) - len(line.lstrip(" \t"))])
         item = _ITEM.match(line)
         if item and (stack or indent < 4):
+            if not stack and not blank_before and (item.group(2)[0] in "-*+" or item.group(2)[:-1] == "1"):
+                out.append("")  # a list may start right under a paragraph (CommonMark); Python-Markdown needs a gap
+            elif stack and not blank_before and loose_paragraph:
+                out.append("")  # the next item after an item's second paragraph: Python-Markdown needs a gap
+            loose_paragraph = False
             while stack and indent < stack[-1][0]:
                 stack.pop()
             if stack and indent == stack[-1][0]:
@@ -103,6 +110,7 @@ def normalise_lists(text: str) -> Lists:
             line = " " * new_indent + line.lstrip(" \t")
             new_line = line
         elif stack and indent > 0:
+            loose_paragraph = loose_paragraph or blank_before
             delta = 4 * len(stack) - stack[-1][1]
             new_line = _shift(line, delta) if indent >= stack[-1][1] else " " * (4 * len(stack)) + line.lstrip(" \t")
         else:

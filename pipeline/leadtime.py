@@ -640,14 +640,13 @@ def edit_findings(
     if status == "retracted":
         what = "published and retracted"
     if old_text is None:
-        return [
-            R_EDIT.finding(
-                post.path,
-                f"this post was {what} from commit {commit[:10] or '(unknown)'}, which is not in this clone; "
-                "cannot tell whether it changed: fetch the full history (fetch-depth: 0)",
-                severity=Severity.REVIEW,
-            )
-        ]
+        why = (
+            f"from commit {commit[:10]}, which is not in this clone; cannot tell whether it changed: fetch the "
+            "full history (fetch-depth: 0)"
+            if commit
+            else "but its record names no commit; cannot tell whether it changed since: compare it by hand"
+        )
+        return [R_EDIT.finding(post.path, f"this post was {what} {why}", severity=Severity.REVIEW)]
     keys, body = changed_keys(old_text, post.text)
     allowed = set(policy.leadtime.editable_after_publication)
     bad = [k for k in keys if k not in allowed]

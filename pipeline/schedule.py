@@ -270,10 +270,17 @@ def read_records(root: Path, *, directory: Path | None = None) -> dict[str, Any]
         raise ConfigError(f"{where}: cannot read the publication records: {exc}") from None
 
 
-def default_base(root: Path, explicit: str | None = None) -> str | None:
-    """The base branch to compare with: `explicit`, `$GITHUB_BASE_REF` on origin, origin/main, or main."""
+def default_base(root: Path, explicit: str | None = None, *, strict: bool = False) -> str | None:
+    """The base branch to compare with: `explicit`, `$GITHUB_BASE_REF` on origin, origin/main, or main.
+
+    With `strict`, an `explicit` ref that names no commit is an error rather than skipped.
+    """
     import os
 
+    if explicit and strict and resolve(root, explicit) is None:
+        from .errors import GitError
+
+        raise GitError(f"{explicit!r} names no commit in {root}", hint="fetch it first, e.g. git fetch origin main")
     candidates = [explicit] if explicit else []
     env = os.environ.get("GITHUB_BASE_REF", "").strip()
     if env:

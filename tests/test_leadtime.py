@@ -439,3 +439,7 @@ def test_edit_without_the_published_commit_goes_to_review(root: Path) -> None:
     post = make_post(root, publish_at=t("2026-12-05 10:00"))
     (f,) = edit_findings(post, FakeRecord(), POLICY, old_text=None)
     assert f.severity is Severity.REVIEW and "fetch the full history" in f.message
+    record = FakeRecord()
+    record.commit = ""
+    (g,) = edit_findings(post, record, POLICY, old_text=None)
+    assert "its record names no commit" in g.message

@@ -163,11 +163,12 @@ def test_failed_publication(repo: Path, tmp_path: Path, capsys: pytest.CaptureFi
     ("arg", "message"),
     [
         ("2026/12-31-nothing", "no such post in"),
-        ("not a post", "not a post id like 2026/12-05-card-offer"),
+        ("not-a-post", "not a post id like 2026/12-05-card-offer"),
+        ("2026/12-05-old --base nowhere", "'nowhere' names no commit"),
     ],
 )
 def test_unknown_posts(repo: Path, capsys: pytest.CaptureFixture[str], arg: str, message: str) -> None:
-    assert main(["status", "--root", str(repo), arg]) == 2
+    assert main(["status", "--root", str(repo), *arg.split()]) == 2
     assert message in capsys.readouterr().err
 
 

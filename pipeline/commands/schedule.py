@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     now = parse_now(args.now, policy)
     start, end = period(args.start, args.end, now.astimezone(policy.tz).date())
     records = read_records(root, directory=Path(args.records_dir) if args.records_dir else None)
-    slots = collect_slots(root, records=records, base=default_base(root, args.base))
+    slots = collect_slots(root, records=records, base=default_base(root, args.base, strict=True))
     sched = build_schedule(slots.values(), policy, start, end, now=now, gap_days=args.gap_days)
     out = render(args.format, sched)
     if args.output:

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     pid, folder = _locate(root, args.post)
     records = read_records(root, directory=Path(args.records_dir) if args.records_dir else None)
     record = records.get(pid)
-    base = default_base(root, args.base)
+    base = default_base(root, args.base, strict=True)
     number = _pr_number(args)
     post, findings, verdict, merged, earlier = None, [], None, None, None
     if folder is not None:

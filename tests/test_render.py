@@ -405,3 +405,13 @@ def test_emphasis_next_to_chinese_punctuation(markdown: str, expected: str) -> N
 def test_lists_as_commonmark_editors_write_them(markdown: str, expected: str) -> None:
     html = render_body(markdown, css="").html
     assert re.sub(r"<(\w+) style=\"[^\"]*\"", r"<\1", html) == f"<section>{expected}</section>"
+
+
+def test_blocks_written_inside_a_paragraph_are_lifted_out() -> None:
+    html = render_body("说明：\n```\ncode\n```\n后文\n\n甲<div>乙</div>丙", css="").html
+    plain = re.sub(r" style=\"[^\"]*\"", "", html)
+    assert plain.startswith(
+        "<section><p>说明：</p>\n<section><pre><span></span><code>code</code></pre></section>\n<p>后文</p>"
+    )
+    assert plain.endswith("<p>甲</p>\n<section>乙</section>\n<p>丙</p></section>")
+    assert "<p></p>" not in plain

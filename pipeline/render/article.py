@@ -23,7 +23,7 @@ from ..findings import Finding
 from ..policy import Policy
 from ..post import Post
 from . import rules
-from .dom import Element, parse, serialize
+from .dom import Element, lift_out, parse, serialize
 from .images import Kind, classify, file_problem, make_figure
 from .links import convert_links, reference_section
 from .markdown import normalise_lists, to_html
@@ -113,6 +113,9 @@ def render_body(
     elements = list(top.iter())  # one walk; the steps below add or move elements but need no fresh walk
     _footnotes(elements)
     _tidy(elements)
+    for block in [e for e in elements if e.tag in _BLOCK_IN_P and e.parent is not None and e.parent.tag == "p"]:
+        if block.parent is not None and block.parent.tag == "p" and block.parent.parent is not None:
+            lift_out(block)  # e.g. a fenced block written right under a paragraph line
     local = _images([e for e in elements if e.tag == "img"], images, folder, root, path, body_line, lines, findings)
     refs = convert_links(top, [e for e in elements if e.tag == "a"])
     flattened = _flatten_lists([e for e in elements if e.tag in ("ul", "ol")])
@@ -404,6 +407,9 @@ def _join_cjk_lines(top: Element) -> None:
     walk(top)
 
 
+_BLOCK_IN_P = frozenset(
+    {"section", "div", "table", "blockquote", "pre", "ul", "ol", "hr", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
 _BLOCKS = frozenset(
     {"#root", "section", "ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "blockquote", "figure", "h4"}
 )

@@ -120,6 +120,41 @@ class Element:
 Node = Element | str
 
 
+def lift_out(child: Element, replacement: Element | None = None) -> None:
+    """Split the paragraph holding `child` around it: `<p>a<X>b</p>` becomes `<p>a</p><X><p>b</p>`.
+
+    `replacement` takes the child's place (the child is then left detached for the caller to place).
+    Empty halves are dropped; whitespace and line breaks at the cut are trimmed.
+    """
+    p = child.parent
+    assert p is not None and p.parent is not None
+    i = child.index()
+    before, after = p.children[:i], p.children[i + 1 :]
+    nodes: list[Node] = []
+    for side, part in (("before", before), ("middle", None), ("after", after)):
+        if part is None:
+            nodes.append(replacement if replacement is not None else child)
+            continue
+        while part and _blank(part[0]):
+            part = part[1:]
+        while part and _blank(part[-1]):
+            part = part[:-1]
+        if part and side == "before" and isinstance(part[-1], str):
+            part = [*part[:-1], part[-1].rstrip()]
+        if part and side == "after" and isinstance(part[0], str):
+            part = [part[0].lstrip(), *part[1:]]
+        if part:
+            para = Element(p.tag, dict(p.attrs))
+            for node in part:
+                para.append(node)
+            nodes.append(para)
+    p.replace_with(*nodes)
+
+
+def _blank(node: Node) -> bool:
+    return node.strip() == "" if isinstance(node, str) else node.tag == "br"
+
+
 class _Builder(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

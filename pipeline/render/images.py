@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..post import image_kind, resolve_inside
-from .dom import Element
+from .dom import Element, lift_out
 
 WECHAT_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn")
 MAX_BODY_IMAGE_BYTES = 1024 * 1024  # media/uploadimg: jpg/png, < 1 MB (as pipeline.wechat.images counts)
@@ -85,35 +85,11 @@ def make_figure(img: Element) -> None:
     p = img.parent
     if p is None or p.tag != "p" or p.parent is None:
         return
-    i = img.index()
-    before, after = p.children[:i], p.children[i + 1 :]
     figure = Element("figure", {"class": "wx-figure"})
+    lift_out(img, figure)
     figure.append(img)
     alt = img.attrs.get("alt", "").strip()
     if alt:
         caption = Element("figcaption", {"class": "wx-caption"})
         caption.append(alt)
         figure.append(caption)
-    nodes: list[Element] = []
-    for side, part in (("before", before), ("figure", None), ("after", after)):
-        if part is None:
-            nodes.append(figure)
-            continue
-        while part and _blank(part[0]):
-            part = part[1:]
-        while part and _blank(part[-1]):
-            part = part[:-1]
-        if part and side == "before" and isinstance(part[-1], str):
-            part = [*part[:-1], part[-1].rstrip()]
-        if part and side == "after" and isinstance(part[0], str):
-            part = [part[0].lstrip(), *part[1:]]
-        if part:
-            para = Element("p", dict(p.attrs))
-            for node in part:
-                para.append(node)
-            nodes.append(para)
-    p.replace_with(*nodes)
-
-
-def _blank(node: Element | str) -> bool:
-    return node.strip() == "" if isinstance(node, str) else node.tag == "br"

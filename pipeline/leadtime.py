@@ -839,9 +839,22 @@ def check_timing(posts: list[Post], ctx: CheckContext) -> list[Finding]:
         out += hours_findings(post, policy)
     if any(p.meta is not None and p.meta.delivery == "broadcast" for p in posts):
         if tc.slots is None:
-            tc.slots = collect_slots(ctx.root, records=tc.records, change=posts, base=tc.base, only_broadcast=True)
+            months = _months_around(p.meta.publish_at for p in posts if p.meta and p.meta.delivery == "broadcast")
+            tc.slots = collect_slots(
+                ctx.root, records=tc.records, change=posts, base=tc.base, only_broadcast=True, months=months
+            )
         out += quota_findings(posts, tc.slots, policy)
     return out
+
+
+def _months_around(times: Iterable[dt.datetime]) -> frozenset[str]:
+    """`YYYY-MM` of each time and of the months on either side (a month is read before timezone conversion)."""
+    out: set[str] = set()
+    for t in times:
+        first = t.date().replace(day=1)
+        for d in (first - dt.timedelta(days=1), first, first + dt.timedelta(days=32)):
+            out.add(d.strftime("%Y-%m"))
+    return frozenset(out)
 
 
 @run_check

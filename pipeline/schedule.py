@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -133,8 +134,31 @@ def _post_dirs(posts_dir: Path) -> list[str]:
     return ids
 
 
-def tree_slots(root: Path, *, only_broadcast: bool = False, skip: frozenset[str] = frozenset()) -> dict[str, Slot]:
-    """Slots of the posts in the working tree's `posts/` (but those in `skip`, already known)."""
+_PUBLISH_MONTH = re.compile(rb"^publish_at:\s*['\"]?(\d{4}-\d{2})-", re.M)
+
+
+def _wanted(data: bytes, only_broadcast: bool, months: frozenset[str] | None) -> bool:
+    """A cheap look at index.md before parsing its YAML: could it be a slot we want?"""
+    if only_broadcast and b"broadcast" not in data:
+        return False
+    if months is not None:
+        m = _PUBLISH_MONTH.search(data)
+        if m is not None and m.group(1).decode() not in months:
+            return False
+    return True
+
+
+def tree_slots(
+    root: Path,
+    *,
+    only_broadcast: bool = False,
+    skip: frozenset[str] = frozenset(),
+    months: frozenset[str] | None = None,
+) -> dict[str, Slot]:
+    """Slots of the posts in the working tree's `posts/` (but those in `skip`, already known).
+
+    `months` (`YYYY-MM` as written in publish_at) skips posts of other months before parsing them.
+    """
     out: dict[str, Slot] = {}
     posts_dir = root / POSTS_DIR
     for pid in _post_dirs(posts_dir):
@@ -144,7 +168,7 @@ def tree_slots(root: Path, *, only_broadcast: bool = False, skip: frozenset[str]
             data = (posts_dir / pid / "index.md").read_bytes()
         except OSError:
             continue
-        if only_broadcast and b"broadcast" not in data:
+        if not _wanted(data, only_broadcast, months):
             continue
         slot = slot_from_text(pid, data.decode("utf-8", "replace"), path=f"{POSTS_DIR}/{pid}/index.md")
         if slot is not None:
@@ -168,7 +192,9 @@ def resolve(root: Path, ref: str) -> str | None:
     return (out.strip() or None) if out else None
 
 
-def base_slots(root: Path, ref: str, *, only_broadcast: bool = False) -> dict[str, Slot]:
+def base_slots(
+    root: Path, ref: str, *, only_broadcast: bool = False, months: frozenset[str] | None = None
+) -> dict[str, Slot]:
     """Slots of the posts on `ref` (e.g. main) that differ from HEAD: merged after the branch point."""
     base, head = resolve(root, ref), resolve(root, "HEAD")
     if base is None or base == head:
@@ -191,7 +217,7 @@ def base_slots(root: Path, ref: str, *, only_broadcast: bool = False) -> dict[st
     prefix = (_git(root, "rev-parse", "--show-prefix") or "").strip()
     out: dict[str, Slot] = {}
     for name, data in _blobs(root, base, wanted, prefix).items():
-        if only_broadcast and b"broadcast" not in data:
+        if not _wanted(data, only_broadcast, months):
             continue
         pid = name[len(POSTS_DIR) + 1 : -len("/index.md")]
         slot = slot_from_text(pid, data.decode("utf-8", "replace"), source="base", path=name)
@@ -299,14 +325,19 @@ def collect_slots(
     change: Iterable[Post] = (),
     base: str | None = None,
     only_broadcast: bool = False,
+    months: frozenset[str] | None = None,
 ) -> dict[str, Slot]:
-    """Every known slot by post id: records, then the change, the working tree, and the base branch."""
+    """Every known slot by post id: records, then the change, the working tree, and the base branch.
+
+    `months` (`YYYY-MM`) lets the posts of other months be skipped unparsed; give the neighbouring months
+    too, since a month is read from publish_at as written, before conversion to the policy's timezone.
+    """
     slots: dict[str, Slot] = {}
     change = list(change)
     if base:
-        slots.update(base_slots(root, base, only_broadcast=only_broadcast))
+        slots.update(base_slots(root, base, only_broadcast=only_broadcast, months=months))
     known = frozenset(p.id for p in change if p.meta is not None)
-    slots.update(tree_slots(root, only_broadcast=only_broadcast, skip=known))
+    slots.update(tree_slots(root, only_broadcast=only_broadcast, skip=known, months=months))
     for post in change:
         slot = slot_from_post(post)
         if slot is not None and (not only_broadcast or slot.broadcast):

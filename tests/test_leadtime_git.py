@@ -392,3 +392,21 @@ def test_pull_request_merge_checkout_without_a_base_ref(tmp_path: Path, make_rep
     subs = Submissions(root, NOW, TZ, pull=pull, base=None)
     assert subs.get(load(root)).source == "pr"
     assert subs.get(load(root, "2026/12-01-old")).at == t("2026-11-01 09:00")
+
+
+def test_quota_reads_neighbouring_months_written_in_another_timezone(
+    make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Posts of other months are skipped unparsed, but a December broadcast written in UTC on Nov 30 counts."""
+    monkeypatch.delenv("GITHUB_BASE_REF", raising=False)
+    utc = dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.UTC)  # 2026-12-01 01:00 in Shanghai
+    posts: dict[str, object] = {"2026/12-01-utc": post_text(publish_at=utc, delivery="broadcast")}
+    for day in (2, 3, 4):
+        posts[f"2026/12-0{day}-b"] = post_text(publish_at=t(f"2026-12-0{day} 10:00"), delivery="broadcast")
+    posts["2026/08-01-summer"] = post_text(publish_at=t("2026-08-01 10:00"), delivery="broadcast")
+    root = make_repo(posts)
+    write_post(root, "2026/12-20-fifth", post_text(publish_at=t("2026-12-20 10:00"), delivery="broadcast"))
+    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
+    result = check_folders([root / "posts" / "2026" / "12-20-fifth"], ctx)
+    (f,) = [f for f in result.findings if f.rule == "leadtime/broadcast-month"]
+    assert "2026/12-01-utc (12-01)" in f.message and "summer" not in f.message

@@ -389,10 +389,10 @@ def evaluate(
     """Whether the pull request's reviews satisfy every tier its change needs (see the module docstring).
 
     `membership(team, user) -> bool` (e.g. `forge.is_member`; it may raise `ForgeError` to fail closed)
-    or a mapping of team to logins. Membership is looked up lazily: for a request for changes, and for
-    approvals in time order only until a tier has what it needs, so reviewers listed by login need no
-    team read at all when they suffice (and a token that cannot read teams fails closed only when a team
-    member's approval or objection matters).
+    or a mapping of team to logins. Every team the required tiers name is read once up front, so a token
+    that cannot read teams fails closed (`ForgeError`) whoever reviewed; after that, membership is looked
+    up lazily: for a request for changes, and for approvals in time order only until a tier has what it
+    needs.
     """
     changed_paths = list(changed_paths)
     specs, problems = required_tiers(policy, posts, changed_paths)
@@ -409,6 +409,12 @@ def evaluate(
             if cache[key]:
                 return True
         return False
+
+    # Fail closed, whoever reviewed: every team a required tier names must be readable with this token,
+    # so the outcome never depends on whether a team member happened to review (one look-up per team).
+    probe = pr.author or "ghost"
+    for team in dict.fromkeys(t for s in specs for t in s.approvers.teams):
+        cache[(team.lower(), probe.casefold())] = bool(member_of(team, probe))
 
     reasons = list(problems)
     notes: dict[str, None] = {}

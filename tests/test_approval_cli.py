@@ -179,12 +179,14 @@ def test_the_checkout_must_be_the_reviewed_head_or_its_merge(
     assert "the posts read are not the ones reviewed" in capsys.readouterr().out
 
 
-def test_listed_approvers_pass_with_a_token_that_cannot_read_teams(
+def test_a_token_that_cannot_read_teams_fails_closed_whoever_reviewed(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     d = forge_data(repo)  # li-retail, he-compliance, lv-ebank: every one listed by login in the policy
     with GitHubStandin(d) as srv:
         monkeypatch.setenv("GITHUB_API_URL", srv.url)
         monkeypatch.setenv("GITHUB_TOKEN", REPO_TOKEN)
+        assert main(["approvals", "--pr", "7", "--root", str(repo)]) == 2
+        assert "Members: read" in capsys.readouterr().err
+        monkeypatch.setenv("GITHUB_TOKEN", FULL_TOKEN)
         assert main(["approvals", "--pr", "7", "--root", str(repo)]) == 0
-        assert not [p for p, _, _ in srv.log if "/orgs/" in p]

@@ -410,3 +410,20 @@ def test_quota_reads_neighbouring_months_written_in_another_timezone(
     result = check_folders([root / "posts" / "2026" / "12-20-fifth"], ctx)
     (f,) = [f for f in result.findings if f.rule == "leadtime/broadcast-month"]
     assert "2026/12-01-utc (12-01)" in f.message and "summer" not in f.message
+
+
+def test_github_format_annotates_and_writes_the_job_summary(
+    tmp_path: Path, make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    root = make_repo({})
+    write_post(root, CARD, post_text(publish_at=t("2026-11-30 10:00")))
+    assert main(["leadtime", "--root", str(root), "--now", NOW.isoformat(), "--format", "github"]) == 1
+    out = capsys.readouterr()
+    assert out.out.startswith(f"::error file=posts/{CARD}/index.md,line=6,")
+    assert "title=leadtime/one-week (Art. 15)::publish_at 2026-11-30 10:00 +08:00 is only 4 days 1 h" in out.out
+    assert "1 post(s) checked: 1 error(s)" in out.err
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("### wxpub leadtime") and "`leadtime/one-week`" in text

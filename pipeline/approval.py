@@ -24,7 +24,14 @@ the earliest tier in the chain that still needs it (a compliance officer who hea
 signs as unit head; compliance needs another officer). Under `sequential: true` a tier's approval
 counts only if submitted after every earlier tier was satisfied (the time of the earlier tier's last
 needed approval), so each signer signs what the previous one approved; a tier not satisfied stops the
-chain.
+chain. "Earlier" means earlier in a chain the tier belongs to: the unit heads of two posts in one pull
+request are not ordered against each other.
+
+Failing closed. Every team a required tier names is read once before anything is counted, so a token
+that cannot read team membership raises `ForgeError` (exit 2) whoever reviewed. `check_pull` judges a
+pull request that changes `policy/` by the base branch's policy (`gate_policy`), and refuses a checkout
+that is neither the reviewed head nor its merge with the base. `verify_commit` re-checks at publish
+time that the published folder is byte-identical (same git tree) to the approved head's.
 """
 
 from __future__ import annotations

@@ -415,3 +415,18 @@ def test_blocks_written_inside_a_paragraph_are_lifted_out() -> None:
     )
     assert plain.endswith("<p>甲</p>\n<section>乙</section>\n<p>丙</p></section>")
     assert "<p></p>" not in plain
+
+
+def test_preview_shows_the_source_link_only_when_it_is_http(make_repo: Callable[..., Path]) -> None:
+    root = make_repo(
+        {
+            POST_ID: post_text("正文。\n", source_url="https://www.pbc.gov.cn/a.html"),
+            "2026/12-06-bad-link": post_text("正文。\n", source_url="javascript:alert(1)"),
+        },
+        commit=False,
+    )
+    post, policy = load(root)
+    assert '<a href="https://www.pbc.gov.cn/a.html">阅读原文</a>' in preview_html(post, root, policy)
+    bad, _ = load_post(root / "posts" / "2026/12-06-bad-link", root, policy)
+    page = preview_html(bad, root, policy)
+    assert "阅读原文" not in page and "javascript:" not in page

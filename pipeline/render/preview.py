@@ -101,7 +101,9 @@ def preview_html(post: Post, root: Path, policy: Policy) -> str:
         + f'<span class="account">{esc(account)}</span><span class="date">{esc(when)}</span></p>',
         f'<p class="unit">发布单位：{esc(unit)}</p>' if unit else "",
         f'<div class="content">{body}</div>',
-        f'<p class="source"><a href="{esc(str(meta.source_url))}">阅读原文</a></p>' if meta and meta.source_url else "",
+        f'<p class="source"><a href="{esc(str(meta.source_url))}">阅读原文</a></p>'
+        if meta and meta.source_url and meta.source_url.scheme in ("http", "https")
+        else "",
         "</article></main>",
         _notes(rendered.findings),
         "</body></html>",

@@ -84,7 +84,7 @@ class ApprovalPolicy(Model):
     )
     by_category: dict[str, tuple[TierRef, ...]] = {}
     by_product: dict[str, tuple[TierRef, ...]] = {}
-    code_paths: tuple[str, ...] = ("policy/", "pipeline/", ".github/")
+    code_paths: tuple[str, ...] = ("policy/", "pipeline/", ".github/", ".gitea/", ".forgejo/", ".ci/", "scripts/")
     code_change: tuple[TierRef, ...] = (TierRef(tier="technology"), TierRef(tier="ebanking"))
     trust_branch_protection: bool = False
 

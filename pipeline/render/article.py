@@ -143,42 +143,12 @@ def render_body(
     html = sanitize(styled, relative_images=relative)
 
     if flattened:
-        where = lists.deep or [0]
-        for offset in where:
-            findings.append(
-                rules.R_LIST_DEPTH.finding(
-                    path,
-                    "list nested more than two levels: WeChat shows two, so the deeper items were lifted to level 2",
-                    line=body_line + offset,
-                    column=_indent(lines[offset]) + 1 if offset < len(lines) else 1,
-                    match=_ITEM_TEXT.sub("", lines[offset]).strip() if offset < len(lines) else "",
-                )
-            )
+        findings += _list_findings(lists.deep or [0], lines, path, body_line)
     if tree.dropped or refs.unsafe:
-        what = sorted(set(tree.dropped)) + [u[:40] for u in refs.unsafe]
-        offset = _line_of(lines, _UNSAFE_SOURCE)
-        hit = _UNSAFE_SOURCE.search(lines[offset]) if offset < len(lines) else None
         findings.append(
-            rules.R_UNSAFE_HTML.finding(
-                path,
-                f"raw HTML removed: {', '.join(what)}; WeChat would remove it too",
-                line=body_line + offset,
-                column=hit.start() + 1 + (len(hit.group(0)) - len(hit.group(0).lstrip())) if hit else 1,
-                match=hit.group(0).strip() if hit else "",
-                hint="write the content in Markdown or plain formatting tags",
-            )
+            _unsafe_finding(sorted(set(tree.dropped)) + [u[:40] for u in refs.unsafe], lines, path, body_line)
         )
-    chars, size = len(html), len(html.encode("utf-8"))
-    if chars >= MAX_CHARS or size >= MAX_BYTES:
-        findings.append(
-            rules.R_BODY_LENGTH.finding(
-                path,
-                f"the rendered article is {chars:,} characters ({size / 1000:,.0f} KB); "
-                f"WeChat accepts less than {MAX_CHARS:,} characters and 1 MB",
-                line=body_line,
-                hint="split it into two posts or shorten it",
-            )
-        )
+    findings += _length_findings(html, path, body_line)
     return Rendered(html=html, references=list(refs.urls), images=local, findings=findings)
 
 
@@ -442,3 +412,50 @@ def _line_of(lines: list[str], needle: str | re.Pattern[str], start: int = 0, de
             if needle.search(lines[i]) if isinstance(needle, re.Pattern) else needle in lines[i]:
                 return i
     return default
+
+
+# -- findings ------------------------------------------------------------------------------------
+
+
+def _list_findings(offsets: list[int], lines: list[str], path: str, body_line: int) -> list[Finding]:
+    out = []
+    for offset in offsets:
+        line = lines[offset] if offset < len(lines) else ""
+        out.append(
+            rules.R_LIST_DEPTH.finding(
+                path,
+                "list nested more than two levels: WeChat shows two, so the deeper items were lifted to level 2",
+                line=body_line + offset,
+                column=_indent(line) + 1,
+                match=_ITEM_TEXT.sub("", line).strip(),
+            )
+        )
+    return out
+
+
+def _unsafe_finding(what: list[str], lines: list[str], path: str, body_line: int) -> Finding:
+    offset = _line_of(lines, _UNSAFE_SOURCE)
+    hit = _UNSAFE_SOURCE.search(lines[offset]) if offset < len(lines) else None
+    return rules.R_UNSAFE_HTML.finding(
+        path,
+        f"raw HTML removed: {', '.join(what)}; WeChat would remove it too",
+        line=body_line + offset,
+        column=hit.start() + 1 + (len(hit.group(0)) - len(hit.group(0).lstrip())) if hit else 1,
+        match=hit.group(0).strip() if hit else "",
+        hint="write the content in Markdown or plain formatting tags",
+    )
+
+
+def _length_findings(html: str, path: str, body_line: int) -> list[Finding]:
+    chars, size = len(html), len(html.encode("utf-8"))
+    if chars < MAX_CHARS and size < MAX_BYTES:
+        return []
+    return [
+        rules.R_BODY_LENGTH.finding(
+            path,
+            f"the rendered article is {chars:,} characters ({size / 1000:,.0f} KB); "
+            f"WeChat accepts less than {MAX_CHARS:,} characters and 1 MB",
+            line=body_line,
+            hint="split it into two posts or shorten it",
+        )
+    ]

@@ -3,7 +3,7 @@
 The steps, in order:
 1. Markdown to HTML (`markdown.py`; nested lists re-indented first).
 2. Parse into a small tree (`dom.py`), dropping scripts, frames and event handlers.
-3. Reshape for WeChat: footnotes, code blocks and `<div>`s become `<section>`s; classes and ids go;
+3. Reshape for WeChat (`shape.py`; images here): footnotes, code blocks and `<div>`s become `<section>`s; classes and ids go;
    an editor's inline styles keep only colours and emphasis; lists deeper than two levels are
    flattened; images are checked, mapped to their WeChat URLs and given captions; links become
    numbered references (`links.py`); tables get a scrolling wrapper; line breaks between Chinese
@@ -22,21 +22,17 @@ from pathlib import Path
 from ..findings import Finding
 from ..policy import Policy
 from ..post import Post
-from . import rules
+from . import rules, shape
 from .dom import Element, lift_out, parse, serialize
 from .images import Kind, classify, file_problem, make_figure
 from .links import convert_links, reference_section
 from .markdown import normalise_lists, to_html
-from .sanitize import EDITOR_STYLE_PROPERTIES, filter_style, sanitize
+from .sanitize import sanitize
 from .theme import inline, theme_css
 
 MAX_CHARS = 20_000
 MAX_BYTES = 1_000_000
-FOOTNOTES_TITLE = "注释"
 _ITEM_TEXT = re.compile(r"^\s*([-*+]|\d{1,9}[.)])\s*")
-_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-# a line break beside a Chinese character shows as a stray space: remove it (CSS Text 3 segment breaks)
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t]*\n[ \t]*|[ \t]*\n[ \t]*(?=[{_CJK}])")
 _UNSAFE_SOURCE = re.compile(
     r"<\s*(script|iframe|frame|object|embed|applet|form|base|meta|link)\b|\son\w+\s*=|script:", re.I
 )
@@ -111,19 +107,19 @@ def render_body(
     top = tree.root
 
     elements = list(top.iter())  # one walk; the steps below add or move elements but need no fresh walk
-    _footnotes(elements)
-    _tidy(elements)
-    for block in [e for e in elements if e.tag in _BLOCK_IN_P and e.parent is not None and e.parent.tag == "p"]:
+    shape.footnotes(elements)
+    shape.tidy(elements)
+    for block in [e for e in elements if e.tag in shape.BLOCK_IN_P and e.parent is not None and e.parent.tag == "p"]:
         if block.parent is not None and block.parent.tag == "p" and block.parent.parent is not None:
             lift_out(block)  # e.g. a fenced block written right under a paragraph line
     local = _images([e for e in elements if e.tag == "img"], images, folder, root, path, body_line, lines, findings)
     refs = convert_links(top, [e for e in elements if e.tag == "a"])
-    flattened = _flatten_lists([e for e in elements if e.tag in ("ul", "ol")])
-    _wrap_tables([e for e in elements if e.tag == "table"])
-    _join_cjk_lines(top)
+    flattened = shape.flatten_lists([e for e in elements if e.tag in ("ul", "ol")])
+    shape.wrap_tables([e for e in elements if e.tag == "table"])
+    shape.join_cjk_lines(top)
     for pre in (e for e in elements if e.tag == "pre"):
-        _hard_code_lines(pre)
-    _compact(top)
+        shape.hard_code_lines(pre)
+    shape.compact(top)
 
     article = Element("section", {"class": "wx-article"})
     for node in list(top.children):
@@ -153,55 +149,6 @@ def render_body(
 
 
 # -- steps ---------------------------------------------------------------------------------------
-
-
-def _footnotes(elements: list[Element]) -> None:
-    """python-markdown's footnotes, without the in-page anchors WeChat cannot follow."""
-    for sup in (e for e in elements if e.tag == "sup"):
-        link = next((c for c in sup.children if isinstance(c, Element) and "footnote-ref" in c.classes()), None)
-        if link is not None:
-            sup.attrs = {"class": "wx-fnref"}
-            sup.children = [f"注{link.text()}"]
-            link.parent = None
-    for div in (e for e in elements if e.tag == "div"):
-        if "footnote" not in div.classes():
-            continue
-        div.tag, div.attrs = "section", {"class": "wx-footnotes"}
-        div.children = [c for c in div.children if not (isinstance(c, Element) and c.tag == "hr")]
-        title = Element("h4", {"class": "wx-footnotes-title"})
-        title.append(FOOTNOTES_TITLE)
-        title.parent = div
-        div.children.insert(0, title)
-        for a in div.iter("a"):
-            if "footnote-backref" in a.classes():
-                parent = a.parent
-                a.replace_with()
-                if parent is not None and parent.children and isinstance(parent.children[-1], str):
-                    parent.children[-1] = parent.children[-1].rstrip("\xa0 ")
-
-
-def _tidy(elements: list[Element]) -> None:
-    """Code blocks and divs become sections; classes and ids go; editors' styles are narrowed."""
-    for el in elements:
-        cls = el.classes()
-        if el.tag == "div" and "highlight" in cls:
-            el.tag, el.attrs = "section", {"class": "wx-code", "style": el.attrs.get("style", "")}
-            continue
-        if el.tag == "div":
-            el.tag = "section"
-        style = el.attrs.get("style")
-        keep = {k: v for k, v in el.attrs.items() if k not in ("class", "id", "style") and not k.startswith("data-")}
-        if style and not _in_code(el):
-            style = filter_style(style, EDITOR_STYLE_PROPERTIES)
-        if style:
-            keep["style"] = style
-        if el.attrs.get("class", "").startswith("wx-") and el.tag in ("sup", "section", "h4"):
-            keep["class"] = el.attrs["class"]
-        el.attrs = keep
-
-
-def _in_code(el: Element) -> bool:
-    return any(a.attrs.get("class") == "wx-code" for a in el.ancestors())
 
 
 def _images(
@@ -283,122 +230,6 @@ def _images(
             img.attrs["src"] = src.key
         make_figure(img)
     return local
-
-
-def _flatten_lists(lists: list[Element]) -> int:
-    """Lift items of lists nested past two levels into the second level; return how many lists moved."""
-    moved = 0
-    for lst in lists:
-        if _list_depth(lst) != 1:
-            continue
-        for li in [c for c in lst.children if isinstance(c, Element) and c.tag == "li"]:
-            lifted: list[Element] = []
-            for sub in [c for c in li.children if isinstance(c, Element) and c.tag in ("ul", "ol")]:
-                li.children.remove(sub)
-                lifted.extend(_all_items(sub))
-                moved += 1
-            if lifted:
-                li.insert_after(*lifted)
-    return moved
-
-
-def _list_depth(el: Element) -> int:
-    """How many lists enclose this one (0 for a top-level list)."""
-    return sum(1 for a in el.ancestors() if a.tag in ("ul", "ol"))
-
-
-def _all_items(lst: Element) -> list[Element]:
-    out: list[Element] = []
-    for li in [c for c in lst.children if isinstance(c, Element) and c.tag == "li"]:
-        subs = [c for c in li.children if isinstance(c, Element) and c.tag in ("ul", "ol")]
-        li.children = [c for c in li.children if c not in subs]
-        out.append(li)
-        for sub in subs:
-            out.extend(_all_items(sub))
-    return out
-
-
-def _wrap_tables(tables: list[Element]) -> None:
-    for table in tables:
-        wrapper = Element("section", {"class": "wx-table"})
-        table.replace_with(wrapper)
-        wrapper.append(table)
-
-
-_SPACE_RUN = re.compile(r"(?<= ) | (?= )")  # a space next to another: HTML would collapse the pair
-
-
-def _hard_code_lines(pre: Element) -> None:
-    """Line breaks in code as `<br>`, indentation as no-break spaces: WeChat's apps do not all honour <pre>."""
-
-    def walk(el: Element, first: list[bool]) -> None:
-        out: list[Element | str] = []
-        for c in el.children:
-            if isinstance(c, Element):
-                walk(c, first)
-                out.append(c)
-                continue
-            for i, line in enumerate(c.split("\n")):
-                if i:
-                    br = Element("br")
-                    br.parent = el
-                    out.append(br)
-                    first[0] = True
-                if line:
-                    if first[0]:
-                        stripped = line.lstrip(" ")
-                        line = "\xa0" * (len(line) - len(stripped)) + stripped
-                    out.append(_SPACE_RUN.sub("\xa0", line))
-                    first[0] = False
-        el.children = out
-
-    walk(pre, [True])
-    # the last line break of a block ends the block: drop it
-    last = pre
-    while last.children and isinstance(last.children[-1], Element) and last.children[-1].tag != "br":
-        last = last.children[-1]  # type: ignore[assignment]
-    if last.children and isinstance(last.children[-1], Element) and last.children[-1].tag == "br":
-        last.children.pop()
-
-
-def _join_cjk_lines(top: Element) -> None:
-    """A line break inside a paragraph shows as a space; between Chinese characters it should not."""
-
-    def walk(el: Element) -> None:
-        if el.tag in ("pre", "code"):
-            return
-        for i, c in enumerate(el.children):
-            if isinstance(c, str):
-                if "\n" in c:
-                    el.children[i] = _CJK_BREAK.sub("", c)
-            else:
-                walk(c)
-
-    walk(top)
-
-
-_BLOCK_IN_P = frozenset(
-    {"section", "div", "table", "blockquote", "pre", "ul", "ol", "hr", "h1", "h2", "h3", "h4", "h5", "h6"}
-)
-_BLOCKS = frozenset(
-    {"#root", "section", "ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "blockquote", "figure", "h4"}
-)
-
-
-def _compact(top: Element) -> None:
-    """Drop paragraphs left empty (e.g. by removed images) and whitespace between blocks."""
-    elements = [top, *top.iter()]
-    for el in elements:
-        if el.tag == "p" and el.parent is not None and not el.text().strip() and not any(el.iter("img")):
-            el.replace_with()
-    for el in elements:
-        if el.tag in _BLOCKS:
-            kept = [c for c in el.children if not (isinstance(c, str) and not c.strip())]
-            if el.tag == "li" and kept and isinstance(kept[-1], str):
-                kept[-1] = kept[-1].rstrip()
-            if el.tag == "li" and kept and isinstance(kept[0], str):
-                kept[0] = kept[0].lstrip()
-            el.children = kept
 
 
 def _indent(line: str) -> int:

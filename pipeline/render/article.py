@@ -3,11 +3,12 @@
 The steps, in order:
 1. Markdown to HTML (`markdown.py`; nested lists re-indented first).
 2. Parse into a small tree (`dom.py`), dropping scripts, frames and event handlers.
-3. Reshape for WeChat (`shape.py`; images here): footnotes, code blocks and `<div>`s become `<section>`s; classes and ids go;
-   an editor's inline styles keep only colours and emphasis; lists deeper than two levels are
-   flattened; images are checked, mapped to their WeChat URLs and given captions; links become
-   numbered references (`links.py`); tables get a scrolling wrapper; line breaks between Chinese
-   characters are removed (a browser would show them as spaces).
+3. Reshape for WeChat (`shape.py`; images and links here): footnotes, code blocks and `<div>`s
+   become `<section>`s; classes and ids go; an editor's inline styles keep only colours and emphasis;
+   blocks written inside a paragraph are lifted out; images are checked, mapped to their WeChat URLs
+   and given captions; links become numbered references (`links.py`); lists deeper than two levels
+   are flattened; tables get a scrolling wrapper; line breaks beside Chinese characters are removed
+   (a browser would show them as spaces); code keeps its lines as `<br>`.
 4. The theme (`policy/theme.css`) inlined into style attributes (`theme.py`).
 5. The allowlist (`sanitize.py`): the security boundary.
 """

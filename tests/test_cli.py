@@ -184,3 +184,9 @@ def test_every_format_runs_on_the_samples(fmt: str, tmp_path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     if fmt == "github":
         assert summary.read_text(encoding="utf-8").startswith("### wxpub check")
+
+
+def test_text_check_in_process_under_capsys(capsys) -> None:
+    post = str(PROJECT / "posts/2026/12-08-debit-card-fee-waiver")
+    assert main(["check", "--root", str(PROJECT), post, "--now", "2026-11-26T09:00:00+08:00"]) == 0
+    assert "1 post(s) checked: 0 error(s)" in capsys.readouterr().out

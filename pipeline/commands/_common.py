@@ -48,7 +48,9 @@ def root_and_policy(args: argparse.Namespace) -> tuple[Path, Policy]:
     return root, load_policy(root)
 
 
-def use_colour(stream: object = sys.stdout) -> bool:
+def use_colour(stream: object | None = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
     import os
 
-    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+    target = sys.stdout if stream is None else stream
+    return bool(getattr(target, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")

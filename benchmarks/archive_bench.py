@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -233,6 +235,25 @@ def cpu() -> float:
 def make_repo(root: Path) -> None:
     shutil.copytree(PROJECT / "policy", root / "policy", dirs_exist_ok=True)
     (root / "posts").mkdir(exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+
+
+def records_to_branch(root: Path) -> None:
+    """Commit everything under records-dir/ onto the `wxpub-records` branch (as the publish job keeps it)."""
+    src = root / "records-dir"
+    out = io.BytesIO()
+    out.write(b"commit refs/heads/wxpub-records\ncommitter wxpub <wxpub@localhost> 1700000000 +0800\n")
+    out.write(b"data 8\nrecords\n")
+    parent = subprocess.run(["git", "rev-parse", "-q", "--verify", "refs/heads/wxpub-records"], cwd=root,
+                            capture_output=True, text=True).stdout.strip()  # fmt: skip
+    if parent:
+        out.write(f"from {parent}\n".encode())
+    for path in sorted(src.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes()
+            out.write(f"M 100644 inline {path.relative_to(src).as_posix()}\ndata {len(data)}\n".encode())
+            out.write(data + b"\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=out.getvalue(), check=True)
 
 
 def du(path: Path, *, exclude: str | None = None, suffix: str | None = None) -> int:
@@ -246,15 +267,27 @@ def du(path: Path, *, exclude: str | None = None, suffix: str | None = None) -> 
     return total
 
 
-def search_transfer(site: Path, word: str) -> tuple[int, int, int, int]:
-    """(Pagefind bytes, all bytes, requests, results) for loading the search page and searching `word`."""
+def search_transfer(site: Path, word: str) -> tuple[int, int, int, int, int]:
+    """Load the search page in Chromium and search `word`; measure what went over the wire.
+
+    Returns (Pagefind bytes transferred, Pagefind bytes uncompressed, all bytes transferred, requests,
+    results). The site is served by `wxpub archive serve`'s handler, which gzips text files like an
+    intranet web server would (Pagefind's index, fragments and wasm are gzip files already).
+    """
     from playwright.sync_api import sync_playwright
 
     from pipeline.archive.serve import serve_in_thread, url_of
 
     server = serve_in_thread(site)
     base = url_of(server)
-    sizes: dict[str, int] = {}
+    wire: dict[str, int] = {}
+    raw: dict[str, int] = {}
+
+    def record(r) -> None:  # type: ignore[no-untyped-def]
+        sizes = r.request.sizes()
+        wire[r.url] = sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        raw[r.url] = len(r.body()) if r.ok else 0
+
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(
@@ -269,7 +302,7 @@ def search_transfer(site: Path, word: str) -> tuple[int, int, int, int]:
                 ],
             )
             page = browser.new_page()
-            page.on("response", lambda r: sizes.__setitem__(r.url, len(r.body()) if r.ok else 0))
+            page.on("requestfinished", lambda req: record(req.response()))
             page.goto(base + "search/")
             page.fill(".pagefind-ui__search-input", word)
             page.wait_for_selector(".pagefind-ui__result", timeout=30_000)
@@ -280,9 +313,10 @@ def search_transfer(site: Path, word: str) -> tuple[int, int, int, int]:
     finally:
         server.shutdown()
         server.server_close()
-    pf = sum(v for k, v in sizes.items() if "/pagefind/" in k)
+    pf = sum(v for k, v in wire.items() if "/pagefind/" in k)
+    pf_raw = sum(v for k, v in raw.items() if "/pagefind/" in k)
     digits = "".join(c for c in results if c.isdigit())
-    return pf, sum(sizes.values()), len(sizes), int(digits or 0)
+    return pf, pf_raw, sum(wire.values()), len(wire), int(digits or 0)
 
 
 def baseline(work: Path, specs: list[dict]) -> float:
@@ -321,6 +355,12 @@ def main() -> int:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--workdir", type=Path, help="keep the generated repository and sites here")
+    ap.add_argument(
+        "--records-from",
+        choices=("branch", "dir"),
+        default="branch",
+        help="read records from the wxpub-records branch (as in production; default) or a records folder",
+    )
     args = ap.parse_args()
 
     import logging
@@ -340,7 +380,11 @@ def main() -> int:
     specs = generate(root, args.posts, args.seed)
     print(f"generated {args.posts} posts + records in {time.perf_counter() - t:.1f} s (seed {args.seed})")
     cfg = PROJECT / "mkdocs.yml"
-    records = root / "records-dir"
+    records = root / "records-dir" if args.records_from == "dir" else None
+    if records is None:
+        t = time.perf_counter()
+        records_to_branch(root)
+        print(f"records committed to the wxpub-records branch in {time.perf_counter() - t:.1f} s")
 
     def pages_build(label: str) -> archive_build.BuildResult:
         t, c = time.perf_counter(), cpu()
@@ -353,9 +397,7 @@ def main() -> int:
         )
         return r
 
-    print(
-        f"\n== ours: {args.posts} posts (MkDocs {_mkdocs_version()} + Material for index pages, skeleton fast path) =="
-    )
+    print(f"\n== ours: {args.posts} posts, records from the {args.records_from}, MkDocs {_mkdocs_version()} ==")
     pages_build("pages, full build")
     t, c = time.perf_counter(), cpu()
     run_pagefind(site)
@@ -370,6 +412,8 @@ def main() -> int:
     print(f"{'bytes/post: Pagefind index':<34} {pf / n / 1024:7.1f} KB  ({pf / 1e6:.0f} MB total)")
     pages_build("rebuild, nothing changed")
     new = generate(root, 1, args.seed, start_index=n)  # one new publication, the newest
+    if records is None:
+        records_to_branch(root)
     pages_build("rebuild after one new publication")
     t, c = time.perf_counter(), cpu()
     run_pagefind(site)
@@ -378,10 +422,10 @@ def main() -> int:
 
     if not args.no_browser:
         for word in ("贷款", "反诈宣传"):
-            pf_bytes, all_bytes, nreq, hits = search_transfer(site, word)
+            pf_bytes, pf_raw, all_bytes, nreq, hits = search_transfer(site, word)
             print(
-                f"search {word!r:<10} -> {hits:>5} results: Pagefind files {pf_bytes / 1024:6.0f} KB, "
-                f"whole search page {all_bytes / 1024:6.0f} KB in {nreq} requests"
+                f"search {word!r:<8} -> {hits:>5} results: Pagefind {pf_bytes / 1024:4.0f} KB transferred "
+                f"({pf_raw / 1024:.0f} KB uncompressed); whole search page {all_bytes / 1024:.0f} KB, {nreq} requests"
             )
 
     if not args.no_baseline:

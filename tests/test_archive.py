@@ -387,3 +387,12 @@ def test_worker_processes_write_the_same_pages(tmp_path: Path, monkeypatch: pyte
     assert build_archive(root, two, recs, search=False, jobs=2).written == 4
     for rel in (f"p/{CARD}/index.html", f"p/{CARD}/chart.png", f"p/{WEALTH}/index.html"):
         assert (one / rel).read_bytes() == (two / rel).read_bytes()
+
+
+def test_nothing_published_yet(tmp_path: Path) -> None:
+    root = make_archive_repo(tmp_path / "repo")
+    (tmp_path / "records").mkdir()
+    result = build_archive(root, tmp_path / "site", tmp_path / "records")
+    assert result.posts == 0
+    assert "共 0 篇已发布文章" in page(tmp_path / "site", "")
+    assert not (tmp_path / "site" / "pagefind").exists() and not (tmp_path / "site" / "p").exists()

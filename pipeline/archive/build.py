@@ -219,11 +219,11 @@ class Session:
         self.skeleton_file = self.cache / "skeleton.html"
         self.skeleton_file.unlink(missing_ok=True)
         old = self.manifest.get("posts", {})
-        site = opts.site_dir
+        site = str(opts.site_dir)
         self.todo = [
             e
             for e in self.entries
-            if not (old.get(e.id) and old[e.id][0] == e.key and (site / e.url / "index.html").is_file())
+            if not (old.get(e.id) and old[e.id][0] == e.key and os.path.isfile(f"{site}/{e.url}index.html"))
         ]
         self._start_workers()
 
@@ -315,10 +315,21 @@ class Session:
         expected |= self.write_posts(site)
         self.result.seconds["posts"] = time.perf_counter() - t
         if site != self.staging:
-            remove_stale(site, expected, keep=(SEARCH_DIR + "/",))
+            previous = self.manifest.get("files")
+            if isinstance(previous, list):  # only what the last build wrote and this one did not
+                for rel_path in set(previous) - expected:
+                    (site / rel_path).unlink(missing_ok=True)
+                    prune_empty(site, (site / rel_path).parent)
+            else:
+                remove_stale(site, expected, keep=(SEARCH_DIR + "/",))
+        manifest = {**self.new_manifest, "files": sorted(expected)}
+        (self.cache / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         if self.opts.search:
             t = time.perf_counter()
-            run_pagefind(site)
+            if self.entries:
+                run_pagefind(site)
+            else:  # nothing published yet: no index (the search page says so)
+                shutil.rmtree(site / SEARCH_DIR, ignore_errors=True)
             self.result.seconds["search"] = time.perf_counter() - t
 
     # -- pages filled from skeletons -----------------------------------------------------------------
@@ -356,13 +367,12 @@ class Session:
         for e_id, names in render_many(todo, skeleton, self.opts.root, site, self.opts.jobs):
             files[e_id] = names
         self.result.written = len(done) + len(todo)
-        manifest = {
+        self.new_manifest = {
             "version": VERSION,
             "skeleton": skel_hash,
             "posts": {e.id: [e.key, files[e.id]] for e in self.entries},
             "sources": {e.id: e.source for e in self.entries if e.source},
         }
-        (self.cache / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         return {f"{e.url}{name}" for e in self.entries for name in files[e.id]}
 
 
@@ -504,6 +514,16 @@ def remove_stale(site: Path, expected: set[str], keep: tuple[str, ...] = ()) -> 
         if d != site and not any(d.iterdir()):
             d.rmdir()
     return removed
+
+
+def prune_empty(site: Path, folder: Path) -> None:
+    """Remove `folder` and its parents up to `site` while they are empty."""
+    while folder != site and folder.is_relative_to(site):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def run_pagefind(site: Path) -> None:

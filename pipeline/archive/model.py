@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,14 +107,15 @@ def _str_tuple(value: object) -> tuple[str, ...]:
 
 def _signature(folder: Path, cover: str) -> str | None:
     """Cheap change detector of a post folder: index.md, the folder (files added/removed), the cover."""
+    base = str(folder)
     try:
-        st, sd = (folder / "index.md").stat(), folder.stat()
+        st, sd = os.stat(base + "/index.md"), os.stat(base)
     except OSError:
         return None
     sig = f"{st.st_mtime_ns}:{st.st_size}:{sd.st_mtime_ns}"
     if cover and "/" not in cover and ".." not in cover:
         try:
-            sc = (folder / cover).stat()
+            sc = os.stat(f"{base}/{cover}")
             sig += f":{sc.st_mtime_ns}:{sc.st_size}"
         except OSError:
             sig += ":-"

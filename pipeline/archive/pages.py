@@ -7,7 +7,6 @@ goes into the theme's content block. Links are relative, so the site works under
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,26 +28,32 @@ class IndexPage:
 
 
 def rel(from_dir: str, target: str) -> str:
-    """Relative URL from a page's directory (`a/b/`) to a site path (`p/2026/x/`)."""
-    r = posixpath.relpath("/" + target, "/" + from_dir) if target else posixpath.relpath("/", "/" + from_dir)
-    if r == ".":
-        return "./"
-    return r + "/" if target.endswith("/") or not target else r
+    """Relative URL from a page's directory (`a/b/`, or "" for the root) to a site path (`p/2026/x/`)."""
+    return ("../" * from_dir.count("/") + target) or "./"
 
 
 def when(t: dt.datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M")
 
 
+_ROOT = "\x00"  # stands for the relative path to the site root in a cached list item
+_li_cache: dict[int, tuple[Entry, str]] = {}
+
+
 def _entry_li(e: Entry, here: str) -> str:
-    mark = ' <span class="wxpub-badge wxpub-retracted">已撤回</span>' if e.status == "retracted" else ""
-    return (
-        f'<li><time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time> '
-        f'<a href="{rel(here, e.url)}">{escape(e.title)}</a>{mark}'
-        f' <span class="wxpub-facets"><a href="{rel(here, "category/" + e.category + "/")}">'
-        f"{escape(e.category_name)}</a> · "
-        f'<a href="{rel(here, "unit/" + slug(e.unit) + "/")}">{escape(e.unit)}</a></span></li>'
-    )
+    """One line of an index: time, title (marked when retracted), category and unit."""
+    cached = _li_cache.get(id(e))
+    if cached is None or cached[0] is not e:
+        mark = ' <span class="wxpub-badge wxpub-retracted">已撤回</span>' if e.status == "retracted" else ""
+        html = (
+            f'<li><time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time> '
+            f'<a href="{_ROOT}{e.url}">{escape(e.title)}</a>{mark}'
+            f' <span class="wxpub-facets"><a href="{_ROOT}category/{e.category}/">'
+            f"{escape(e.category_name)}</a> · "
+            f'<a href="{_ROOT}unit/{slug(e.unit)}/">{escape(e.unit)}</a></span></li>'
+        )
+        cached = _li_cache[id(e)] = (e, html)
+    return cached[1].replace(_ROOT, "../" * here.count("/"))
 
 
 def _pager(base: str, here: str, page: int, pages: int) -> str:
@@ -102,6 +107,7 @@ def _counts(here: str, rows: Iterable[tuple[str, str, int]]) -> str:
 
 def index_pages(entries: list[Entry], *, per_page: int = PER_PAGE) -> list[IndexPage]:
     """Home, by year and month, by category, by unit, by tag, and the search page."""
+    _li_cache.clear()
     out: list[IndexPage] = []
     by_year: dict[str, list[Entry]] = defaultdict(list)
     by_month: dict[str, list[Entry]] = defaultdict(list)
@@ -163,6 +169,7 @@ def index_pages(entries: list[Entry], *, per_page: int = PER_PAGE) -> list[Index
         out += paginated(f"tags/{slug(t)}/", f"标签：{t}", by_tag[t], per_page=per_page)
 
     out.append(IndexPage("search/index.md", "搜索", SEARCH_HTML))
+    _li_cache.clear()
     return out
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import os
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -26,8 +28,37 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         ".xml": "application/xml",
     }
 
+    COMPRESSIBLE = (".html", ".js", ".css", ".json", ".xml", ".svg", ".txt")
+
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def do_GET(self) -> None:
+        """Text files gzip-compressed when the browser accepts it (as an intranet web server would)."""
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
+            path = os.path.join(path, "index.html")
+        if not (
+            path.endswith(self.COMPRESSIBLE)
+            and "gzip" in self.headers.get("Accept-Encoding", "")
+            and os.path.isfile(path)
+        ):
+            super().do_GET()
+            return
+        data = _gzipped(path, os.stat(path).st_mtime_ns)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@functools.lru_cache(maxsize=256)
+def _gzipped(path: str, mtime_ns: int) -> bytes:
+    with open(path, "rb") as fh:
+        return gzip.compress(fh.read(), compresslevel=6, mtime=0)
 
 
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:

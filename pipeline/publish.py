@@ -397,6 +397,8 @@ class Publisher:
         try:
             for stage in self.stages(job):
                 stage(job)
+                if job.record.published and not self.dry_run:
+                    break  # an earlier version turned out to be published: never a second article
         except StepFailed as exc:
             return Outcome(
                 job.id,
@@ -418,6 +420,7 @@ class Publisher:
         yield self.stage_render
         if self.dry_run:
             return
+        yield self.stage_earlier
         yield self.stage_images
         yield self.stage_cover
         yield self.stage_draft
@@ -520,6 +523,63 @@ class Publisher:
                 self._event(job, "render", "done", images=job.images, characters=len(rendered.html))
 
         self._guard(job, "render", body)
+
+    def stage_earlier(self, job: Job) -> None:
+        """An earlier version of the post, submitted or broadcast without a recorded outcome, may be live:
+        if so, record it as the publication (WeChat cannot edit an article) instead of sending the new one."""
+
+        def body() -> None:
+            pending = [
+                e
+                for e in job.record.events
+                if e.step in ("submit", "broadcast")
+                and e.status == "started"
+                and e.commit != job.commit
+                and not _refused_after(job.record, e)
+                and job.record.result("poll", commit=e.commit) is None
+            ]
+            if not pending:
+                return
+            last = pending[-1]
+            found: dict[str, Any] | None = None
+            if last.step == "broadcast":
+                if job.record.result("broadcast", commit=last.commit) is not None or not self._draft_exists(
+                    str(last.data.get("media_id", ""))
+                ):
+                    found = {"clientmsgid": last.data.get("clientmsgid", "")}  # a mass send removes its draft
+            else:
+                submitted = job.record.result("submit", commit=last.commit)
+                if submitted and submitted.get("article_id"):
+                    found = {k: submitted[k] for k in ("article_id", "article_url") if k in submitted}
+                elif submitted and submitted.get("publish_id"):
+                    status = self.client.publish_status(str(submitted["publish_id"]))
+                    if status.get("publish_status") == 1:
+                        raise StepFailed(
+                            "submit",
+                            f"the publish job {submitted['publish_id']} of an earlier version is still running",
+                            hint="run again later",
+                        )
+                    if status.get("publish_status") == 0:
+                        items = (status.get("article_detail") or {}).get("item") or [{}]
+                        found = {"article_id": status.get("article_id", ""), "article_url": items[0].get("article_url")}
+                else:
+                    found = self._lost_submit(job, last, "older")
+            if found is None:
+                return
+            event = Event(
+                at=self.clock(),
+                step="record",
+                status="done",
+                actor=self.who,
+                commit=last.commit,
+                data={"delivery": job.delivery, "earlier_version": True, "published_at": self.clock().isoformat()}
+                | {k: str(v) for k, v in found.items() if v},
+            )
+            assert self.ledger is not None
+            job.record = self.ledger.append(job.record, event)
+            self._say(job, "record", f"an earlier version (commit {last.commit[:12]}) is already live; not sent again")
+
+        self._guard(job, "submit", body)
 
     def stage_images(self, job: Job) -> None:
         def body() -> None:
@@ -635,10 +695,11 @@ class Publisher:
                 older.append(str(item.get("media_id")))
         return this, older
 
-    def find_published(self, job: Job) -> dict[str, Any] | None:
-        """{article_id, article_url} of this content's published article, if WeChat lists one."""
+    def find_published(self, job: Job, kind: str = "this") -> dict[str, Any] | None:
+        """{article_id, article_url} of this content's published article (`kind` "older": of an earlier
+        version of the post), if WeChat lists one."""
         for item in self._pages(self.client.batchget_published):
-            if self._mine(job, item) == "this":
+            if self._mine(job, item) == kind:
                 news = (item.get("content") or {}).get("news_item") or [{}]
                 return {"article_id": str(item.get("article_id", "")), "article_url": str(news[0].get("url", ""))}
         return None
@@ -662,7 +723,8 @@ class Publisher:
                 if e.step == "draft" and e.status == "done" and e.commit != job.commit and e.data.get("media_id")
             }
             maybe_created = job.record.last("draft", "started", commit=job.commit) is not None
-            if maybe_created or earlier:
+            other_versions = any(e.step == "draft" and e.commit != job.commit for e in job.record.events)
+            if maybe_created or other_versions:
                 this, older = self.find_drafts(job)
                 for media_id in sorted(earlier | set(older)):
                     self._delete_draft(media_id)
@@ -725,12 +787,12 @@ class Publisher:
                 return False
             raise
 
-    def _wait_for_article(self, job: Job, *, patience: float) -> dict[str, Any] | None:
+    def _wait_for_article(self, job: Job, *, patience: float, kind: str = "this") -> dict[str, Any] | None:
         """Look for this content among published articles, for up to `patience` seconds."""
         deadline = time.monotonic() + patience
         delay = 1.0
         while True:
-            found = self.find_published(job)
+            found = self.find_published(job, kind)
             if found or time.monotonic() >= deadline:
                 return found
             self.sleep(min(delay, max(0.0, deadline - time.monotonic())))
@@ -780,32 +842,43 @@ class Publisher:
 
     def _reconcile_submit(self, job: Job, media_id: str, started: Event) -> bool:
         """A previous submit's answer may have been lost: True when it turns out to have published."""
-        found = self.find_published(job)
-        age = (self.clock() - started.at).total_seconds()
-        if found is None:
-            in_box = self._draft_exists(media_id)
-            # a job submitted long ago would have finished: no point waiting for it
-            patience = self.reconcile_wait if age < self.resubmit_after else 0.0
-            found = self._wait_for_article(job, patience=patience)
-            if found is None and not in_box:
-                raise StepFailed(
-                    "submit",
-                    f"draft {media_id} left the draft box but no published article carries this post's marker",
-                    hint="check the WeChat console (发表记录); nothing is resubmitted until this is resolved",
-                )
-            if found is None and age < self.resubmit_after:
-                raise StepFailed(
-                    "submit",
-                    f"the outcome of the submit {age:.0f} s ago is not known yet (its draft is still in the draft "
-                    "box and no article has appeared)",
-                    hint=f"run again later: after {self.resubmit_after:.0f} s without an article the draft is "
-                    "submitted again",
-                )
+        found = self._lost_submit(job, started, "this")
         if found is None:
             return False
         self._event(job, "submit", "done", reconciled=True, media_id=media_id, **found)
         self._say(job, "submit", "found the article a previous run published")
         return True
+
+    def _lost_submit(self, job: Job, started: Event, kind: str) -> dict[str, Any] | None:
+        """What became of the submit of `started`, whose answer was never recorded: its article
+        ({article_id, article_url}), or None when it surely published nothing. Raises StepFailed while
+        that cannot be known yet (the job may still be running)."""
+        media_id = str(started.data.get("media_id", ""))
+        age = (self.clock() - started.at).total_seconds()
+        found = self.find_published(job, kind)
+        if found is not None:
+            return found
+        in_box = self._draft_exists(media_id)
+        # a job submitted long ago would have finished: no point waiting for it
+        patience = self.reconcile_wait if age < self.resubmit_after else 0.0
+        found = self._wait_for_article(job, patience=patience, kind=kind)
+        if found is not None:
+            return found
+        if not in_box:
+            raise StepFailed(
+                "submit",
+                f"draft {media_id} left the draft box but no published article carries this post's marker",
+                hint="check the WeChat console (发表记录); nothing is resubmitted until this is resolved",
+            )
+        if age < self.resubmit_after:
+            raise StepFailed(
+                "submit",
+                f"the outcome of the submit {age:.0f} s ago is not known yet (its draft is still in the draft "
+                "box and no article has appeared)",
+                hint=f"run again later: after {self.resubmit_after:.0f} s without an article the draft is "
+                "submitted again",
+            )
+        return None
 
     def stage_poll(self, job: Job) -> None:
         def body() -> None:

@@ -154,7 +154,12 @@ def uploads(w: World) -> int:
 
 
 def assert_exactly_once(
-    w: World, root: Path | None = None, records_dir: Path | None = None, *, extra_uploads: int = 0
+    w: World,
+    root: Path | None = None,
+    records_dir: Path | None = None,
+    *,
+    extra_uploads: int = 0,
+    commits: dict[str, str] | None = None,
 ) -> dict[str, Record]:
     assert w.articles() == Counter({TITLES[CARD]: 1}), w.sb.published_articles()
     assert w.broadcasts() == Counter({TITLES[BCAST]: 1}), w.sb.mass_sends()
@@ -173,7 +178,8 @@ def assert_exactly_once(
     assert bcast.msg_id in ("", str(sent["msg_id"]))  # unknown only when the answer was lost
     for rec in (card, bcast):
         assert [a["login"] for a in rec.approvers] == ["li-retail", "he-compliance", "lv-ebank"]
-        assert rec.commit == git(w.root, "rev-parse", "HEAD").strip()
+        last_change = git(w.root, "log", "-1", "--format=%H", "--", f"posts/{rec.post_id}").strip()
+        assert rec.commit == (commits or {}).get(rec.post_id, last_change)
         assert rec.published_at is not None and rec.title == TITLES[rec.post_id]
         assert sum(1 for e in rec.events if e.step == "record") == 1
     return recs
@@ -400,6 +406,17 @@ def test_fatal_errors_stop_cleanly_and_resume_later(world: World) -> None:
     assert_exactly_once(world)
 
 
+def two_prs(first: str) -> dict[str, Any]:
+    """PR #7 merged `first` (both posts), PR #8 the fix at HEAD; both approved."""
+    old, new = reviews(), reviews()
+    text = json.dumps(old).replace("git:HEAD", first)
+    old = json.loads(text)
+    new["pull"]["number"] = 8
+    teams = old.pop("teams")
+    new.pop("teams")
+    return {"pulls": [old, new], "teams": teams}
+
+
 def test_a_failed_job_then_a_fixed_post_leaves_no_orphan_draft(world: World) -> None:
     world.sb.config.publish_outcome_by_title[TITLES[CARD]] = 4  # rejected by the platform's review
     out = world.publish()
@@ -421,6 +438,29 @@ def test_a_failed_job_then_a_fixed_post_leaves_no_orphan_draft(world: World) -> 
     rec = read_records(world.root)[CARD]
     assert rec.status == "published" and rec.title == "借记卡年费减免公告"
     assert rec.commit == git(world.root, "rev-parse", "HEAD").strip()
+
+
+@pytest.mark.parametrize("point", ["draft:call", "submit:call"])
+def test_killed_then_edited_before_the_rerun(world: World, point: str) -> None:
+    """The runner dies, editors merge a fix before the next run: still one article and no orphan draft."""
+    world.sb.config.publish_delay = 1.5  # the first version's job is still running when the rerun looks
+    assert world.publish(WXPUB_CRASH_AFTER=point).returncode == CRASH_EXIT
+    first = git(world.root, "rev-parse", "HEAD").strip()
+    index = world.root / "posts" / CARD / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("免收年费", "免收年费和管理费"), encoding="utf-8")
+    git(world.root, "commit", "-qam", "fix (PR #8)")
+    world.reviews.write_text(json.dumps(two_prs(first)), encoding="utf-8")
+    out = world.publish()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert_exactly_once(world, commits={CARD: first} if point == "submit:call" else None)
+    live = next(a for a in world.sb.published_articles() if a["title"] == TITLES[CARD])
+    rec = read_records(world.root)[CARD]
+    assert rec.status == "published" and rec.article_id == live["article_id"]
+    if point == "submit:call":  # the first version went live: it stays the publication, recorded as such
+        assert "管理费" not in live["content"] and rec.commit == first
+        assert "an earlier version" in out.stderr
+    else:  # only a draft existed: it is deleted and the fixed version published
+        assert "管理费" in live["content"] and rec.commit != first
 
 
 def test_ip_whitelist_error_says_what_to_do(world: World) -> None:

@@ -7,6 +7,8 @@ post's current commit is skipped, so a rerun resumes where the last run stopped)
     verify   its checks pass and the exact content was approved (`pipeline.approval.verify_commit`, or the
              policy trusts branch protection); stores approvers and the approval form
     render   Markdown -> WeChat HTML; lists the body images
+    earlier  an earlier version of the post whose submit/broadcast outcome was never recorded may be live:
+             then that is the publication, and the new version is not sent (WeChat cannot edit articles)
     images   body images uploaded once, ever (cache `body:<sha256>` -> URL on the records branch)
     cover    the cover uploaded once as permanent material (`cover:<sha256>` -> media_id)
     draft    `draft/add`
@@ -23,12 +25,15 @@ been lost, and reconciles before creating anything again:
   content. Drafts (`draft/batchget`) and published articles (`freepublish/batchget`) are matched on it,
   or, should WeChat strip comments, on the cover's media_id together with the title;
 - a submit whose answer was lost: the published list is searched (waiting up to `reconcile_wait` seconds
-  for a job still publishing) and the draft is resubmitted only while it is still in the draft box;
-  a recorded publish_id is polled, never resubmitted;
+  for a job still publishing); the draft is submitted again only if it is still in the draft box and no
+  article has appeared `resubmit_after` seconds (30 minutes) after the first submit; until then the run
+  reports the post as not known yet. A recorded publish_id is polled, never resubmitted;
 - a broadcast carries `clientmsgid` = the marker, so a repeat within 24 hours answers 45065 ("already
   sent"); and a draft gone from the draft box after a lost answer counts as sent;
-- drafts of an earlier commit of the same post (an edit after a failed attempt) are deleted, so no
-  orphan draft is left behind;
+- drafts of an earlier commit of the same post (an edit after a failed or interrupted attempt) are
+  deleted, so no orphan draft is left behind;
+- calls that create something (`draft/add`, `freepublish/submit`) run without the client's blind retries:
+  after a lost answer (`RetriesExhausted.maybe_applied`) the publisher looks before repeating;
 - images are content-addressed; a crash between an upload and its cache entry costs one extra upload of
   the same picture (invisible to readers), never an extra article.
 

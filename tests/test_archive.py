@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import io
 import re
 import subprocess
@@ -361,7 +362,7 @@ def test_serve_prints_its_url_and_serves(built: tuple[Path, Path, Path]) -> None
             proc.stdout.close()
 
 
-def test_serve_in_thread_wasm_type(built: tuple[Path, Path, Path]) -> None:
+def test_serve_in_thread_types_and_gzip(built: tuple[Path, Path, Path]) -> None:
     _, _, site = built
     server = serve_in_thread(site)
     try:
@@ -370,6 +371,10 @@ def test_serve_in_thread_wasm_type(built: tuple[Path, Path, Path]) -> None:
             assert resp.status == 200
         with urllib.request.urlopen(url_of(server) + f"pagefind/{wasm.name}", timeout=10) as resp:
             assert resp.read() == wasm.read_bytes()
+        ask = urllib.request.Request(url_of(server) + "search/", headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(ask, timeout=10) as resp:
+            assert resp.headers["Content-Encoding"] == "gzip"
+            assert gzip.decompress(resp.read()) == (site / "search" / "index.html").read_bytes()
     finally:
         server.shutdown()
         server.server_close()

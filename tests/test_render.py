@@ -430,3 +430,9 @@ def test_preview_shows_the_source_link_only_when_it_is_http(make_repo: Callable[
     bad, _ = load_post(root / "posts" / "2026/12-06-bad-link", root, policy)
     page = preview_html(bad, root, policy)
     assert "阅读原文" not in page and "javascript:" not in page
+
+
+def test_table_right_under_a_paragraph() -> None:
+    html = render_body("费用如下：\n| 项目 | 金额 |\n|---|--:|\n| 年费 | 0元 |\n", css="").html
+    plain = re.sub(r" style=\"[^\"]*\"", "", html)
+    assert plain.startswith("<section><p>费用如下：</p>\n<section><table><thead><tr><th>项目</th><th>金额</th>")

@@ -2,7 +2,7 @@
 
 Python-Markdown nests a list only under four spaces of indentation, while most editors (Typora,
 VS Code, Obsidian) indent nested items by two or three; and it needs a blank line between a paragraph
-and a list, which CommonMark editors do not. `normalise_lists` re-indents list items to the level their
+and a list or a table, which CommonMark/GFM editors do not. `normalise_lists` re-indents list items to the level their
 indentation implies and opens that gap, and reports the lines (of the text it was given) where a list
 reaches a third level, which WeChat cannot show.
 """
@@ -50,6 +50,7 @@ def to_html(text: str) -> str:
 
 
 _ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+|$)")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$|^\s*\|\s*:?-+:?\s*\|\s*$")
 _FENCE = re.compile(r"^([ \t]*)(`{3,}|~{3,})")
 
 
@@ -85,6 +86,15 @@ def normalise_lists(text: str) -> Lists:
             blank_before = True
             continue
         indent = _width(line[: len(line) - len(line.lstrip(" \t"))])
+        if (
+            not stack
+            and not blank_before
+            and "|" in line
+            and n + 1 < len(lines)
+            and _TABLE_RULE.match(lines[n + 1])
+            and "|" not in out[-1]
+        ):
+            out.append("")  # a table may start right under a paragraph (GFM); Python-Markdown needs a gap
         item = _ITEM.match(line)
         if item and (stack or indent < 4):
             if not stack and not blank_before and (item.group(2)[0] in "-*+" or item.group(2)[:-1] == "1"):

@@ -235,16 +235,22 @@ class Match:
         return col + max(len(first), 1)
 
 
-@dataclass
 class View:
-    """The shadow of one unit with the maps back to it."""
+    """The shadow of one or more units (joined by `UNIT_SEP`) with the maps back to the original."""
 
-    unit: Unit
-    text: str
-    chars: OffsetMap | None
-    joins: OffsetMap | None
+    __slots__ = ("_starts", "chars", "joins", "text", "units")
+
+    def __init__(
+        self, units: list[tuple[int, Unit]], text: str, chars: OffsetMap | None, joins: OffsetMap | None
+    ) -> None:
+        self.units = units  # (offset of the unit's first character in the joined original, unit)
+        self._starts = [start for start, _ in units]
+        self.text = text
+        self.chars = chars
+        self.joins = joins
 
     def orig(self, i: int) -> int:
+        """The offset in the joined original text of shadow offset `i`."""
         if self.joins is not None:
             i = self.joins(i)
         if self.chars is not None:
@@ -252,21 +258,35 @@ class View:
         return i
 
     def match(self, start: int, end: int) -> Match:
-        return Match(self.unit, self.orig(start), self.orig(end - 1) + 1 if end > start else self.orig(start))
+        """The original span of shadow span [start, end), in the unit it falls in."""
+        s = self.orig(start)
+        e = self.orig(end - 1) + 1 if end > start else s
+        base, unit = self.units[bisect.bisect_right(self._starts, s) - 1]
+        return Match(unit, s - base, min(e - base, len(unit.text)))
 
 
-def make_view(unit: Unit, masks: tuple[re.Pattern[str], ...], *, join: bool, normalised: str | None = None) -> View:
-    """The shadow of a unit. `normalised` (the unit's text through the char map, when no character
-    changed length) lets several views share one translation; masks then run on the normal form."""
+UNIT_SEP = BARRIER + "\n\n"  # between units: no term, sentence or paragraph spans two of them
+
+
+def make_view(
+    units: Unit | list[Unit], masks: tuple[re.Pattern[str], ...], *, join: bool, normalised: str | None = None
+) -> View:
+    """The shadow of units joined by `UNIT_SEP`. `normalised` (the joined text through the char map, when no
+    character changed length) lets several views share one translation; masks then run on the normal form."""
+    units = [units] if isinstance(units, Unit) else units
+    placed: list[tuple[int, Unit]] = []
+    pos = 0
+    for u in units:
+        placed.append((pos, u))
+        pos += len(u.text) + len(UNIT_SEP)
     if normalised is not None:
-        norm, chars = (mask(normalised, masks) if unit.name == "body" else normalised), None
+        norm, chars = mask(normalised, masks), None
     else:
-        text = mask(unit.text, masks) if unit.name == "body" else unit.text
-        norm, chars = normalise_chars(text)
+        norm, chars = normalise_chars(mask(UNIT_SEP.join(u.text for u in units), masks))
     joins = None
     if join:
         norm, joins = join_separators(norm)
-    return View(unit, norm, chars, joins)
+    return View(placed, norm, chars, joins)
 
 
 def _front_unit(post: Post, key: str, value: str) -> Unit:
@@ -287,20 +307,21 @@ class Scan:
     post: Post
     units: list[Unit]
     _views: dict[str, list[View]] = field(default_factory=dict)
-    _normal: list[str | None] | None = None
+    _normal: list[str | None] | None = None  # the joined units through the char map (None: resized)
     memo: dict[str, object] = field(default_factory=dict)
 
     def views(self, kind: str = "lexicon") -> list[View]:
-        """`lexicon`: code/URLs/comments masked, separators joined; `data`: code kept, nothing joined."""
+        """`lexicon`: code/URLs/comments masked, separators joined; `data`: code kept, nothing joined.
+
+        One view covers every unit (title, author, digest, body joined by `UNIT_SEP`), so each rule
+        searches one string per post; `View.match` finds the unit a span falls in."""
         if kind not in self._views:
             if kind not in ("lexicon", "data"):
                 raise ValueError(f"unknown view {kind!r}")
             if self._normal is None:
-                self._normal = [_same_length_normal(u.text) for u in self.units]
+                self._normal = [_same_length_normal(UNIT_SEP.join(u.text for u in self.units))]
             masks, join = (LEXICON_MASKS, True) if kind == "lexicon" else (DATA_MASKS, False)
-            self._views[kind] = [
-                make_view(u, masks, join=join, normalised=n) for u, n in zip(self.units, self._normal, strict=True)
-            ]
+            self._views[kind] = [make_view(self.units, masks, join=join, normalised=self._normal[0])]
         return self._views[kind]
 
     @property
@@ -309,7 +330,7 @@ class Scan:
 
     def shadow(self) -> str:
         """The whole post's lexicon shadow (title, author, digest, body) for document-level rules."""
-        return "\n".join(v.text for v in self.views("lexicon"))
+        return self.views("lexicon")[0].text
 
 
 def scan_of(post: Post, ctx: CheckContext | None = None) -> Scan:

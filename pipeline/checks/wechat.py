@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
-from ..post import Post, cover_path, image_kind
+from ..post import Post, cover_path
 from .common import rule
 from .text import _COMMENT, _FENCE, _INLINE_CODE, mask
 
@@ -63,10 +63,13 @@ def _line_col(post: Post, offset: int) -> tuple[int, int]:
 
 
 def image_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) of a JPEG or PNG from its header; Pillow (imported lazily) for anything unusual."""
+    """(width, height) of a JPEG or PNG from its header (Pillow, imported lazily, when the header is unusual);
+    None for other files."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(1 << 16)
+            head = fh.read(4096)
+            if head.startswith(b"\xff\xd8"):
+                head += fh.read(1 << 16)  # JPEG: EXIF and tables may come before the frame header
     except OSError:
         return None
     if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
@@ -78,6 +81,8 @@ def image_size(path: Path) -> tuple[int, int] | None:
             if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
                 return int.from_bytes(head[i + 7 : i + 9], "big"), int.from_bytes(head[i + 5 : i + 7], "big")
             i += 2 + int.from_bytes(head[i + 2 : i + 4], "big")
+    if not head.startswith((b"\xff\xd8", b"\x89PNG")):
+        return None  # not JPEG/PNG: schema/cover reports it
     from PIL import Image  # lazily: Pillow costs import time on every `wxpub check`
 
     try:
@@ -90,7 +95,7 @@ def image_size(path: Path) -> tuple[int, int] | None:
 @post_check
 def cover_aspect(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     path = cover_path(post, ctx.root)
-    if path is None or image_kind(path) not in ("jpeg", "png"):
+    if path is None:
         return
     size = image_size(path)
     if size is None:

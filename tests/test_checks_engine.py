@@ -189,3 +189,15 @@ def test_image_size_reads_headers_without_pillow(tmp_path: Path) -> None:
         path = tmp_path / f"x.{fmt.lower()}"
         path.write_bytes(cover_bytes(fmt, size))
         assert image_size(path) == size
+
+
+def test_no_match_spans_two_units_and_digest_is_located(make_repo: Callable[..., Path]) -> None:
+    text = post_text(
+        "好用的借记卡。\n", title="借记卡年费减免最", digest="即日起免年费，据传还有礼品。", sources=ORIGINAL
+    )
+    findings = one(make_repo, text)
+    assert not [f for f in findings if f.rule == "adlaw/absolute-term"]
+    news = next(f for f in findings if f.rule == "forbidden/unverified-news")
+    line = next(i for i, t in enumerate(text.split("\n"), 1) if t.startswith("digest:"))
+    assert (news.line, news.column) == (line, len("digest: 即日起免年费，") + 1)
+    assert "digest" in news.message

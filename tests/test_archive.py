@@ -325,6 +325,11 @@ def test_cli_build_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["archive", "build", "--root", str(root), "--records-dir", str(tmp_path / "nope")]) == 2
     assert "--records-dir" in capsys.readouterr().err
     assert main(["archive", "build", "--root", str(root), "--site-dir", str(root)]) == 2
+    broken = tmp_path / "broken" / "records" / "2026"
+    broken.mkdir(parents=True)
+    (broken / "12-01-x.json").write_text("{not json", encoding="utf-8")
+    assert main(["archive", "build", "--root", str(root), "--records-dir", str(tmp_path / "broken")]) == 2
+    assert "a record cannot be read" in capsys.readouterr().err
     assert main(["archive", "serve", "--root", str(root), "--site-dir", str(tmp_path / "empty")]) == 2
     assert "archive build" in capsys.readouterr().err
 

@@ -13,9 +13,14 @@ SHOWN = ("published", "retracted")
 
 def load_records(root: Path, *, records_dir: Path | None = None, ref: str | None = None) -> dict[str, Any]:
     """Every record by post id: from `records_dir` when given, else the `wxpub-records` branch (or `ref`)."""
+    from ..errors import ConfigError
     from ..ledger import read_records
 
-    return dict(read_records(root, ref=ref, directory=records_dir))
+    try:
+        return dict(read_records(root, ref=ref, directory=records_dir))
+    except (ValueError, OSError) as exc:  # a record file that is not JSON, or unreadable
+        where = f"--records-dir {records_dir}" if records_dir else "the wxpub-records branch"
+        raise ConfigError(f"{where}: a record cannot be read: {exc}", hint="check the records") from None
 
 
 def form_of(record: Any) -> tuple[str, str]:

@@ -25,6 +25,7 @@ after one new publication would cost it again. So:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from html import escape
 from multiprocessing import get_context
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from ..errors import ConfigError, UsageError
@@ -46,8 +48,8 @@ from ..policy import load_policy
 from ..post import POST_ID_RE
 from . import feed, pages
 from .content import Converter, local_image
-from .model import Entry, collect
-from .records import load_records
+from .model import Entry, collect, entry_for
+from .records import SHOWN, load_records
 
 log = logging.getLogger("wxpub.archive")
 
@@ -172,8 +174,9 @@ def depth_of(url: str) -> int:
 class Session:
     """The state of one MkDocs build, driven by the hooks in `pipeline/archive/hooks.py`.
 
-    Post pages are rendered by worker processes that start as soon as the records are read, while MkDocs
-    renders the theme in this process; the workers wait for the post skeleton (rendered first) to write.
+    With many posts, worker processes start as soon as the records are read: each joins its share of the
+    records with their post folders, sends the entries back (this process builds the index pages and runs
+    MkDocs meanwhile), renders the changed post pages, and waits for the post skeleton to write them.
     """
 
     def __init__(self, config: Any) -> None:
@@ -199,13 +202,25 @@ class Session:
         SESSIONS[str(cfg_file)] = self
 
         self.manifest = self._read_manifest()
+        self.cache.mkdir(parents=True, exist_ok=True)
+        self.skeleton_file = self.cache / "skeleton.html"
+        self.skeleton_file.unlink(missing_ok=True)
         policy = load_policy(opts.root)
         records = load_records(opts.root, records_dir=opts.records_dir, ref=opts.ref)
-        entries = collect(opts.root, records, policy.tz, self.manifest.get("sources"))
-        bad = [e.id for e in entries if not POST_ID_RE.match(e.id)]
+        items = [(pid, r) for pid, r in records.items() if getattr(r, "status", "") in SHOWN]
+        bad = [pid for pid, _ in items if not POST_ID_RE.match(pid)]
         if bad:
             log.warning("archive: skipping records with malformed post ids: %s", ", ".join(bad[:5]))
-        self.entries = [e for e in entries if POST_ID_RE.match(e.id)]
+            items = [(pid, r) for pid, r in items if POST_ID_RE.match(pid)]
+        workers = opts.jobs or os.cpu_count() or 1
+        self.todo: list[Entry] = []
+        if workers > 1 and len(items) >= PARALLEL_FROM:
+            entries = self._collect_and_render_in_workers(items, policy.tz, workers)
+        else:
+            entries = collect(opts.root, dict(items), policy.tz, self.manifest.get("sources"))
+            self.todo = [e for e in entries if not self._unchanged(e)]
+        entries.sort(key=lambda e: (e.published_at, e.id), reverse=True)
+        self.entries = entries
         self.result.posts = len(self.entries)
         self.result.retracted = sum(e.status == "retracted" for e in self.entries)
         all_pages = pages.index_pages(self.entries, per_page=opts.per_page)
@@ -215,17 +230,10 @@ class Session:
         self.result.index_pages = len(all_pages)
         self.result.seconds["collect"] = time.perf_counter() - self._t0
 
-        self.cache.mkdir(parents=True, exist_ok=True)
-        self.skeleton_file = self.cache / "skeleton.html"
-        self.skeleton_file.unlink(missing_ok=True)
-        old = self.manifest.get("posts", {})
-        site = str(opts.site_dir)
-        self.todo = [
-            e
-            for e in self.entries
-            if not (old.get(e.id) and old[e.id][0] == e.key and os.path.isfile(f"{site}/{e.url}index.html"))
-        ]
-        self._start_workers()
+    def _unchanged(self, e: Entry) -> bool:
+        """True when the post's page on disk was made from exactly this content."""
+        prev = self.manifest.get("posts", {}).get(e.id)
+        return bool(prev and prev[0] == e.key and os.path.isfile(f"{self.opts.site_dir}/{e.url}index.html"))
 
     def _read_manifest(self) -> dict[str, Any]:
         if not self.opts.incremental:
@@ -236,21 +244,33 @@ class Session:
             return {}
         return data if isinstance(data, dict) and data.get("version") == VERSION else {}
 
-    def _start_workers(self) -> None:
-        workers = self.opts.jobs or os.cpu_count() or 1
-        if workers <= 1 or len(self.todo) < PARALLEL_FROM:
-            return
+    def _collect_and_render_in_workers(self, items: list[tuple[str, Any]], tz: Any, workers: int) -> list[Entry]:
+        """Fork workers that each join a share of the records with their posts, send the entries back, render
+        the changed pages, then wait for the skeleton to write them. Returns every entry (unsorted)."""
+        global _job
         ctx = get_context("fork")
         self._ready = ctx.Event()
+        queue = ctx.Queue()
+        _job = _Job(items, self.opts.root, tz, self.manifest.get("sources", {}), self)  # inherited by fork
         self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(self._ready,)
+            max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(self._ready, queue)
         )
-        size = -(-len(self.todo) // workers)
-        global _todo
-        _todo = self.todo  # inherited by the forked workers: no pickling of 10,000 entries
-        job = (str(self.skeleton_file), self.opts.root, self.opts.site_dir)
-        for i in range(0, len(self.todo), size):
-            self._futures.append(self._pool.submit(_render_range_waiting, i, i + size, *job))
+        size = -(-len(items) // workers)
+        for i in range(0, len(items), size):
+            self._futures.append(self._pool.submit(_collect_render_write, i, i + size, str(self.skeleton_file)))
+        entries: list[Entry] = []
+        for _ in self._futures:
+            while True:
+                try:
+                    entries += queue.get(timeout=1)
+                    break
+                except Empty:
+                    failed = [f for f in self._futures if f.done() and f.exception() is not None]
+                    if failed:
+                        self.close()
+                        raise failed[0].exception() from None  # type: ignore[misc]
+        queue.close()
+        return entries
 
     def close(self) -> None:
         """Release the workers (after a failed build they are waiting for a skeleton that never comes)."""
@@ -401,7 +421,21 @@ def write_if_changed(target: Path, data: bytes) -> bool:
 
 _converter: Converter | None = None
 _ready: Any = None
-_todo: list[Entry] = []
+_queue: Any = None
+
+
+@dataclass
+class _Job:
+    """What the forked workers inherit: the records, the cache of post folders, and the build's manifest."""
+
+    items: list[tuple[str, Any]]
+    root: Path
+    tz: Any
+    sources: dict[str, Any]
+    session: Session
+
+
+_job: _Job | None = None
 
 
 def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
@@ -440,23 +474,26 @@ def render_one(e: Entry, skeleton: str, root: Path, site: Path) -> tuple[str, li
     return write_page(e, skeleton, body, names, site)
 
 
-def _init_worker(ready: Any) -> None:
-    global _ready
-    _ready = ready
+def _init_worker(ready: Any, queue: Any = None) -> None:
+    global _ready, _queue
+    _ready, _queue = ready, queue
 
 
-def _render_range_waiting(
-    start: int, end: int, skeleton_file: str, root: Path, site: Path
-) -> list[tuple[str, list[str]]]:
-    """In a worker: render the fragments of `_todo[start:end]`, wait for the skeleton, then write the pages."""
-    done = [(e, *fragment(e, root)) for e in _todo[start:end]]
-    if _ready is not None and not _ready.wait(timeout=3600):
+def _collect_render_write(start: int, end: int, skeleton_file: str) -> list[tuple[str, list[str]]]:
+    """In a worker: join `items[start:end]` with their posts, send the entries to the main process, render
+    the changed pages, wait for the skeleton, write them. Returns (post id, files) for each page written."""
+    job = _job
+    assert job is not None
+    entries = [entry_for(job.root, rec, job.tz, job.sources.get(pid)) for pid, rec in job.items[start:end]]
+    _queue.put([dataclasses.replace(e, body=None) for e in entries])
+    done = [(e, *fragment(e, job.root)) for e in entries if not job.session._unchanged(e)]
+    if not done or (_ready is not None and not _ready.wait(timeout=3600)):
         return []
     try:
         skeleton = Path(skeleton_file).read_text(encoding="utf-8")
     except OSError:
         return []  # the build failed before the skeleton was rendered
-    return [write_page(e, skeleton, body, names, site) for e, body, names in done]
+    return [write_page(e, skeleton, body, names, job.session.opts.site_dir) for e, body, names in done]
 
 
 def _render_chunk(args: tuple[list[Entry], str, Path, Path]) -> list[tuple[str, list[str]]]:

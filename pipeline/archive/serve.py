@@ -8,7 +8,6 @@ import http.server
 import os
 import threading
 from pathlib import Path
-from typing import ClassVar
 
 from ..errors import UsageError
 
@@ -16,7 +15,7 @@ from ..errors import UsageError
 class Handler(http.server.SimpleHTTPRequestHandler):
     """Static files, with the MIME types Pagefind needs and no request log noise."""
 
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 - the base class declares it as a plain class attribute
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".wasm": "application/wasm",
         ".pagefind": "application/octet-stream",
@@ -74,7 +73,7 @@ def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> ht
 
 def url_of(server: http.server.ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}/"
+    return f"http://{host!s}:{port}/" if isinstance(host, str) else f"http://{host.decode()}:{port}/"
 
 
 def serve_in_thread(site_dir: Path, host: str = "127.0.0.1", port: int = 0) -> http.server.ThreadingHTTPServer:

@@ -289,6 +289,11 @@ def test_incremental_rebuild_writes_only_what_changed(tmp_path: Path) -> None:
     (recs / "records" / f"{LOAN}.json").unlink()  # a record gone: its page and its index entries go too
     assert build_archive(root, site, recs, search=False).written == 0
     assert not (site / "p" / LOAN).exists() and "惠农贷助力春耕" not in page(site, "")
+    import shutil
+
+    shutil.rmtree(root / "posts" / FRAUD)  # the post left the repository; its record stays, and so does its page
+    assert build_archive(root, site, recs, search=False).written == 1
+    assert "文章源文件已不在仓库中" in page(site, f"p/{FRAUD}") and "反诈小课堂" in page(site, "")
 
 
 def test_records_from_the_ledger_branch(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import gzip
 import io
 import re
@@ -411,3 +412,68 @@ def test_nothing_published_yet(tmp_path: Path) -> None:
     assert result.posts == 0
     assert "共 0 篇已发布文章" in page(tmp_path / "site", "")
     assert not (tmp_path / "site" / "pagefind").exists() and not (tmp_path / "site" / "p").exists()
+
+
+def test_post_page_shows_the_content_as_published_at_its_commit(tmp_path: Path) -> None:
+    """Publish (records written by the ledger naming the real commit), edit the post on main, build."""
+    root = make_archive_repo(tmp_path / "repo")
+    published = git(root, "rev-parse", "HEAD").strip()
+    ledger = GitLedger(root)
+    by_id = {r.post_id: r for r in records()}
+    for pid in (CARD, LOAN):
+        rec = by_id[pid]
+        real = published_record(
+            pid,
+            title=rec.title,
+            unit=rec.unit,
+            category=rec.category,
+            publish_at=rec.publish_at or dt.datetime(2026, 12, 1, tzinfo=TZ),
+            commit=published,
+            form_markdown=rec.form_markdown,
+        )
+        stored = Record(pid)
+        for ev in real.events:
+            stored = ledger.append(stored, ev, form_markdown=real.form_markdown)
+    # after publication someone edits the card post (text and image) on main and deletes the loan post
+    index = root / "posts" / CARD / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("免收年费", "收取年费（已改）"), encoding="utf-8")
+    edited_png = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 0, 255)).save(edited_png, format="PNG")
+    (root / "posts" / CARD / "chart.png").write_bytes(edited_png.getvalue())
+    import shutil
+
+    shutil.rmtree(root / "posts" / LOAN)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "edit after publication")
+    site = tmp_path / "site"
+    assert build_archive(root, site, search=False).posts == 2
+    card = page(site, f"p/{CARD}")
+    assert "即日起，本行借记卡免收年费" in card and "收取年费（已改）" not in card
+    assert "仓库中的这篇文章在发布后有改动" in card and published[:12] in card
+    assert (site / "p" / CARD / "chart.png").read_bytes() == POSTS[CARD]["files"]["chart.png"]
+    loan = page(site, f"p/{LOAN}")
+    assert "惠农贷面向种养殖户" in loan and "这篇文章已从仓库中删除" in loan
+    # an uncommitted edit in the working tree does not change the page either (only the note)
+    index.write_text(index.read_text(encoding="utf-8") + "\n未提交的改动。\n", encoding="utf-8")
+    assert build_archive(root, site, search=False).written == 0
+    assert "未提交的改动" not in page(site, f"p/{CARD}")
+
+
+def test_without_a_usable_commit_the_working_tree_is_shown_and_said_so(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built  # the module's records name commits this repository does not have
+    html = page(site, f"p/{CARD}")
+    assert "非发布时版本" in html and "在本仓库中找不到" in html and "即日起，本行借记卡免收年费" in html
+
+
+def test_rss_feed_is_valid_rss_2(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    rss = ET.fromstring((site / "feed.xml").read_bytes())
+    assert rss.tag == "rss" and rss.get("version") == "2.0"
+    channel = rss.find("channel")
+    assert channel is not None
+    for required in ("title", "link", "description"):
+        assert (channel.findtext(required) or "").strip(), required
+    for item in channel.findall("item"):
+        assert item.findtext("title") and item.findtext("link") and item.findtext("guid")
+        pub = item.findtext("pubDate") or ""
+        assert email.utils.parsedate_to_datetime(pub).tzinfo is not None, pub

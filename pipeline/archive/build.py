@@ -47,13 +47,14 @@ from ..errors import ConfigError, UsageError
 from ..policy import load_policy
 from ..post import POST_ID_RE
 from . import feed, pages
-from .content import Converter, local_image
+from .content import Converter, local_image, tree_image
+from .gitread import close_readers
 from .model import Entry, collect, entry_for
 from .records import SHOWN, load_records
 
 log = logging.getLogger("wxpub.archive")
 
-VERSION = "2"  # bump to force every post page to be rewritten
+VERSION = "3"  # bump to force every post page to be rewritten
 SKELETON_ROOT = "wxpub-skeleton/"
 POST_DEPTH = 3  # p/<yyyy>/<mm-dd-slug>/
 TITLE_MARK = "@@WXPUB_TITLE@@"
@@ -153,6 +154,7 @@ def build_archive(
             session = SESSIONS.pop(str(cfg), None)
             if session is not None:
                 session.close()
+            close_readers()
     if session is None:
         raise ConfigError(f"{cfg.name}: the archive hooks did not run; add `hooks: [pipeline/archive/hooks.py]`")
     return session.result
@@ -445,9 +447,9 @@ def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
     folder = e.folder
 
     def keep(src: str) -> str | None:
-        return local_image(folder, root, src)
+        return tree_image(e.files, src) if e.origin == "commit" else local_image(folder, root, src)
 
-    content, images = conv.convert(e.load_body(), keep) if folder is not None else ("", [])
+    content, images = conv.convert(e.load_body(root), keep) if e.origin else ("", [])
     kind, text = e.form
     form_html = conv.clean(text) if kind == "html" else conv.convert(text)[0] if kind == "markdown" else ""
     cover = keep(e.cover) if e.cover else None
@@ -455,10 +457,16 @@ def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
     return pages.post_html(e, content, form_html, cover), names
 
 
-def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path) -> tuple[str, list[str]]:
+def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path, root: Path) -> tuple[str, list[str]]:
     """Write one post's page and copy its images, each only when changed; return (post id, files)."""
     out_dir = site / e.url
     write_if_changed(out_dir / "index.html", fill(skeleton, e, body).encode("utf-8"))
+    if e.origin == "commit":  # the images as published, from git
+        for name in names:
+            data = e.file_bytes(name, root)
+            if data is not None:
+                write_if_changed(out_dir / name, data)
+        return e.id, ["index.html", *names]
     for name in names:
         assert e.folder is not None
         src, dst = e.folder / name, out_dir / name
@@ -471,7 +479,7 @@ def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path)
 
 def render_one(e: Entry, skeleton: str, root: Path, site: Path) -> tuple[str, list[str]]:
     body, names = fragment(e, root)
-    return write_page(e, skeleton, body, names, site)
+    return write_page(e, skeleton, body, names, site, root)
 
 
 def _init_worker(ready: Any, queue: Any = None) -> None:
@@ -493,7 +501,7 @@ def _collect_render_write(start: int, end: int, skeleton_file: str) -> list[tupl
         skeleton = Path(skeleton_file).read_text(encoding="utf-8")
     except OSError:
         return []  # the build failed before the skeleton was rendered
-    return [write_page(e, skeleton, body, names, job.session.opts.site_dir) for e, body, names in done]
+    return [write_page(e, skeleton, body, names, job.session.opts.site_dir, job.root) for e, body, names in done]
 
 
 def _render_chunk(args: tuple[list[Entry], str, Path, Path]) -> list[tuple[str, list[str]]]:

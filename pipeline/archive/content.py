@@ -8,8 +8,9 @@ folder are kept (and copied into the site beside the page).
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -88,6 +89,17 @@ def local_image(folder: Path | None, root: Path, src: str) -> str | None:
         return None
     path, why = resolve_inside(folder, name, root)
     return None if path is None or why else Path(name).as_posix()
+
+
+def tree_image(files: Mapping[str, str], src: str) -> str | None:
+    """The post-relative path of an image among `files` (a post folder at a commit), or None."""
+    if not src or _EXTERNAL.match(src.strip()):
+        return None
+    name = unquote(urlsplit(src.strip()).path)
+    if Path(name).suffix.lower() not in IMAGE_SUFFIXES and Path(name).suffix.lower() not in (".gif", ".webp"):
+        return None
+    norm = posixpath.normpath(name)
+    return norm if norm in files else None
 
 
 class Converter:

@@ -1,8 +1,11 @@
 """What the archive shows: one `Entry` per published (or retracted) post, newest first.
 
 An entry joins the publication record (what was published, when, where, who approved it) with the
-post in the working tree (its body, author, tags, images). Only records whose status is published or
-retracted appear; a record whose post folder is gone still appears, without its body.
+post as it was published: its folder at the commit the record names (body, author, tags, images), read
+with git (`gitread`). Only when the record names no commit, or the commit (or the post in it) is not in
+the repository, is the post read from the working tree instead, and the page says so. Only records whose
+status is published or retracted appear; a record whose post is found nowhere still appears, without
+its body.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 import yaml
 
 from ..post import split_front_matter
+from .gitread import blob_id, reader_for
 from .records import SHOWN, form_of
 
 CATEGORY_NAMES = {
@@ -57,8 +61,13 @@ class Entry:
     digest: str = ""
     tags: tuple[str, ...] = ()
     cover: str = ""
-    body: str | None = None  # None: not read yet (see `load_body`) or the post is gone (`folder` is None)
-    folder: Path | None = None  # None: the post is no longer in the working tree
+    body: str | None = None  # None: not read yet (see `load_body`) or the post is gone (`origin` is "")
+    folder: Path | None = None  # the post's folder in the working tree, when the page shows that copy
+    origin: str = ""  # "commit": as published; "worktree": the repository's current copy; "": found nowhere
+    fallback: str = ""  # why not as published: "no-commit" | "missing-commit" | "not-at-commit"
+    differs: str = ""  # for a post read from its commit: "edited" / "removed" when the working tree differs
+    files: dict[str, str] = field(default_factory=dict)  # files of the folder at the commit -> blob id
+    blob: str = ""  # blob id of index.md at the commit
     source: dict[str, Any] = field(default_factory=dict)  # what was read from the folder, for the next build
     commit: str = ""
     approvers: list[dict[str, Any]] = field(default_factory=list)
@@ -71,12 +80,25 @@ class Entry:
         """The permalink, relative to the site root: from the post id, never the title."""
         return f"p/{self.id}/"
 
-    def load_body(self) -> str:
-        """The post's Markdown body, read now if the entry came from the cache."""
-        if self.body is None and self.folder is not None:
+    def load_body(self, root: Path | None = None) -> str:
+        """The post's Markdown body, read now if the entry came from the cache (`root`: the repository)."""
+        if self.body is None and self.origin == "commit" and root is not None:
+            data = reader_for(root).blob(self.blob)
+            parsed = parse_post(data.decode("utf-8", "replace")) if data is not None else None
+            self.body = parsed[1] if parsed else ""
+        elif self.body is None and self.folder is not None:
             loaded = read_front_matter(self.folder / "index.md")
             self.body = loaded[1] if loaded else ""
         return self.body or ""
+
+    def file_bytes(self, name: str, root: Path) -> bytes | None:
+        """A file of the post as shown (at the commit, or in the working tree), or None when absent."""
+        if self.origin == "commit":
+            return reader_for(root).blob(self.files[name]) if name in self.files else None
+        try:
+            return (self.folder / name).read_bytes() if self.folder is not None else None
+        except OSError:
+            return None
 
     @property
     def category_name(self) -> str:
@@ -86,10 +108,15 @@ class Entry:
 def read_front_matter(index: Path) -> tuple[dict[str, Any], str] | None:
     """(front matter, body) of a post's index.md, or None when it cannot be read."""
     try:
-        text = index.read_text(encoding="utf-8").lstrip("\ufeff").replace("\r\n", "\n")
+        text = index.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    parts = split_front_matter(text)
+    return parse_post(text)
+
+
+def parse_post(text: str) -> tuple[dict[str, Any], str] | None:
+    """(front matter, body) of a post's index.md text, or None when it has no readable front matter."""
+    parts = split_front_matter(text.lstrip("\ufeff").replace("\r\n", "\n"))
     if parts is None:
         return None
     try:
@@ -134,21 +161,77 @@ def _source(folder: Path, cached: dict[str, Any] | None) -> dict[str, Any] | Non
     for name in sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "index.md"):
         st = (folder / name).stat()
         h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    cover = str(meta.get("cover") or "")
+    fields = _meta_fields(meta)
     return {
-        "sig": _signature(folder, cover),
-        "author": str(meta.get("author") or ""),
-        "digest": str(meta.get("digest") or ""),
-        "tags": list(_str_tuple(meta.get("tags"))),
-        "cover": cover,
-        "title": str(meta.get("title") or ""),
+        "sig": _signature(folder, fields["cover"]),
+        **fields,
         "content": h.hexdigest(),
         "body": body,  # dropped before caching
     }
 
 
+def _meta_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "author": str(meta.get("author") or ""),
+        "digest": str(meta.get("digest") or ""),
+        "tags": list(_str_tuple(meta.get("tags"))),
+        "cover": str(meta.get("cover") or ""),
+        "title": str(meta.get("title") or ""),
+    }
+
+
+def _published_source(root: Path, commit: str, post_dir: str, cached: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the archive needs from the post folder `post_dir` at `commit`, or None when it is not there.
+
+    A commit never changes, so a cached source for the same `commit:path` is used as it is (no git call).
+    """
+    spec = f"{commit}:{post_dir}"
+    if cached and cached.get("spec") == spec:
+        return cached
+    reader = reader_for(root)
+    got = reader.folder(commit, post_dir) if reader.has_commit(commit) else None
+    if got is None:
+        return None
+    tree, files = got
+    blob = files.pop("index.md", "")
+    data = reader.blob(blob) if blob else None
+    parsed = parse_post(data.decode("utf-8", "replace")) if data is not None else None
+    if parsed is None:
+        return None
+    meta, body = parsed
+    return {"spec": spec, "content": tree, "blob": blob, "files": files, **_meta_fields(meta), "body": body}
+
+
+def _worktree_change(folder: Path, blob: str, cached: dict[str, Any] | None) -> tuple[str, dict[str, str]]:
+    """("edited" | "removed" | "", what to cache) comparing the working tree's index.md with the published blob."""
+    index = str(folder / "index.md")
+    try:
+        st = os.stat(index)
+    except OSError:
+        return "removed", {}
+    sig = f"{st.st_mtime_ns}:{st.st_size}"
+    if cached and cached.get("wt_sig") == sig and cached.get("wt_blob"):
+        now = str(cached["wt_blob"])
+    else:
+        try:
+            with open(index, "rb") as fh:
+                now = blob_id(fh.read())
+        except OSError:
+            return "removed", {}
+    return ("edited" if now != blob else ""), {"wt_sig": sig, "wt_blob": now}
+
+
+def _post_dir(record: Any, post_id: str) -> str:
+    """The post's folder in the repository as the record names it (`posts/<id>` by default)."""
+    path = str(getattr(record, "path", "") or "")
+    if path.startswith("posts/") and path.endswith("/index.md") and ".." not in path.split("/"):
+        return path.removesuffix("/index.md")
+    return f"posts/{post_id}"
+
+
 def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | None = None) -> Entry:
-    """Join one record with its post folder (read again only when the folder changed since `cached`)."""
+    """Join one record with its post as published: the post folder at the record's commit, else (said so
+    on the page) the working tree's copy. Nothing is read again that `cached` (the last build's) still holds."""
     post_id = record.post_id
     when = record.published_at or record.publish_at or dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     entry = Entry(
@@ -165,11 +248,26 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | N
         retraction=_retraction(record.retraction, tz),
         form=form_of(record),
     )
-    folder = root / "posts" / post_id
-    src = _source(folder, cached) if "/" in post_id and ".." not in post_id.split("/") else None
+    safe = "/" in post_id and ".." not in post_id.split("/")
+    post_dir = _post_dir(record, post_id)
+    folder = root / post_dir
+    src: dict[str, Any] | None = None
+    if not entry.commit:
+        entry.fallback = "no-commit"
+    elif safe:
+        src = _published_source(root, entry.commit, post_dir, cached)
+        if src is not None:
+            entry.origin, entry.blob, entry.files = "commit", src["blob"], dict(src["files"])
+            entry.differs, seen = _worktree_change(folder, entry.blob, cached)
+            src = {**src, **seen}
+        else:
+            entry.fallback = "not-at-commit" if reader_for(root).has_commit(entry.commit) else "missing-commit"
+    if src is None and safe:
+        src = _source(folder, cached)
+        if src is not None:
+            entry.origin, entry.folder = "worktree", folder
     content = ""
     if src is not None:
-        entry.folder = folder
         entry.body = src.get("body")  # None when cached: read when the page is rendered
         entry.author, entry.digest, entry.cover = src["author"], src["digest"], src["cover"]
         entry.tags = tuple(src["tags"])
@@ -178,6 +276,9 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | N
         entry.source = {k: v for k, v in src.items() if k != "body"}
     fields = (
         content,
+        entry.origin,
+        entry.fallback,
+        entry.differs,
         entry.title,
         entry.unit,
         entry.category,

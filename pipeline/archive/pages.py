@@ -203,6 +203,29 @@ def _approvers(approvers: list[dict[str, Any]]) -> str:
 APPROVER_LABELS = {"tier": "审批层级", "user": "审批人", "login": "审批人", "at": "时间", "state": "结论"}
 
 
+def provenance(e: Entry) -> str:
+    """Where the body shown comes from, when it is not simply the published version (empty otherwise)."""
+    commit = f"<code>{escape(e.commit[:12])}</code>"
+    if e.origin == "commit":
+        if e.differs == "edited":
+            text = f"仓库中的这篇文章在发布后有改动；本页显示发布时（提交 {commit}）的内容。"
+        elif e.differs == "removed":
+            text = f"这篇文章已从仓库中删除；本页显示发布时（提交 {commit}）的内容。"
+        else:
+            return ""
+        return f'<p class="wxpub-provenance" data-pagefind-ignore>{text}</p>\n'
+    why = {
+        "no-commit": "发布记录未注明发布时的提交",
+        "missing-commit": f"发布记录中的提交 {commit} 在本仓库中找不到",
+        "not-at-commit": f"发布记录中的提交 {commit} 里没有这篇文章",
+    }.get(e.fallback, "无法读取发布时的版本")
+    shown = "以下为仓库中的当前版本，可能与实际发布的内容不同。" if e.origin else "仓库中也已没有这篇文章。"
+    return (
+        '<div class="admonition warning wxpub-provenance" data-pagefind-ignore>'
+        f'<p class="admonition-title">非发布时版本</p><p>{why}；{shown}</p></div>\n'
+    )
+
+
 def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
     """The body of a post's page. Pagefind indexes only what is inside `data-pagefind-body`."""
     here = e.url
@@ -244,14 +267,14 @@ def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
         f'<span hidden data-pagefind-meta="发布时间">{when(e.published_at)}</span>'
     )
     cover_html = f'<p class="wxpub-cover"><img src="{escape(cover)}" alt="封面"></p>' if cover else ""
-    body = content if e.folder is not None else "<p><em>文章源文件已不在仓库中。</em></p>"
+    body = content if e.origin else "<p><em>文章源文件已不在仓库中。</em></p>"
     cls = "wxpub-content wxpub-retracted-content" if e.status == "retracted" else "wxpub-content"
     form = form_html or "<p><em>无审批单记录。</em></p>"
     return (
         f'<div class="wxpub-post" data-pagefind-body>\n<h1>{escape(e.title)}</h1>\n{filters}\n{retracted}\n'
         f'<div class="wxpub-meta" data-pagefind-ignore><table>{meta}</table></div>\n'
         + (f'<p class="wxpub-digest">{escape(e.digest)}</p>\n' if e.digest else "")
-        + f'{cover_html}<div class="{cls}">\n{body}\n</div>\n'
+        + f'{provenance(e)}{cover_html}<div class="{cls}">\n{body}\n</div>\n'
         f'<section class="wxpub-form" id="approval" data-pagefind-ignore>\n<h2>审批单</h2>\n'
         f"{_approvers(e.approvers)}\n{form}\n</section>\n</div>"
     )

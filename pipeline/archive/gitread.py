@@ -1,0 +1,167 @@
+"""Read a post as it was at a commit: one long-running `git cat-file --batch` per process.
+
+The archive shows each post as published, i.e. at the commit its record names. Asking git once per
+object (`git show`) would cost a process per post; a single `cat-file --batch` answers thousands of
+queries over a pipe. Objects are immutable, so what is read is cached by object id (and a commit's
+folder by `commit:path`) for the rest of the build and, through the build's manifest, for the next one.
+
+A reader is per process (the archive forks workers): `reader_for(root)` starts one lazily in the
+calling process and never shares a pipe across a fork.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+from typing import IO
+
+TREE_MODE = b"40000"
+
+
+class ObjectReader:
+    """Objects of one repository by id or `rev:path`, through one `git cat-file --batch` process."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._broken = False
+        self._commits: dict[str, bool] = {}
+
+    def _start(self) -> subprocess.Popen[bytes] | None:
+        if self._proc is None and not self._broken:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    cwd=self.root,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError:
+                self._broken = True
+        return self._proc
+
+    def get(self, spec: str) -> tuple[str, str, bytes] | None:
+        """(object id, type, content) of `spec` (an id or `rev:path`), or None when it does not exist."""
+        if not spec or "\n" in spec or "\r" in spec:
+            return None
+        proc = self._start()
+        if proc is None:
+            return None
+        stdin, stdout = proc.stdin, proc.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(spec.encode("utf-8") + b"\n")
+            stdin.flush()
+            header = stdout.readline()
+        except (BrokenPipeError, OSError):
+            self._fail()
+            return None
+        parts = header.split()
+        if len(parts) != 3:  # "<spec> missing" / "ambiguous", or the process died (empty line)
+            if not header:
+                self._fail()
+            return None
+        size = int(parts[2])
+        data = _read_exactly(stdout, size + 1)[:size]
+        return parts[0].decode(), parts[1].decode(), data
+
+    def blob(self, object_id: str) -> bytes | None:
+        """The content of a blob by id."""
+        got = self.get(object_id)
+        return got[2] if got and got[1] == "blob" else None
+
+    def has_commit(self, commit: str) -> bool:
+        """True when `commit` names a commit in this repository."""
+        if commit not in self._commits:
+            got = self.get(f"{commit}^{{commit}}") if commit.strip("0") else None
+            self._commits[commit] = got is not None and got[1] == "commit"
+        return self._commits[commit]
+
+    def folder(self, commit: str, path: str) -> tuple[str, dict[str, str]] | None:
+        """(tree id, {relative file path: blob id}) of the folder `path` at `commit`, or None when absent."""
+        got = self.get(f"{commit}:{path}")
+        if got is None or got[1] != "tree":
+            return None
+        files: dict[str, str] = {}
+        self._walk(got[2], "", files)
+        return got[0], files
+
+    def _walk(self, tree: bytes, prefix: str, out: dict[str, str]) -> None:
+        for mode, name, oid in parse_tree(tree):
+            if mode == TREE_MODE:
+                sub = self.get(oid)
+                if sub is not None and sub[1] == "tree":
+                    self._walk(sub[2], f"{prefix}{name}/", out)
+            elif not mode.startswith(b"16"):  # a submodule is no file
+                out[prefix + name] = oid
+
+    def _fail(self) -> None:
+        self.close()
+        self._broken = True
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    stream.close()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def parse_tree(data: bytes) -> list[tuple[bytes, str, str]]:
+    """(mode, name, object id) of each entry of a raw git tree object."""
+    out = []
+    i, n = 0, len(data)
+    while i < n:
+        space = data.index(b" ", i)
+        nul = data.index(b"\0", space)
+        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        out.append((data[i:space], name, data[nul + 1 : nul + 21].hex()))
+        i = nul + 21
+    return out
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob of these bytes (what `git hash-object` prints)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    buf = stream.read(size)
+    while len(buf) < size:
+        more = stream.read(size - len(buf))
+        if not more:
+            break
+        buf += more
+    return buf
+
+
+_readers: dict[tuple[int, str], ObjectReader] = {}
+
+
+def reader_for(root: Path) -> ObjectReader:
+    """This process's reader of the repository at `root` (started on first use; one inherited through a fork
+    is left alone: its pipe belongs to the parent)."""
+    key = (os.getpid(), str(root))
+    reader = _readers.get(key)
+    if reader is None:
+        reader = _readers[key] = ObjectReader(root)
+    return reader
+
+
+def close_readers() -> None:
+    """Stop this process's readers."""
+    pid = os.getpid()
+    for k in [k for k in _readers if k[0] == pid]:
+        _readers.pop(k).close()
+
+
+atexit.register(close_readers)

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -625,6 +626,56 @@ def test_cli_secret_from_the_environment_is_not_printed() -> None:
     assert code == 0
     assert secret not in out
     assert "$SANDBOX_TEST_SECRET" in out
+
+
+def test_cli_exits_0_on_ctrl_c_pressed_repeatedly_or_at_once() -> None:
+    """Ctrl-C is the sandbox's normal stop: exit 0 even when signals arrive right after the first banner line
+    and keep arriving during the shutdown (a `try: wait / except KeyboardInterrupt` lets those raise: 130)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "sandbox", "--port", "0", "--quiet"],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout is not None
+    try:
+        first = proc.stdout.readline()
+        assert "listening on" in first, first
+        for _ in range(40):  # a burst over ~200 ms, from before the banner ends until the process has gone
+            try:
+                proc.send_signal(signal.SIGINT)
+            except ProcessLookupError:
+                break
+            time.sleep(0.005)
+            if proc.poll() is not None:
+                break
+        rest, _ = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, first + rest
+    assert "sandbox stopped" in rest and "Traceback" not in rest
+
+
+def test_stop_on_signals_turns_sigint_into_an_event_and_restores_handlers() -> None:
+    from pipeline.signals import stop_on_signals, wait_for
+
+    before = signal.getsignal(signal.SIGINT)
+    with stop_on_signals() as stop:
+        assert not stop.is_set()
+    assert signal.getsignal(signal.SIGINT) is before  # no signal: the previous handlers are back
+    try:
+        with stop_on_signals() as stop:
+            os.kill(os.getpid(), signal.SIGINT)  # would raise KeyboardInterrupt here without the handler
+            wait_for(stop, poll=0.01)
+            os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C during shutdown is absorbed too
+            time.sleep(0.02)
+        assert stop.is_set()
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,13 @@ import argparse
 import re
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from .. import report
 from ..findings import Severity
 from ..render import preview_html
 from ..render.preview import serve
+from ..signals import stop_on_signals, wait_for
 from ._common import add_root, root_and_policy
 from .render import load_one
 
@@ -48,17 +48,16 @@ def run(args: argparse.Namespace) -> int:
     if findings:
         print(report.to_text(sorted(findings), 1), file=sys.stderr)
     if args.serve:
-        try:
-            server = serve(page, port=args.port)
-        except OSError as exc:
-            print(f"wxpub: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; try --port 0", file=sys.stderr)
-            return 2
-        print(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.shutdown()
-            server.server_close()
+        with stop_on_signals() as stop:  # installed before serving: Ctrl-C at any moment stops cleanly, exit 0
+            try:
+                server = serve(page, port=args.port)
+            except OSError as exc:
+                print(f"wxpub: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; try --port 0", file=sys.stderr)
+                return 2
+            try:
+                print(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+                wait_for(stop)
+            finally:
+                server.shutdown()
+                server.server_close()
     return 1 if any(f.severity is Severity.ERROR for f in findings) else 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
 from pathlib import Path
 
 from ..errors import ConfigError, UsageError
+from ..signals import stop_on_signals, wait_for
 from ..wechat.sandbox import FAULT_KINDS, SANDBOX_APPID, SANDBOX_SECRET, Fault, Sandbox, SandboxConfig
 
 
@@ -93,26 +93,29 @@ def run(args: argparse.Namespace) -> int:
         log=None if args.quiet else log,
     )
     sandbox = Sandbox(config)
-    try:
-        base = sandbox.start()
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", hint="try --port 0") from None
-    secret_line = (
-        f'export WECHAT_SECRET="${args.secret_env}"   # the sandbox reads it from ${args.secret_env}'
-        if args.secret_env
-        else f"export WECHAT_SECRET={SANDBOX_SECRET}   # sandbox-only test value, not a real secret"
-    )
-    print(f"WeChat sandbox listening on {base}  (a local stand-in: nothing reaches WeChat)", flush=True)
-    print("Use it with:")
-    print(f"  export WECHAT_API_BASE={base}")
-    print(f"  export WECHAT_APPID={args.appid}")
-    print(f"  {secret_line}")
-    print(f"Published articles: {base}/   Press Ctrl-C to stop.", flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sandbox.stop()
+    # Ctrl-C is how the sandbox stops: the handlers are in place before it starts, so a signal at any
+    # moment (even right after the banner, or twice) ends in a clean stop and exit 0 (pipeline.signals).
+    with stop_on_signals() as stop:
+        try:
+            base = sandbox.start()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {args.host}:{args.port}: {exc.strerror}", hint="try --port 0"
+            ) from None
+        try:
+            secret_line = (
+                f'export WECHAT_SECRET="${args.secret_env}"   # the sandbox reads it from ${args.secret_env}'
+                if args.secret_env
+                else f"export WECHAT_SECRET={SANDBOX_SECRET}   # sandbox-only test value, not a real secret"
+            )
+            print(f"WeChat sandbox listening on {base}  (a local stand-in: nothing reaches WeChat)", flush=True)
+            print("Use it with:")
+            print(f"  export WECHAT_API_BASE={base}")
+            print(f"  export WECHAT_APPID={args.appid}")
+            print(f"  {secret_line}")
+            print(f"Published articles: {base}/   Press Ctrl-C to stop.", flush=True)
+            wait_for(stop)
+        finally:
+            sandbox.stop()
     print("sandbox stopped", file=sys.stderr)
     return 0

@@ -10,7 +10,7 @@ tags, six categories, ten units, over four years) with their ledger records and 
 2. output bytes per post: post HTML, whole site without the search index, the search index;
 3. a no-change rebuild and a rebuild after one new publication (incremental: only changed post pages
    are rewritten; MkDocs rebuilds the index pages every time), plus the search re-index that follows;
-4. one search in headless Chromium through the Pagefind UI, summing the bytes of every response;
+4. one search in headless Chromium through the archive's search page, summing the bytes of every response;
 5. the baseline: the same posts through Material's blog plugin (posts, monthly archive, categories), on
    `--baseline-posts` of them and extrapolated linearly to N (said so in the output; MkDocs' cost grows
    at least linearly, so the extrapolation flatters the baseline).
@@ -174,11 +174,14 @@ FORMS = Converter()  # the publish job writes the form as .form.md and .form.htm
 
 
 def generate(root: Path, n: int, seed: int, start_index: int = 0) -> list[dict]:
-    """Write n posts under root/posts and their records under root/records-dir; return their specs."""
+    """Write n posts under root/posts, commit them on main, and write their records (naming that commit)
+    under root/records-dir; return their specs."""
     rng = random.Random(seed + start_index)
     start = dt.datetime(2023, 1, 1, 9, 0, tzinfo=TZ)
     span = 4 * 365 * 24 * 3600
-    specs, records = [], []
+    specs: list[dict] = []
+    records: list = []
+    pending: list[tuple[Path, str, str, str, str, dt.datetime]] = []
     for i in range(start_index, start_index + n):
         key, topic = rng.choice(TOPICS)
         when = start + dt.timedelta(seconds=int(span * (i + rng.random()) / max(n + start_index, 1)))
@@ -197,6 +200,10 @@ def generate(root: Path, n: int, seed: int, start_index: int = 0) -> list[dict]:
         body = gen_body(rng, topic)
         (folder / "index.md").write_text(fm + body, encoding="utf-8")
         (folder / "cover.png").write_bytes(PNG_1PX)
+        pending.append((folder, post_id, title, unit, cat, when))
+        specs.append({"id": post_id, "title": title, "category": cat, "date": when, "tags": tags, "body": body})
+    commit = commit_posts(root, [f for f, *_ in pending])  # what was merged, then published
+    for _folder, post_id, title, unit, cat, when in pending:
         retracted = None
         if rng.random() < 0.01:
             retracted = {"by": "qian-compliance", "at": when + dt.timedelta(days=1), "reason": "内容有误，撤回更正"}
@@ -216,12 +223,35 @@ def generate(root: Path, n: int, seed: int, start_index: int = 0) -> list[dict]:
                 retracted=retracted,
                 form_markdown=(form := form_for(title, unit, cat, when)),
                 form_html=FORMS.convert(form)[0],
-                article_url=f"https://mp.weixin.qq.com/s/bench{i:06d}",
+                article_url=f"https://mp.weixin.qq.com/s/bench{len(records) + start_index:06d}",
+                commit=commit,
             )
         )
-        specs.append({"id": post_id, "title": title, "category": cat, "date": when, "tags": tags, "body": body})
     write_records(root / "records-dir", records)
     return specs
+
+
+def commit_posts(root: Path, folders: list[Path]) -> str:
+    """Commit the files of `folders` onto `main` with one `git fast-import`; return the commit id."""
+    out = io.BytesIO()
+    out.write(b"commit refs/heads/main\ncommitter editor <editor@localhost> 1700000000 +0800\ndata 5\nposts\n")
+    parent = _rev(root, "refs/heads/main")
+    if parent:
+        out.write(f"from {parent}\n".encode())
+    for folder in folders:
+        for path in sorted(folder.iterdir()):
+            data = path.read_bytes()
+            out.write(f"M 100644 inline {path.relative_to(root).as_posix()}\ndata {len(data)}\n".encode())
+            out.write(data + b"\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=out.getvalue(), check=True)
+    subprocess.run(["git", "reset", "-q"], cwd=root, check=True)  # the index follows the new commit
+    return _rev(root, "refs/heads/main")
+
+
+def _rev(root: Path, ref: str) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "-q", "--verify", ref], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def cpu() -> float:
@@ -244,8 +274,7 @@ def records_to_branch(root: Path) -> None:
     out = io.BytesIO()
     out.write(b"commit refs/heads/wxpub-records\ncommitter wxpub <wxpub@localhost> 1700000000 +0800\n")
     out.write(b"data 8\nrecords\n")
-    parent = subprocess.run(["git", "rev-parse", "-q", "--verify", "refs/heads/wxpub-records"], cwd=root,
-                            capture_output=True, text=True).stdout.strip()  # fmt: skip
+    parent = _rev(root, "refs/heads/wxpub-records")
     if parent:
         out.write(f"from {parent}\n".encode())
     for path in sorted(src.rglob("*")):
@@ -304,11 +333,11 @@ def search_transfer(site: Path, word: str) -> tuple[int, int, int, int, int]:
             page = browser.new_page()
             page.on("requestfinished", lambda req: record(req.response()))
             page.goto(base + "search/")
-            page.fill(".pagefind-ui__search-input", word)
-            page.wait_for_selector(".pagefind-ui__result", timeout=30_000)
+            page.fill(".wxpub-search__input", word)
+            page.wait_for_selector(".wxpub-search__result", timeout=30_000)
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(500)
-            results = page.locator(".pagefind-ui__message").inner_text()
+            results = page.locator(".wxpub-search__message").inner_text()
             browser.close()
     finally:
         server.shutdown()

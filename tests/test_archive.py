@@ -269,11 +269,13 @@ def test_intranet_safe_output(built: tuple[Path, Path, Path]) -> None:
 
 def test_pagefind_index_with_filters(built: tuple[Path, Path, Path]) -> None:
     _, _, site = built
-    assert (site / "pagefind" / "pagefind-ui.js").is_file() and (site / "pagefind" / "pagefind-entry.json").is_file()
+    assert (site / "pagefind" / "pagefind.js").is_file() and (site / "pagefind" / "pagefind-entry.json").is_file()
+    assert not (site / "pagefind" / "pagefind-ui.js").exists()  # the page's own small UI replaces it
     assert list((site / "pagefind").glob("pagefind.zh*.pf_meta"))
     html = page(site, f"p/{CARD}")
     assert 'data-pagefind-filter="类别">产品动态' in html and 'data-pagefind-filter="单位">个人金融部' in html
-    assert "../pagefind/pagefind-ui.js" in page(site, "search")
+    assert '<script type="module" src="../javascripts/search.js">' in page(site, "search")
+    assert 'import("../pagefind/pagefind.js")' in (site / "javascripts" / "search.js").read_text(encoding="utf-8")
 
 
 def test_incremental_rebuild_writes_only_what_changed(tmp_path: Path) -> None:
@@ -378,7 +380,7 @@ def test_serve_in_thread_types_and_gzip(built: tuple[Path, Path, Path]) -> None:
     server = serve_in_thread(site)
     try:
         wasm = next((site / "pagefind").glob("wasm.*.pagefind"))
-        with urllib.request.urlopen(url_of(server) + "pagefind/pagefind-ui.js", timeout=10) as resp:
+        with urllib.request.urlopen(url_of(server) + "pagefind/pagefind.js", timeout=10) as resp:
             assert resp.status == 200
         with urllib.request.urlopen(url_of(server) + f"pagefind/{wasm.name}", timeout=10) as resp:
             assert resp.read() == wasm.read_bytes()

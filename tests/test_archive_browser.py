@@ -71,20 +71,26 @@ def test_browse_read_form_and_search_in_chinese_without_leaving_the_site(site: P
                 ("种养殖户", "惠农贷助力春耕", "借记卡年费减免通知"),
             ):
                 page.goto(base + "search/")
-                page.fill(".pagefind-ui__search-input", word)
-                page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+                page.fill(".wxpub-search__input", word)
+                page.wait_for_selector(".wxpub-search__result-link", timeout=15_000)
                 page.wait_for_load_state("networkidle")
-                titles = page.locator(".pagefind-ui__result-link").all_inner_texts()
+                titles = page.locator(".wxpub-search__result-link").all_inner_texts()
                 assert expected in titles, (word, titles)
                 assert absent not in titles, (word, titles)
 
             # filters by category and unit are offered
-            filters = page.locator(".pagefind-ui__filter-name").all_inner_texts()
+            filters = page.locator(".wxpub-search__filter-name").all_inner_texts()
             assert "类别" in filters and "单位" in filters
 
-            page.click(".pagefind-ui__result-link")
+            page.click(".wxpub-search__result-link")
             page.wait_for_url(f"**/p/{LOAN}/")
             assert "群发" in page.locator(".wxpub-meta").inner_text()
+            # filtering by category alone (no word) lists that category's posts
+            page.goto(base + "search/")
+            page.click(".wxpub-search__filter-name:text('类别')")
+            page.check(".wxpub-search__filter-value:has-text('知识科普') input")
+            page.wait_for_selector(".wxpub-search__result-link", timeout=15_000)
+            assert page.locator(".wxpub-search__result-link").all_inner_texts() == ["反诈小课堂"]
             page.goto(base + f"p/{FRAUD}/")
             browser.close()
     finally:

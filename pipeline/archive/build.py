@@ -60,6 +60,9 @@ POST_DEPTH = 3  # p/<yyyy>/<mm-dd-slug>/
 TITLE_MARK = "@@WXPUB_TITLE@@"
 BODY_MARK = "@@WXPUB_BODY@@<!--<h1>-->"  # the comment keeps Material from adding its own <h1>
 SEARCH_DIR = "pagefind"
+UNUSED_SEARCH_FILES = tuple(
+    f"pagefind-{kind}.{ext}" for kind in ("ui", "component-ui", "modular-ui", "highlight") for ext in ("js", "css")
+)
 UNUSED_ASSETS = ("assets/javascripts/lunr/", "assets/javascripts/workers/search")
 
 
@@ -579,3 +582,5 @@ def run_pagefind(site: Path) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise ConfigError(f"pagefind failed ({proc.returncode}): {(proc.stderr or proc.stdout).strip()[:500]}")
+    for name in UNUSED_SEARCH_FILES:  # the search page uses pagefind.js through its own small UI
+        (site / SEARCH_DIR / name).unlink(missing_ok=True)

@@ -174,19 +174,15 @@ def index_pages(entries: list[Entry], *, per_page: int = PER_PAGE) -> list[Index
 
 
 SEARCH_HTML = """<h1>搜索</h1>
-<p>按标题和正文搜索全部已发布文章；可按类别、单位筛选。</p>
-<link href="../pagefind/pagefind-ui.css" rel="stylesheet">
-<div id="wxpub-search"></div>
-<script src="../pagefind/pagefind-ui.js"></script>
-<script>
-window.addEventListener("DOMContentLoaded", function () {
-  if (typeof PagefindUI === "undefined") {
-    document.getElementById("wxpub-search").textContent = "搜索索引尚未生成（wxpub archive build）。";
-    return;
-  }
-  new PagefindUI({element: "#wxpub-search", showSubResults: true, showImages: false});
-});
-</script>
+<p>按标题和正文搜索全部已发布文章；可按类别、单位、状态筛选。</p>
+<div id="wxpub-search" class="wxpub-search">
+<input type="search" class="wxpub-search__input" placeholder="输入关键词，如：贷款" aria-label="搜索" autocomplete="off">
+<div class="wxpub-search__filters"></div>
+<p class="wxpub-search__message" role="status"></p>
+<ol class="wxpub-search__results"></ol>
+<button type="button" class="md-button wxpub-search__more" hidden>更多结果</button>
+</div>
+<script type="module" src="../javascripts/search.js"></script>
 """
 
 

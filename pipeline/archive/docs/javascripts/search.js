@@ -1,0 +1,108 @@
+// The archive's search page: a small UI over Pagefind's JS API (pagefind.js), instead of Pagefind's default
+// UI bundle (134 KB), so that one search stays well under 500 KB. Filters: 类别 / 单位 / 状态.
+// Results come from the site's own Pagefind index; nothing is fetched from any other host.
+const PAGE = 10;
+const root = document.getElementById("wxpub-search");
+const input = root.querySelector(".wxpub-search__input");
+const filtersBox = root.querySelector(".wxpub-search__filters");
+const message = root.querySelector(".wxpub-search__message");
+const list = root.querySelector(".wxpub-search__results");
+const more = root.querySelector(".wxpub-search__more");
+const chosen = {};
+let pagefind = null;
+let current = null;
+let shown = 0;
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// Pagefind's excerpt is HTML with <mark> around the hits: keep the text and the marks, nothing else.
+function excerpt(html) {
+  const out = el("p", "wxpub-search__excerpt");
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  for (const node of doc.body.childNodes) {
+    out.append(node.nodeName === "MARK" ? el("mark", "", node.textContent) : document.createTextNode(node.textContent));
+  }
+  return out;
+}
+
+function renderFilters(all) {
+  filtersBox.replaceChildren();
+  for (const [name, values] of Object.entries(all)) {
+    const box = el("details", "wxpub-search__filter");
+    box.append(el("summary", "wxpub-search__filter-name", name));
+    for (const [value, count] of Object.entries(values).sort((a, b) => b[1] - a[1])) {
+      const label = el("label", "wxpub-search__filter-value");
+      const check = el("input");
+      check.type = "checkbox";
+      check.value = value;
+      check.checked = (chosen[name] || []).includes(value);
+      check.addEventListener("change", () => {
+        const set = new Set(chosen[name] || []);
+        check.checked ? set.add(value) : set.delete(value);
+        chosen[name] = [...set];
+        run();
+      });
+      label.append(check, ` ${value} `, el("span", "wxpub-n", String(count)));
+      box.append(label);
+    }
+    filtersBox.append(box);
+  }
+}
+
+async function showMore() {
+  const batch = current.results.slice(shown, shown + PAGE);
+  shown += batch.length;
+  const items = await Promise.all(batch.map((r) => r.data()));
+  for (const data of items) {
+    const li = el("li", "wxpub-search__result");
+    const link = el("a", "wxpub-search__result-link", data.meta.title || data.url);
+    link.href = data.url;
+    li.append(link);
+    if (data.meta["发布时间"]) li.append(el("time", "wxpub-search__time", " " + data.meta["发布时间"]));
+    li.append(excerpt(data.excerpt || ""));
+    list.append(li);
+  }
+  more.hidden = shown >= current.results.length;
+}
+
+async function run() {
+  const term = input.value.trim();
+  const filters = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v.length));
+  if (!term && !Object.keys(filters).length) {
+    current = null;
+    list.replaceChildren();
+    message.textContent = "";
+    more.hidden = true;
+    return;
+  }
+  const search = await pagefind.debouncedSearch(term || null, { filters }, 250);
+  if (search === null) return; // a newer query replaced this one
+  current = search;
+  shown = 0;
+  list.replaceChildren();
+  message.textContent = `找到 ${search.results.length} 篇`;
+  await showMore();
+}
+
+async function start() {
+  try {
+    const module = await import("../pagefind/pagefind.js");
+    pagefind = module.createInstance({ noWorker: true }); // no separate worker script to download
+    await pagefind.options({ excerptLength: 24 });
+    renderFilters(await pagefind.filters());
+  } catch (err) {
+    message.textContent = "搜索索引尚未生成（wxpub archive build）。";
+    input.disabled = true;
+    return;
+  }
+  input.addEventListener("input", run);
+  more.addEventListener("click", showMore);
+  if (input.value) run();
+}
+
+start();

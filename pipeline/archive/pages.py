@@ -176,7 +176,8 @@ def index_pages(entries: list[Entry], *, per_page: int = PER_PAGE) -> list[Index
 SEARCH_HTML = """<h1>搜索</h1>
 <p>按标题和正文搜索全部已发布文章；可按类别、单位、状态筛选。</p>
 <div id="wxpub-search" class="wxpub-search">
-<input type="search" class="wxpub-search__input" placeholder="输入关键词，如：贷款" aria-label="搜索" autocomplete="off">
+<input type="search" class="wxpub-search__input" placeholder="输入关键词，如：贷款" aria-label="搜索"
+ autocomplete="off">
 <div class="wxpub-search__filters"></div>
 <p class="wxpub-search__message" role="status"></p>
 <ol class="wxpub-search__results"></ol>

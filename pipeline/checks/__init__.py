@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from . import adlaw, brand, copyright, finance, forbidden, pii, wechat
+from . import adlaw, brand, copyright, finance, forbidden, metadata, pii, wechat
 from . import exceptions as exceptions
 
-__all__ = ["adlaw", "brand", "copyright", "exceptions", "finance", "forbidden", "pii", "wechat"]
+__all__ = ["adlaw", "brand", "copyright", "exceptions", "finance", "forbidden", "metadata", "pii", "wechat"]

@@ -18,6 +18,8 @@ from conftest import PROJECT, TZ, git, post_text, write_post
 from PIL import Image
 
 from pipeline.archive import build_archive, serve_in_thread, url_of
+from pipeline.archive.model import Entry
+from pipeline.archive.pages import index_pages
 from pipeline.archive.samples import published_record, write_records
 from pipeline.cli import main
 from pipeline.ledger import Event, GitLedger, Record
@@ -240,6 +242,7 @@ def test_rss_feed(built: tuple[Path, Path, Path]) -> None:
     assert [i.findtext("guid") for i in items] == [WEALTH, LOAN, CARD, FRAUD]
     assert items[0].findtext("title") == "【已撤回】稳健理财新品发布"
     assert items[1].findtext("link") == f"p/{LOAN}/"
+    assert items[1].findtext("{http://purl.org/dc/elements/1.1/}creator") == "普惠金融部"
 
 
 def test_images_stay_on_the_site(built: tuple[Path, Path, Path]) -> None:
@@ -479,3 +482,44 @@ def test_rss_feed_is_valid_rss_2(built: tuple[Path, Path, Path]) -> None:
         assert item.findtext("title") and item.findtext("link") and item.findtext("guid")
         pub = item.findtext("pubDate") or ""
         assert email.utils.parsedate_to_datetime(pub).tzinfo is not None, pub
+
+
+def _entry(pid: str, *, unit: str = "城关支行", tags: tuple[str, ...] = (), category: str = "notice") -> Entry:
+    when = dt.datetime(2026, 12, int(pid[8:10]), 10, tzinfo=TZ)
+    return Entry(pid, pid, unit, category, "published", "publish", when, tags=tags)
+
+
+def test_names_that_slug_alike_share_one_page_listing_all_their_posts() -> None:
+    entries = [
+        _entry("2026/12-02-a", unit="城关 支行", tags=("ATM",)),
+        _entry("2026/12-01-b", unit="城关支行", tags=("atm", "ATM")),
+        _entry("2026/12-03-c", unit="城关/支行", tags=("ATM",)),
+    ]
+    by_src = {p.src: p for p in index_pages(entries)}
+    tag = by_src["tags/atm/index.md"]
+    assert tag.title == "标签：ATM" and "共 3 篇" in tag.html  # no post counted twice, none lost
+    units = {src for src in by_src if src.startswith("unit/")}
+    assert units == {"unit/index.md", "unit/城关-支行/index.md", "unit/城关支行/index.md"}
+    assert "共 2 篇" in by_src["unit/城关-支行/index.md"].html
+    assert by_src["tags/index.md"].html.count("<li>") == 1
+
+
+def test_a_category_outside_the_six_still_gets_a_page_and_safe_links() -> None:
+    odd = _entry("2026/12-04-d", category='旧类别"><x')
+    by_src = {p.src: p for p in index_pages([odd, _entry("2026/12-05-e")])}
+    assert odd.category_url == "category/旧类别-x/"
+    assert "旧类别-x/index.md" in "".join(by_src) and 'href="../category/旧类别-x/"' in by_src["category/index.md"].html
+    assert '"><x' not in by_src["index.md"].html
+
+
+def test_no_secret_or_build_path_in_the_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WECHAT_SECRET", "WECHAT_APPID", "GITHUB_TOKEN", "GITEA_TOKEN"):
+        monkeypatch.setenv(name, f"marker-{name.lower()}-5f3a9")
+    root = make_archive_repo(tmp_path / "repo")
+    write_records(tmp_path / "records", records())
+    site = tmp_path / "site"
+    build_archive(root, site, tmp_path / "records", search=False)
+    for p in site.rglob("*"):
+        if p.is_file():
+            data = p.read_bytes()
+            assert b"-5f3a9" not in data and str(tmp_path).encode() not in data, p

@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from .model import Entry
 
 FEED_ITEMS = 50
+DC = "http://purl.org/dc/elements/1.1/"
+ET.register_namespace("dc", DC)
 
 
 def rss(entries: list[Entry], *, title: str, site_url: str = "", limit: int = FEED_ITEMS) -> bytes:
@@ -28,7 +30,7 @@ def rss(entries: list[Entry], *, title: str, site_url: str = "", limit: int = FE
         ET.SubElement(item, "guid", isPermaLink="false").text = e.id
         ET.SubElement(item, "pubDate").text = email.utils.format_datetime(e.published_at)
         ET.SubElement(item, "category").text = e.category_name
-        ET.SubElement(item, "author").text = e.unit
+        ET.SubElement(item, f"{{{DC}}}creator").text = e.unit  # RSS's own <author> must be an e-mail address
         if e.digest:
             ET.SubElement(item, "description").text = e.digest
     ET.indent(root)

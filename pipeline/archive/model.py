@@ -104,6 +104,11 @@ class Entry:
     def category_name(self) -> str:
         return CATEGORY_NAMES.get(self.category, self.category)
 
+    @property
+    def category_url(self) -> str:
+        """`category/<kind>/` (site-relative); a kind outside the six of Art. 13 gets a safe slug."""
+        return f"category/{self.category if self.category in CATEGORY_NAMES else slug(self.category)}/"
+
 
 def read_front_matter(index: Path) -> tuple[dict[str, Any], str] | None:
     """(front matter, body) of a post's index.md, or None when it cannot be read."""

@@ -7,7 +7,7 @@ goes into the theme's content block. Links are relative, so the site works under
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
@@ -48,7 +48,7 @@ def _entry_li(e: Entry, here: str) -> str:
         html = (
             f'<li><time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time> '
             f'<a href="{_ROOT}{e.url}">{escape(e.title)}</a>{mark}'
-            f' <span class="wxpub-facets"><a href="{_ROOT}category/{e.category}/">'
+            f' <span class="wxpub-facets"><a href="{_ROOT}{e.category_url}">'
             f"{escape(e.category_name)}</a> · "
             f'<a href="{_ROOT}unit/{slug(e.unit)}/">{escape(e.unit)}</a></span></li>'
         )
@@ -112,15 +112,20 @@ def index_pages(entries: list[Entry], *, per_page: int = PER_PAGE) -> list[Index
     by_year: dict[str, list[Entry]] = defaultdict(list)
     by_month: dict[str, list[Entry]] = defaultdict(list)
     by_cat: dict[str, list[Entry]] = defaultdict(list)
-    by_unit: dict[str, list[Entry]] = defaultdict(list)
+    by_unit: dict[str, list[Entry]] = defaultdict(list)  # by slug: names differing only in unsafe signs share it
     by_tag: dict[str, list[Entry]] = defaultdict(list)
+    unit_names: dict[str, Counter[str]] = defaultdict(Counter)
+    tag_names: dict[str, Counter[str]] = defaultdict(Counter)
     for e in entries:  # already newest first
         by_year[f"{e.published_at:%Y}"].append(e)
         by_month[f"{e.published_at:%Y/%m}"].append(e)
         by_cat[e.category].append(e)
-        by_unit[e.unit].append(e)
-        for t in e.tags:
+        by_unit[slug(e.unit)].append(e)
+        unit_names[slug(e.unit)][e.unit] += 1
+        for t in dict.fromkeys(slug(t) for t in e.tags):
             by_tag[t].append(e)
+        for t in e.tags:
+            tag_names[slug(t)][t] += 1
 
     latest = "\n".join(_entry_li(e, "") for e in entries[:HOME_LATEST])
     home = (
@@ -147,26 +152,22 @@ def index_pages(entries: list[Entry], *, per_page: int = PER_PAGE) -> list[Index
     for m in sorted(by_month):
         out += paginated(f"archive/{m}/", f"{m[:4]} 年 {m[5:]} 月", by_month[m], per_page=per_page)
 
-    cat_rows = [(f"{CATEGORY_NAMES[c]}（{c}）", f"category/{c}/", len(by_cat.get(c, []))) for c in CATEGORY_NAMES]
+    cats = [*CATEGORY_NAMES, *sorted(c for c in by_cat if c not in CATEGORY_NAMES)]  # the six, then any other
+    cat_url = {c: by_cat[c][0].category_url if by_cat.get(c) else f"category/{c}/" for c in cats}
+    cat_label = {c: f"{CATEGORY_NAMES[c]}（{c}）" if c in CATEGORY_NAMES else c for c in cats}
+    cat_rows = [(cat_label[c], cat_url[c], len(by_cat.get(c, []))) for c in cats]
     out.append(IndexPage("category/index.md", "按类别", "<h1>按类别</h1>\n" + _counts("category/", cat_rows)))
-    for c, name in CATEGORY_NAMES.items():
-        out += paginated(f"category/{c}/", name, by_cat.get(c, []), per_page=per_page)
+    for c in cats:
+        out += paginated(cat_url[c], CATEGORY_NAMES.get(c, c), by_cat.get(c, []), per_page=per_page)
 
-    units = sorted(by_unit, key=lambda u: (-len(by_unit[u]), u))
-    unit_rows = [(u, f"unit/{slug(u)}/", len(by_unit[u])) for u in units]
-    out.append(IndexPage("unit/index.md", "按单位", "<h1>按单位</h1>\n" + _counts("unit/", unit_rows)))
-    for u in units:
-        out += paginated(f"unit/{slug(u)}/", u, by_unit[u], per_page=per_page)
-
-    tags = sorted(by_tag, key=lambda t: (-len(by_tag[t]), t))
-    tag_rows = [(t, f"tags/{slug(t)}/", len(by_tag[t])) for t in tags]
-    out.append(IndexPage("tags/index.md", "标签", "<h1>标签</h1>\n" + _counts("tags/", tag_rows)))
-    seen: set[str] = set()
-    for t in tags:
-        if slug(t) in seen:  # two tags that differ only in unsafe signs share a page; keep the bigger one
-            continue
-        seen.add(slug(t))
-        out += paginated(f"tags/{slug(t)}/", f"标签：{t}", by_tag[t], per_page=per_page)
+    for group, label, names, title in ((by_unit, "unit", unit_names, "{}"), (by_tag, "tags", tag_names, "标签：{}")):
+        keys = sorted(group, key=lambda k: (-len(group[k]), k))
+        shown = {k: names[k].most_common(1)[0][0] for k in keys}  # the most used spelling names the page
+        count_rows = [(shown[k], f"{label}/{k}/", len(group[k])) for k in keys]
+        heading = "按单位" if label == "unit" else "标签"
+        out.append(IndexPage(f"{label}/index.md", heading, f"<h1>{heading}</h1>\n" + _counts(f"{label}/", count_rows)))
+        for k in keys:
+            out += paginated(f"{label}/{k}/", title.format(shown[k]), group[k], per_page=per_page)
 
     out.append(IndexPage("search/index.md", "搜索", SEARCH_HTML))
     _li_cache.clear()
@@ -229,7 +230,7 @@ def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
     rows = [
         ("状态", STATUS_NAMES.get(e.status, e.status)),
         ("单位", f'<a href="{rel(here, "unit/" + slug(e.unit) + "/")}">{escape(e.unit)}</a>'),
-        ("类别", f'<a href="{rel(here, "category/" + e.category + "/")}">{escape(e.category_name)}</a>'),
+        ("类别", f'<a href="{rel(here, e.category_url)}">{escape(e.category_name)}</a>'),
         ("作者", escape(e.author) or "—"),
         ("发布时间", f'<time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time>'),
         ("发布方式", escape(DELIVERY_NAMES.get(e.delivery, e.delivery))),

@@ -92,7 +92,8 @@ async function run() {
 async function start() {
   try {
     const module = await import("../pagefind/pagefind.js");
-    pagefind = module.createInstance({ noWorker: true }); // no separate worker script to download
+    // no separate worker script to download (createInstance and noWorker: Pagefind >= 1.5; else the module)
+    pagefind = module.createInstance ? module.createInstance({ noWorker: true }) : module;
     await pagefind.options({ excerptLength: 24 });
     renderFilters(await pagefind.filters());
   } catch (err) {

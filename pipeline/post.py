@@ -123,6 +123,15 @@ R_LAYOUT = _schema(
     "The post's id is its path under posts/; the archive's permalinks and the records depend on it.",
     instead="Move the folder to posts/2026/12-05-short-english-slug/ (lowercase letters, digits, hyphens).",
 )
+R_SYMLINK = _schema(
+    "schema/symlink",
+    "symlink",
+    "a post contains a symbolic link",
+    "A post is plain files in its folder. A symbolic link lets content change outside the reviewed folder "
+    "after approval (git records only the link's target path) or pulls a file of the machine into a post.",
+    article="18",
+    instead="Replace the link with a copy of the file itself.",
+)
 R_TITLE = _schema(
     "wechat/title-length",
     "title-length",
@@ -279,20 +288,55 @@ def resolve_inside(folder: Path, name: str, root: Path) -> tuple[Path | None, st
     if ".." in p.parts:
         return None, f"{name!r} leaves the post folder; keep images beside index.md"
     target = folder / p
-    if target.is_symlink():
-        real = target.resolve()
-        if not real.is_relative_to(root.resolve()):
-            return None, f"{name!r} is a symbolic link to a file outside the repository"
-        if not real.is_relative_to(folder.resolve()):
-            return None, f"{name!r} is a symbolic link out of the post folder"
+    if _has_symlink(folder, p):
+        return None, f"{name!r} goes through a symbolic link; a post holds plain files only"
+    if not target.resolve().is_relative_to(folder.resolve()):
+        return None, f"{name!r} resolves outside the post folder"
     if not target.is_file():
         return None, f"{name!r} does not exist in the post folder"
     return target, ""
 
 
+def _has_symlink(folder: Path, relative: Path) -> bool:
+    current = folder
+    for part in relative.parts:
+        current = current / part
+        if current.is_symlink():
+            return True
+    return False
+
+
+def symlinks_in(folder: Path, posts_dir: Path) -> list[str]:
+    """Symbolic links in a post: the folder itself or a parent below posts/, or anything inside it.
+
+    A post is plain files. A link would let content change outside the reviewed folder after approval
+    (git records only the link's target path), or pull a file of the machine into a publication.
+    """
+    found = []
+    here = folder
+    while here != posts_dir and posts_dir in here.parents:
+        if here.is_symlink():
+            found.append(here.name + "/")
+        here = here.parent
+    if folder.is_symlink():
+        return found
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            found.append(path.relative_to(folder).as_posix())
+    return found
+
+
+def repo_path(path: Path, root: Path) -> str:
+    """`path` relative to the repository, without following a symbolic link at its end."""
+    for base, full in ((root.absolute(), path.absolute()), (root.resolve(), path.parent.resolve() / path.name)):
+        if full.is_relative_to(base):
+            return full.relative_to(base).as_posix()
+    return path.as_posix()
+
+
 def post_id(folder: Path, posts_dir: Path) -> str:
     try:
-        return folder.resolve().relative_to(posts_dir.resolve()).as_posix()
+        return folder.absolute().relative_to(posts_dir.absolute()).as_posix()
     except ValueError:
         return folder.name
 
@@ -300,17 +344,22 @@ def post_id(folder: Path, posts_dir: Path) -> str:
 def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Finding]]:
     """Read and validate one post folder. Never raises for bad content: problems become findings."""
     index = folder / "index.md"
-    rel = (
-        index.resolve().relative_to(root.resolve()).as_posix()
-        if index.resolve().is_relative_to(root.resolve())
-        else index.as_posix()
-    )
+    rel = repo_path(index, root)
     post = Post(id=post_id(folder, root / "posts"), folder=folder, index=index, path=rel)
     findings: list[Finding] = []
 
     if not POST_ID_RE.match(post.id):
         findings.append(R_LAYOUT.finding(rel, f"post id {post.id!r} does not match <yyyy>/<mm-dd>-<slug>"))
 
+    links = symlinks_in(folder.absolute(), (root / "posts").absolute())
+    if links:
+        findings.append(
+            R_SYMLINK.finding(
+                rel, f"symbolic link(s) in the post: {', '.join(links[:5])}; replace each with the file itself"
+            )
+        )
+        if index.is_symlink() or any(x.endswith("/") for x in links):
+            return post, findings
     try:
         size = index.stat().st_size
     except OSError as exc:

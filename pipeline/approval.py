@@ -15,8 +15,9 @@ the largest count asked for. A change that needs no tier at all (neither posts n
 
 What counts. A reviewer's latest non-comment review (by `submitted_at`, then id) is their decision.
 An approval counts for a tier only if it is not dismissed, is on the PR's current head commit, the
-reviewer is neither the PR's author nor an author/committer of any of its commits, and the reviewer is
-a listed user of the tier or an active member of one of its teams. A latest CHANGES_REQUESTED by anyone
+reviewer is neither the PR's author nor an author/committer of any of its commits nor a co-author named in
+a commit's `Co-authored-by:` trailer, and the reviewer is a listed user of the tier or an active member of
+one of its teams. A latest CHANGES_REQUESTED by anyone
 who could sign a tier blocks that tier until that person approves. Nothing in the post's files counts.
 
 One reviewer, one tier. Across the whole pull request a reviewer's approval counts for one tier only:
@@ -26,6 +27,15 @@ counts only if submitted after every earlier tier was satisfied (the time of the
 needed approval), so each signer signs what the previous one approved; a tier not satisfied stops the
 chain. "Earlier" means earlier in a chain the tier belongs to: the unit heads of two posts in one pull
 request are not ordered against each other.
+
+Co-authors. Git does not verify `Co-authored-by: name <email>` trailers, and the forges return them only
+inside the message, so the gate maps each to a login itself: a GitHub noreply address
+(`ID+login@users.noreply.github.com`, `login@users.noreply.github.com`), a Gitea one (`login@noreply.host`),
+an e-mail the forge already mapped to a login as one of the pull request's commit authors/committers, and
+the trailer's name itself when it equals a reviewer's login. Whoever it maps to cannot approve. A trailer
+that maps to nobody (say `Zhang San <zhangsan@bank.example>`) is not a failure (a co-author with a
+corporate address must not block a post) but a warning in `Verdict.warnings` (`approval/unverified-co-author`),
+printed by the gate and listed on the approval form, so the approvers confirm they are not that person.
 
 Failing closed. Every team a required tier names is read once before anything is counted, so a token
 that cannot read team membership raises `ForgeError` (exit 2) whoever reviewed. `check_pull` judges a
@@ -37,6 +47,7 @@ time that the published folder is byte-identical (same git tree) to the approved
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,7 +56,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import GitError, WxpubError
 from .findings import Rule, Severity, register
-from .forge.base import APPROVED, CHANGES_REQUESTED, Commit, PullRequest, Review
+from .forge.base import APPROVED, CHANGES_REQUESTED, CoAuthor, Commit, PullRequest, Review
 from .policy import Approvers, Policy, TierRef
 from .post import Post
 
@@ -132,6 +143,20 @@ R_NOT_COUNTED = _rule(
     "Only an independent approver's latest, undismissed approval of the current head commit counts.",
     "Ask an approver who did not write the change to approve the latest commit.",
     severity=Severity.INFO,
+)
+R_CO_AUTHOR = _rule(
+    "approval/unverified-co-author",
+    "unverified-co-author",
+    "15",
+    "a commit names a co-author (Co-authored-by) whose forge login cannot be determined",
+    "A co-author cannot approve their own change, like an author. A `Co-authored-by:` trailer whose e-mail is "
+    "no forge noreply address and no commit author's known e-mail, and whose name is no reviewer's login, "
+    "cannot be matched to a reviewer: the gate warns, and the form lists it, so the approvers can confirm "
+    "they are not that person.",
+    "Write co-authors with their forge noreply address (Co-authored-by: name <ID+login@users.noreply.github.com>), "
+    "or make sure no approver is that co-author.",
+    severity=Severity.REVIEW,
+    quote=QUOTE_15,
 )
 R_CONTENT = _rule(
     "approval/content-changed",
@@ -222,6 +247,7 @@ class Verdict:
     notes: list[str] = field(default_factory=list)  # reviews that did not count, and why
     pr: int | None = None
     head_sha: str = ""
+    warnings: list[str] = field(default_factory=list)  # what the approvers must confirm (unverifiable co-authors)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -231,6 +257,7 @@ class Verdict:
             "tiers": [t.to_dict() for t in self.tiers],
             "reasons": self.reasons,
             "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 
@@ -430,6 +457,7 @@ def evaluate(
         reasons.append(f"[{R_TIER.id}] pull request #{pr.number} has no head commit; nothing can be approved")
 
     excluded: dict[str, str] = {}
+    commits = list(commits)
     for c in commits:
         for login in (c.author_login, c.committer_login):
             if login:
@@ -438,6 +466,7 @@ def evaluate(
         excluded[pr.author.casefold()] = "opened the pull request"
 
     latest = latest_decisions(reviews)
+    warnings = co_author_exclusions(commits, excluded, reviewers=latest)
     for post in posts:
         claims = [k for k in post.raw if "approv" in k.lower() or "review" in k.lower() or "sign" in k.lower()]
         if claims:
@@ -536,7 +565,50 @@ def evaluate(
             ] = None
 
     ok = bool(head) and not problems and bool(results) and all(t.ok for t in results)
-    return Verdict(ok=ok, tiers=results, reasons=reasons, notes=list(notes), pr=pr.number, head_sha=head)
+    return Verdict(
+        ok=ok, tiers=results, reasons=reasons, notes=list(notes), pr=pr.number, head_sha=head, warnings=warnings
+    )
+
+
+_GITHUB_NOREPLY = re.compile(r"^(?:\d+\+)?([a-z\d](?:[a-z\d-]*[a-z\d])?)@users\.noreply\.github\.com$", re.I)
+_GITEA_NOREPLY = re.compile(r"^([^@\s]+)@noreply\.[^@\s]+$", re.I)
+
+
+def co_author_login(co: CoAuthor, known_emails: Mapping[str, str]) -> str:
+    """The forge login a co-author trailer's e-mail names, or "" (see the module docstring)."""
+    email = co.email.strip()
+    m = _GITHUB_NOREPLY.match(email) or _GITEA_NOREPLY.match(email)
+    if m:
+        return m.group(1)
+    return known_emails.get(email.casefold(), "")
+
+
+def co_author_exclusions(commits: Sequence[Commit], excluded: dict[str, str], *, reviewers: Iterable[str]) -> list[str]:
+    """Add every co-author of `commits` that maps to a login to `excluded` (login -> why); return a warning
+    for each that maps to nobody among the logins and `reviewers`."""
+    known: dict[str, str] = {}
+    for c in commits:
+        for login, email in ((c.author_login, c.author_email), (c.committer_login, c.committer_email)):
+            if login and email:
+                known.setdefault(email.strip().casefold(), login)
+    reviewer_logins = {r.casefold() for r in reviewers}
+    warnings: dict[str, None] = {}
+    for c in commits:
+        for co in c.co_authors:
+            who = f"{co.name} <{co.email}>" if co.email else co.name
+            why = f"is named as co-author of {_short(c.sha)} (Co-authored-by: {who})"
+            login = co_author_login(co, known)
+            if login:
+                excluded.setdefault(login.casefold(), why)
+            if co.name and co.name.casefold() in reviewer_logins:
+                excluded.setdefault(co.name.casefold(), why)
+            elif not login:
+                warnings[
+                    f"[{R_CO_AUTHOR.id}] commit {_short(c.sha)} names co-author {who}, whose forge login cannot be "
+                    "determined: approvers must confirm they are not this co-author "
+                    "（合著者身份无法核实，审批人须确认本人不是该合著者）"
+                ] = None
+    return list(warnings)
 
 
 # -- re-verification at publish time -----------------------------------------------------------

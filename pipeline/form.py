@@ -196,6 +196,7 @@ def form_data(
         "approved_commit": (verdict.head_sha if verdict is not None else (pr.head_sha if pr else ""))[:10],
         "tiers": _tier_rows(verdict, post, policy),
         "conclusion": conclusion,
+        "warnings": [w.split("] ", 1)[-1] for w in (verdict.warnings if verdict is not None else [])],
         "approved": bool(verdict and verdict.ok),
         "generated_at": _fmt(now, policy),
         "timezone": policy.timezone,
@@ -248,6 +249,9 @@ def to_markdown(d: dict[str, Any]) -> str:
         f"| {_md(r['tier'])} | {_md(r['reviewer'])} | {r['decision']} | {r['time']} | {r['commit']} |"
         for r in d["tiers"]
     ]
+    if d.get("warnings"):
+        out += ["", "## 审批提示（审批人须确认）", ""]
+        out += [f"- {_md(w)}" for w in d["warnings"]]
     out += ["", f"**审批结论：** {_md(d['conclusion'])}", "", f"生成时间：{d['generated_at']}（wxpub）", ""]
     return "\n".join(out)
 
@@ -290,6 +294,8 @@ def to_html(d: dict[str, Any]) -> str:
         for r in d["tiers"]
     )
     cls = "ok" if d["approved"] else "no"
+    warn = d.get("warnings") or []
+    warnings = f"<h2>审批提示（审批人须确认）</h2>\n{items([e(w) for w in warn])}\n" if warn else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -312,7 +318,7 @@ def to_html(d: dict[str, Any]) -> str:
 <tr><th>审批层级</th><th>审批人</th><th>意见</th><th>时间</th><th>版本</th></tr>
 {tier_rows}
 </table>
-<p class="conclusion {cls}">审批结论：{e(d["conclusion"])}</p>
+{warnings}<p class="conclusion {cls}">审批结论：{e(d["conclusion"])}</p>
 <p class="footer">生成时间：{e(d["generated_at"])}（{e(d["timezone"])}）· wxpub</p>
 </body>
 </html>

@@ -74,6 +74,21 @@ class ForgeData:
         ]
         return pull
 
+    def message(
+        self, number: int, sha: str, message: str, *, author_email: str = "", committer_email: str = ""
+    ) -> None:
+        """Give commit `sha` of pull request `number` a message and git e-mails, in the forges' shape
+        (`commit.message`, `commit.author.email`): where `Co-authored-by:` trailers are read from."""
+        for c in self.commits[number]:
+            if c["sha"] == sha:
+                c["commit"] = {
+                    "message": message,
+                    "author": {"name": "", "email": author_email},
+                    "committer": {"name": "", "email": committer_email or author_email},
+                }
+                return
+        raise KeyError(sha)
+
     def review(self, number: int, user: str, state: str, commit_id: str | None, at: str) -> dict[str, Any]:
         self._next_id += 1
         r = {

@@ -102,6 +102,7 @@ def to_text(verdict: Verdict, policy: Policy) -> str:
     state = "approved: every tier is satisfied" if verdict.ok else "NOT approved"
     out = [f"{head}: {state}", *lines]
     out += [f"  {r}" for r in verdict.reasons]
+    out += [f"  warning: {w}" for w in verdict.warnings]
     out += [f"  note: {n}" for n in verdict.notes]
     return "\n".join(out)
 
@@ -126,6 +127,8 @@ def to_markdown(verdict: Verdict, policy: Policy) -> str:
         out.append(f"| {_cell(t.name)} | {t.required} | {_cell(_approvers(t, policy))} | {_cell(missing)} |")
     if verdict.reasons:
         out += ["", "**Why not yet:**", *(f"- {_cell(r)}" for r in verdict.reasons)]
+    if verdict.warnings:
+        out += ["", "**Approvers, please confirm 审批人请确认:**", *(f"- ⚠️ {_cell(w)}" for w in verdict.warnings)]
     if verdict.notes:
         out += ["", "<details><summary>Reviews that did not count</summary>", ""]
         out += [f"- {_cell(n)}" for n in verdict.notes]

@@ -9,6 +9,7 @@ vocabulary: APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -54,12 +55,43 @@ class Review:
 
 
 @dataclass(frozen=True)
+class CoAuthor:
+    """A `Co-authored-by: name <email>` trailer of a commit message (git leaves it unverified)."""
+
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class Commit:
-    """A commit of the pull request; logins are empty when the forge cannot map the e-mail to a user."""
+    """A commit of the pull request; logins are empty when the forge cannot map the e-mail to a user.
+
+    `co_authors` come from the message's `Co-authored-by:` trailers; the e-mails are the git ones the
+    forge reports (`commit.author.email`), used to map a co-author's e-mail to a login."""
 
     sha: str
     author_login: str = ""
     committer_login: str = ""
+    co_authors: tuple[CoAuthor, ...] = ()
+    author_email: str = ""
+    committer_email: str = ""
+
+
+_CO_AUTHORED = re.compile(r"^[ \t>]*co-authored-by[ \t]*:[ \t]*(.+?)[ \t]*$", re.I | re.M)
+_NAME_EMAIL = re.compile(r"^(.*?)\s*<([^<>]*)>")
+
+
+def co_authors_of(message: str) -> tuple[CoAuthor, ...]:
+    """Every `Co-authored-by:` line of a commit message, wherever it stands (lenient on purpose: a line
+    git would not count as a trailer still names someone who may have written the change), once each."""
+    out: dict[tuple[str, str], CoAuthor] = {}
+    for m in _CO_AUTHORED.finditer(message or ""):
+        value = m.group(1)
+        ne = _NAME_EMAIL.match(value)
+        name, email = (ne.group(1).strip(), ne.group(2).strip()) if ne else (value.strip(), "")
+        key = (name.casefold(), email.casefold())
+        out.setdefault(key, CoAuthor(name, email))
+    return tuple(out.values())
 
 
 class Forge(Protocol):
@@ -148,10 +180,21 @@ def review_from_json(d: Mapping[str, Any]) -> Review:
 def commit_from_json(d: Mapping[str, Any]) -> Commit:
     if not isinstance(d, Mapping):
         raise ForgeError("the forge's commit is not a JSON object")
+    raw_inner = d.get("commit")
+    inner: Mapping[str, Any] = raw_inner if isinstance(raw_inner, Mapping) else {}
+    message = inner.get("message") or d.get("message") or ""
+
+    def email(who: str) -> str:
+        person = inner.get(who)
+        return str(person.get("email") or "") if isinstance(person, Mapping) else ""
+
     return Commit(
         sha=str(_need(d, "sha", "commit")),
         author_login=_login(d.get("author")),
         committer_login=_login(d.get("committer")),
+        co_authors=co_authors_of(str(message)),
+        author_email=email("author"),
+        committer_email=email("committer"),
     )
 
 

@@ -56,16 +56,20 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    import threading
+
     from ..archive import make_server, url_of
+    from ..signals import stop_on_signals, wait_for
 
     root, _policy = root_and_policy(args)
     site = Path(args.site_dir).resolve() if args.site_dir else root / "site"
-    server = make_server(site, args.host, args.port)
-    print(f"archive: serving {site} at {url_of(server)} (Ctrl-C stops)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    with stop_on_signals() as stop:  # before serving: Ctrl-C or SIGTERM at any moment stops cleanly, exit 0
+        server = make_server(site, args.host, args.port)
+        threading.Thread(target=server.serve_forever, name="wxpub-archive", daemon=True).start()
+        try:
+            print(f"archive: serving {site} at {url_of(server)} (Ctrl-C stops)", flush=True)
+            wait_for(stop)
+        finally:
+            server.shutdown()
+            server.server_close()
     return 0

@@ -1,0 +1,83 @@
+"""The foreground servers (`wxpub preview --serve`, `wxpub archive serve`; `wxpub sandbox` in
+test_wechat_sandbox.py) stop with exit 0 on Ctrl-C or SIGTERM at any moment: real subprocesses, real signals.
+
+Each waits for the server's banner (readiness) and a real request before signalling; the burst sends
+SIGINT every few milliseconds until the process has gone, so a signal lands during the shutdown too.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import post_text
+
+PROJECT = Path(__file__).resolve().parents[1]
+PID = "2026/12-05-card-offer"
+
+
+def serve_and_stop(args: list[str], pattern: str, how: str) -> tuple[int, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stdout is not None
+    seen: list[str] = []
+    try:
+        while True:  # readiness: the banner with the URL
+            line = proc.stdout.readline()
+            assert line, "".join(seen)
+            seen.append(line)
+            m = re.search(pattern, line)
+            if m:
+                break
+        with urllib.request.urlopen(m.group(1), timeout=10) as resp:
+            assert resp.status == 200
+        if how == "SIGTERM":
+            proc.send_signal(signal.SIGTERM)
+        else:
+            for _ in range(40):
+                try:
+                    proc.send_signal(signal.SIGINT)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.005)
+                if proc.poll() is not None:
+                    break
+        rest, _ = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, "".join(seen) + rest
+
+
+@pytest.mark.parametrize("how", ["SIGINT burst", "SIGTERM"])
+def test_archive_serve_stops_cleanly(tmp_path: Path, how: str) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!DOCTYPE html><title>archive</title>", encoding="utf-8")
+    args = ["archive", "serve", "--root", str(PROJECT), "--site-dir", str(site), "--port", "0"]
+    code, out = serve_and_stop(args, r"(http://127\.0\.0\.1:\d+/)", how)
+    assert code == 0, out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("how", ["SIGINT burst", "SIGTERM"])
+def test_preview_serve_stops_cleanly(make_repo: Callable[..., Path], tmp_path: Path, how: str) -> None:
+    root = make_repo({PID: post_text("预览正文。\n")}, commit=False)
+    args = ["preview", str(root / "posts" / PID), "--serve", "--port", "0", "-o", str(tmp_path / "p.html")]
+    code, out = serve_and_stop([*args, "--root", str(root)], r"serving (http://127\.0\.0\.1:\d+/)", how)
+    assert code == 0, out
+    assert "Traceback" not in out

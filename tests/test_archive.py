@@ -462,6 +462,13 @@ def test_post_page_shows_the_content_as_published_at_its_commit(tmp_path: Path) 
     index.write_text(index.read_text(encoding="utf-8") + "\n未提交的改动。\n", encoding="utf-8")
     assert build_archive(root, site, search=False).written == 0
     assert "未提交的改动" not in page(site, f"p/{CARD}")
+    # a later event on the records branch (a retraction) is read again; the unchanged record is not
+    retract = Event(dt.datetime(2026, 12, 6, 9, tzinfo=TZ), "retract", "done", "qian-compliance", published,
+                    {"reason": "费率表述有误"})  # fmt: skip
+    ledger.append(ledger.get(CARD), retract)
+    assert build_archive(root, site, search=False).written == 1
+    card = page(site, f"p/{CARD}")
+    assert "费率表述有误" in card and "即日起，本行借记卡免收年费" in card and "同意发布（编号FORM-0）" in card
 
 
 def test_without_a_usable_commit_the_working_tree_is_shown_and_said_so(built: tuple[Path, Path, Path]) -> None:

@@ -48,8 +48,8 @@ from ..policy import load_policy
 from ..post import POST_ID_RE
 from . import feed, pages
 from .content import Converter, local_image, tree_image
-from .gitread import close_readers
-from .model import Entry, collect, entry_for
+from .gitread import close_readers, reader_for
+from .model import Entry, collect, entry_for, prefetch
 from .records import SHOWN, load_records
 
 log = logging.getLogger("wxpub.archive")
@@ -211,7 +211,9 @@ class Session:
         self.skeleton_file = self.cache / "skeleton.html"
         self.skeleton_file.unlink(missing_ok=True)
         policy = load_policy(opts.root)
-        records = load_records(opts.root, records_dir=opts.records_dir, ref=opts.ref)
+        records, self.records_cache = load_records(
+            opts.root, records_dir=opts.records_dir, ref=opts.ref, cache=self.manifest.get("records")
+        )
         items = [(pid, r) for pid, r in records.items() if getattr(r, "status", "") in SHOWN]
         bad = [pid for pid, _ in items if not POST_ID_RE.match(pid)]
         if bad:
@@ -397,6 +399,7 @@ class Session:
             "skeleton": skel_hash,
             "posts": {e.id: [e.key, files[e.id]] for e in self.entries},
             "sources": {e.id: e.source for e in self.entries if e.source},
+            "records": self.records_cache,
         }
         return {f"{e.url}{name}" for e in self.entries for name in files[e.id]}
 
@@ -453,11 +456,26 @@ def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
         return tree_image(e.files, src) if e.origin == "commit" else local_image(folder, root, src)
 
     content, images = conv.convert(e.load_body(root), keep) if e.origin else ("", [])
-    kind, text = e.form
+    kind, text = e.load_form(root)
     form_html = conv.clean(text) if kind == "html" else conv.convert(text)[0] if kind == "markdown" else ""
     cover = keep(e.cover) if e.cover else None
     names = list(dict.fromkeys([*([cover] if cover else []), *images]))
     return pages.post_html(e, content, form_html, cover), names
+
+
+def prefetch_for_render(entries: list[Entry], root: Path) -> None:
+    """Ask git at once for what rendering `entries` will read from it: bodies, forms and covers."""
+    want: list[str] = []
+    for e in entries:
+        if e.form_blob and not e.form[1]:
+            want.append(e.form_blob)
+        if e.origin == "commit":
+            if e.body is None:
+                want.append(e.blob)
+            if e.cover in e.files:
+                want.append(e.files[e.cover])
+    if want:
+        reader_for(root).prefetch(want)
 
 
 def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path, root: Path) -> tuple[str, list[str]]:
@@ -495,9 +513,12 @@ def _collect_render_write(start: int, end: int, skeleton_file: str) -> list[tupl
     the changed pages, wait for the skeleton, write them. Returns (post id, files) for each page written."""
     job = _job
     assert job is not None
+    prefetch(job.root, job.items[start:end], job.sources)
     entries = [entry_for(job.root, rec, job.tz, job.sources.get(pid)) for pid, rec in job.items[start:end]]
     _queue.put([dataclasses.replace(e, body=None) for e in entries])
-    done = [(e, *fragment(e, job.root)) for e in entries if not job.session._unchanged(e)]
+    changed = [e for e in entries if not job.session._unchanged(e)]
+    prefetch_for_render(changed, job.root)
+    done = [(e, *fragment(e, job.root)) for e in changed]
     if not done or (_ready is not None and not _ready.wait(timeout=3600)):
         return []
     try:
@@ -509,6 +530,7 @@ def _collect_render_write(start: int, end: int, skeleton_file: str) -> list[tupl
 
 def _render_chunk(args: tuple[list[Entry], str, Path, Path]) -> list[tuple[str, list[str]]]:
     chunk, skeleton, root, site = args
+    prefetch_for_render(chunk, root)
     return [render_one(e, skeleton, root, site) for e in chunk]
 
 
@@ -518,6 +540,7 @@ def render_many(
     """Render post pages now, in worker processes when there are many."""
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(entries) < PARALLEL_FROM:
+        prefetch_for_render(entries, root)
         return [render_one(e, skeleton, root, site) for e in entries]
     size = max(50, len(entries) // (workers * 4))
     chunks = [(entries[i : i + size], skeleton, root, site) for i in range(0, len(entries), size)]

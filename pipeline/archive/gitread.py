@@ -15,6 +15,7 @@ import atexit
 import hashlib
 import os
 import subprocess
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -29,6 +30,9 @@ class ObjectReader:
         self._proc: subprocess.Popen[bytes] | None = None
         self._broken = False
         self._commits: dict[str, bool] = {}
+        self._roots: dict[str, str | None] = {}
+        self._trees: dict[str, dict[str, tuple[bytes, str]]] = {}
+        self._prefetched: dict[str, tuple[str, str, bytes] | None] = {}
 
     def _start(self) -> subprocess.Popen[bytes] | None:
         if self._proc is None and not self._broken:
@@ -46,6 +50,8 @@ class ObjectReader:
 
     def get(self, spec: str) -> tuple[str, str, bytes] | None:
         """(object id, type, content) of `spec` (an id or `rev:path`), or None when it does not exist."""
+        if spec in self._prefetched:
+            return self._prefetched.pop(spec)
         if not spec or "\n" in spec or "\r" in spec:
             return None
         proc = self._start()
@@ -82,13 +88,86 @@ class ObjectReader:
         return self._commits[commit]
 
     def folder(self, commit: str, path: str) -> tuple[str, dict[str, str]] | None:
-        """(tree id, {relative file path: blob id}) of the folder `path` at `commit`, or None when absent."""
-        got = self.get(f"{commit}:{path}")
+        """(tree id, {relative file path: blob id}) of the folder `path` at `commit`, or None when absent.
+
+        The trees above the folder (`posts/`, `posts/2026/`) are parsed once and kept: asking git for
+        `commit:path` would make it walk them again for every post."""
+        tree = self._root_tree(commit)
+        for name in [p for p in path.split("/") if p]:
+            entry = self._entries(tree).get(name) if tree else None
+            tree = entry[1] if entry and entry[0] == TREE_MODE else None
+        got = self.get(tree) if tree else None
         if got is None or got[1] != "tree":
             return None
         files: dict[str, str] = {}
         self._walk(got[2], "", files)
         return got[0], files
+
+    def _root_tree(self, commit: str) -> str | None:
+        if commit not in self._roots:
+            got = self.get(f"{commit}^{{commit}}") if self.has_commit(commit) else None
+            first = got[2].split(b"\n", 1)[0] if got else b""
+            self._roots[commit] = first[5:].decode() if first.startswith(b"tree ") else None
+        return self._roots[commit]
+
+    def _entries(self, tree: str) -> dict[str, tuple[bytes, str]]:
+        """name -> (mode, id) of a tree above the posts, parsed once."""
+        if tree not in self._trees:
+            got = self.get(tree)
+            data = got[2] if got and got[1] == "tree" else b""
+            self._trees[tree] = {name: (mode, oid) for mode, name, oid in parse_tree(data)}
+        return self._trees[tree]
+
+    def prefetch(self, specs: list[str]) -> None:
+        """Ask for many objects at once (a thread writes the queries while this one reads the answers, so
+        neither pipe fills up); each answer is kept until `get` takes it. Saves a round trip per object."""
+        todo = list(dict.fromkeys(s for s in specs if s and "\n" not in s and "\r" not in s))
+        proc = self._start() if todo else None
+        if proc is None:
+            return
+        stdin, stdout = proc.stdin, proc.stdout
+        assert stdin is not None and stdout is not None
+
+        def write() -> None:
+            try:
+                stdin.write(b"".join(s.encode("utf-8") + b"\n" for s in todo))
+                stdin.flush()
+            except OSError:
+                pass
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        for spec in todo:
+            header = stdout.readline()
+            parts = header.split()
+            if not header:
+                break
+            if len(parts) != 3:
+                self._prefetched[spec] = None
+                continue
+            size = int(parts[2])
+            self._prefetched[spec] = (parts[0].decode(), parts[1].decode(), _read_exactly(stdout, size + 1)[:size])
+        writer.join()
+        if len(todo) and todo[-1] not in self._prefetched:  # the process died
+            self._fail()
+
+    def prefetch_folders(self, wanted: list[tuple[str, str]]) -> None:
+        """Prefetch the folders `(commit, path)` and their index.md, two batches in all."""
+        trees = []
+        for commit, path in wanted:
+            tree = self._root_tree(commit)
+            for name in [p for p in path.split("/") if p]:
+                entry = self._entries(tree).get(name) if tree else None
+                tree = entry[1] if entry and entry[0] == TREE_MODE else None
+            if tree:
+                trees.append(tree)
+        self.prefetch(trees)
+        blobs = []
+        for tree in trees:
+            got = self._prefetched.get(tree)
+            if got is not None and got[1] == "tree":
+                blobs += [oid for mode, name, oid in parse_tree(got[2]) if name == "index.md" and mode != TREE_MODE]
+        self.prefetch(blobs)
 
     def _walk(self, tree: bytes, prefix: str, out: dict[str, str]) -> None:
         for mode, name, oid in parse_tree(tree):

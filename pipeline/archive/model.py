@@ -72,7 +72,8 @@ class Entry:
     commit: str = ""
     approvers: list[dict[str, Any]] = field(default_factory=list)
     retraction: dict[str, Any] | None = None
-    form: tuple[str, str] = ("", "")  # ("markdown" | "html" | "", text)
+    form: tuple[str, str] = ("", "")  # ("markdown" | "html" | "", text); text "" while in git (`form_blob`)
+    form_blob: str = ""  # blob id of the form on the records branch, when its text is not read yet
     key: str = ""  # changes whenever anything shown on the post's page changes
 
     @property
@@ -90,6 +91,13 @@ class Entry:
             loaded = read_front_matter(self.folder / "index.md")
             self.body = loaded[1] if loaded else ""
         return self.body or ""
+
+    def load_form(self, root: Path) -> tuple[str, str]:
+        """("markdown" | "html" | "", text) of the approval form, read from git now if it was left there."""
+        if self.form_blob and not self.form[1]:
+            data = reader_for(root).blob(self.form_blob)
+            self.form = (self.form[0], data.decode("utf-8", "replace") if data is not None else "")
+        return self.form
 
     def file_bytes(self, name: str, root: Path) -> bytes | None:
         """A file of the post as shown (at the commit, or in the working tree), or None when absent."""
@@ -253,6 +261,9 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | N
         retraction=_retraction(record.retraction, tz),
         form=form_of(record),
     )
+    if not entry.form[0]:  # the form left in git (see `records.RecordView`): read when the page is rendered
+        kind, blob = getattr(record, "form_blob", ("", ""))
+        entry.form, entry.form_blob = ((kind, ""), blob) if kind and blob else (("", ""), "")
     safe = "/" in post_id and ".." not in post_id.split("/")
     post_dir = _post_dir(record, post_id)
     folder = root / post_dir
@@ -298,7 +309,7 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | N
         entry.commit,
         entry.approvers,
         entry.retraction,
-        entry.form,
+        (entry.form[0], entry.form_blob or hashlib.sha1(entry.form[1].encode()).hexdigest()),
     )
     entry.key = hashlib.sha1(repr(fields).encode()).hexdigest()
     return entry
@@ -313,11 +324,24 @@ def _retraction(value: Any, tz: dt.tzinfo) -> dict[str, str] | None:
     return {"by": str(value.get("by") or ""), "at": shown, "reason": str(value.get("reason") or "")}
 
 
+def prefetch(root: Path, records: list[tuple[str, Any]], cache: dict[str, dict[str, Any]]) -> None:
+    """Ask git at once for every post folder (and its index.md) that `entry_for` will read at a commit."""
+    wanted = []
+    for pid, rec in records:
+        commit = str(getattr(rec, "commit", "") or "")
+        post_dir = _post_dir(rec, pid)
+        if commit and (cache.get(pid) or {}).get("spec") != f"{commit}:{post_dir}":
+            wanted.append((commit, post_dir))
+    if wanted:
+        reader_for(root).prefetch_folders(wanted)
+
+
 def collect(
     root: Path, records: dict[str, Any], tz: dt.tzinfo, cache: dict[str, dict[str, Any]] | None = None
 ) -> list[Entry]:
     """The entries of every published or retracted record, newest first. `cache`: `Entry.source` by id."""
     cache = cache or {}
+    prefetch(root, [(pid, rec) for pid, rec in records.items() if getattr(rec, "status", "") in SHOWN], cache)
     entries = [
         entry_for(root, rec, tz, cache.get(pid)) for pid, rec in records.items() if getattr(rec, "status", "") in SHOWN
     ]

@@ -23,9 +23,9 @@ PROJECT = Path(__file__).resolve().parents[1]
 PID = "2026/12-05-card-offer"
 
 
-def serve_and_stop(args: list[str], pattern: str, how: str) -> tuple[int, str]:
+def serve_and_stop(args: list[str], pattern: str, how: str, argv: list[str] | None = None) -> tuple[int, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, *(argv or ["-m", "pipeline", *args])],
         cwd=PROJECT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -79,5 +79,23 @@ def test_preview_serve_stops_cleanly(make_repo: Callable[..., Path], tmp_path: P
     root = make_repo({PID: post_text("预览正文。\n")}, commit=False)
     args = ["preview", str(root / "posts" / PID), "--serve", "--port", "0", "-o", str(tmp_path / "p.html")]
     code, out = serve_and_stop([*args, "--root", str(root)], r"serving (http://127\.0\.0\.1:\d+/)", how)
+    assert code == 0, out
+    assert "Traceback" not in out
+
+
+def test_demo_archive_server_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    """`wxpub demo` ends by serving the archive it built (`_serve`) until Ctrl-C."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!DOCTYPE html><title>demo</title>", encoding="utf-8")
+    script = tmp_path / "serve.py"
+    script.write_text(
+        "import sys\nfrom pathlib import Path\nfrom pipeline.demo import _serve\n"
+        "_serve(Path(sys.argv[1]), 0, lambda s: print(s, flush=True))\n",
+        encoding="utf-8",
+    )
+    code, out = serve_and_stop(
+        [], r"archive: (http://127\.0\.0\.1:\d+/)", "SIGINT burst", argv=[str(script), str(site)]
+    )
     assert code == 0, out
     assert "Traceback" not in out

@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "sandbox",
         help="run a local stand-in for the WeChat API (for the demo and for trying the pipeline)",
         description="Serve a faithful local WeChat API on 127.0.0.1 until Ctrl-C. Point WECHAT_API_BASE at it. "
-        "Its AppID and secret are sandbox test values, not real credentials.",
+        "Its AppID and secret are sandbox test values, not real credentials. Ctrl-C (or SIGTERM) stops it, exit 0.",
     )
     p.add_argument("--port", type=int, default=8900, help="port to listen on (default: 8900; 0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")

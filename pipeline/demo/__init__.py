@@ -205,24 +205,28 @@ def _serve(site: Path, port: int, out: Callable[[str], None]) -> None:
     import functools
     import http.server
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-
-    class Quiet(handler):  # type: ignore[misc, valid-type]
+    class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
             pass
 
+    handler = functools.partial(Quiet, directory=str(site))  # (a partial cannot be subclassed)
     try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Quiet)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
         raise WxpubError(
             f"cannot serve the archive on 127.0.0.1:{port}: {exc.strerror}",
             hint="free the port, or run wxpub demo --port N",
         ) from None
-    out("")
-    out(f"archive: http://127.0.0.1:{server.server_address[1]}/   (Ctrl-C to stop)")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    import threading
+
+    from ..signals import stop_on_signals, wait_for
+
+    with stop_on_signals() as stop:  # Ctrl-C at any moment (even twice) stops cleanly
+        threading.Thread(target=server.serve_forever, name="wxpub-demo", daemon=True).start()
+        try:
+            out("")
+            out(f"archive: http://127.0.0.1:{server.server_address[1]}/   (Ctrl-C to stop)")
+            wait_for(stop)
+        finally:
+            server.shutdown()
+            server.server_close()

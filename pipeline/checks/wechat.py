@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
 from ..post import Post, cover_path
+from ..urls import WECHAT_ARTICLE_HOSTS, vet_url
 from .common import rule
 from .text import _COMMENT, _FENCE, _INLINE_CODE, mask
 
@@ -119,9 +120,15 @@ def external_links(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     for m in _LINK.finditer(masked):
         idx = next(i for i in range(1, 5) if m.group(i))
         url = m.group(idx)
-        host = (urlsplit(url if not url.startswith("//") else "https:" + url).hostname or "").lower()
-        if host in WECHAT_HOSTS:
-            continue
+        absolute = url if not url.startswith("//") else "https:" + url
+        if vet_url(absolute, WECHAT_ARTICLE_HOSTS, schemes=("http", "https")) is not None:
+            continue  # read as a browser would: `https://evil.example\\@mp.weixin.qq.com/` is evil.example
+        try:
+            host = (urlsplit(absolute).hostname or "").lower()
+        except ValueError:
+            host = ""
+        if host in WECHAT_ARTICLE_HOSTS:  # looks like WeChat's, but a browser goes elsewhere: show it whole
+            host = ""
         line, col = _line_col(post, m.start(idx))
         yield R_LINK.finding(
             post.path,

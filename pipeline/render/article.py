@@ -198,6 +198,7 @@ def _images(
             continue
         src = classify(raw)
         if src.kind is Kind.WECHAT:
+            img.attrs["src"] = src.key  # re-serialised from the vetted parts
             make_figure(img)
             continue
         if src.kind is Kind.REMOTE:

@@ -15,9 +15,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..post import image_kind, resolve_inside
+from ..urls import WECHAT_IMAGE_HOSTS as _IMAGE_HOSTS
+from ..urls import vet_url
 from .dom import Element, lift_out
 
-WECHAT_IMAGE_HOSTS = ("mmbiz.qpic.cn", "mmbiz.qlogo.cn")
+WECHAT_IMAGE_HOSTS = tuple(sorted(_IMAGE_HOSTS))
 MAX_BODY_IMAGE_BYTES = 1024 * 1024  # media/uploadimg: jpg/png, < 1 MB (as pipeline.wechat.images counts)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -44,9 +46,11 @@ def classify(src: str) -> Source:
         except ValueError:
             return Source(written, written, Kind.BAD)
         if parts.scheme.lower() in ("http", "https") and parts.hostname:
-            host = parts.hostname.lower()
-            wechat = any(host == h or host.endswith("." + h) for h in WECHAT_IMAGE_HOSTS)
-            return Source(written, written, Kind.WECHAT if wechat else Kind.REMOTE)
+            # WeChat's own image URLs are http: both schemes, but the host exactly, read as a browser would
+            vetted = vet_url(_absolute(written), _IMAGE_HOSTS, schemes=("http", "https"))
+            if vetted is not None:
+                return Source(written, vetted, Kind.WECHAT)
+            return Source(written, written, Kind.REMOTE)
         return Source(written, written, Kind.BAD)
     key = unquote(written.split("#", 1)[0].split("?", 1)[0])
     while key.startswith("./"):
@@ -59,6 +63,11 @@ def classify(src: str) -> Source:
     ):
         return Source(written, key, Kind.BAD)
     return Source(written, key, Kind.LOCAL)
+
+
+def _absolute(url: str) -> str:
+    """A protocol-relative address (`//host/x`) as https, as WeChat's pages would load it."""
+    return "https:" + url if url.startswith("//") else url
 
 
 def file_problem(folder: Path, key: str, root: Path) -> tuple[str, str]:

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ..urls import WECHAT_ARTICLE_HOSTS, vet_url
 from .dom import Element
 
-WECHAT_HOSTS = ("mp.weixin.qq.com",)
+WECHAT_HOSTS = tuple(sorted(WECHAT_ARTICLE_HOSTS))
 REFERENCES_TITLE = "参考链接"
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 _SPACE = re.compile(r"[\x00-\x20]+")
@@ -33,12 +34,17 @@ class References:
         return self.urls.index(url) + 1
 
 
+def wechat_article_url(url: str) -> str | None:
+    """The https address of a WeChat article, re-serialised (`pipeline.urls.vet_url`), or None.
+
+    An http address of an article is upgraded: mp.weixin.qq.com serves articles over https.
+    """
+    vetted = vet_url(url.strip(), WECHAT_ARTICLE_HOSTS, schemes=("http", "https"))
+    return None if vetted is None else "https:" + vetted.split(":", 1)[1]
+
+
 def is_wechat_article(url: str) -> bool:
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and (parts.hostname or "") in WECHAT_HOSTS
+    return wechat_article_url(url) is not None
 
 
 def convert_links(root: Element, anchors: list[Element] | None = None) -> References:
@@ -53,8 +59,9 @@ def convert_links(root: Element, anchors: list[Element] | None = None) -> Refere
             scheme = parts.scheme.lower()
         except ValueError:
             scheme = "invalid"
-        if href and is_wechat_article(href):
-            a.attrs = {"href": href}
+        article = wechat_article_url(href) if href else None
+        if article is not None:
+            a.attrs = {"href": article}
             continue
         if scheme in ("http", "https") and parts.hostname:
             n = refs.number(href, a.text().strip())

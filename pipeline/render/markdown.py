@@ -10,6 +10,7 @@ reaches a third level, which WeChat cannot show.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 
 import markdown as md_lib
@@ -23,9 +24,18 @@ EXTENSIONS = [
     "pymdownx.tilde",
 ]
 # Not pymdownx.betterem: its word-boundary rules leave `利率**2.60%**起` and `**注：**本活动` unbolded.
+# The class of the code blocks this stage writes: random per process, so raw HTML in a post cannot pass
+# itself off as one (`pipeline.render.shape.tidy` recognises code blocks by it).
+CODE_CLASS = f"wxpub-code-{secrets.token_hex(12)}"
 EXTENSION_CONFIGS: dict[str, dict[str, object]] = {
     # Pygments colours as inline styles: WeChat keeps no classes.
-    "pymdownx.highlight": {"use_pygments": True, "noclasses": True, "pygments_style": "friendly", "guess_lang": False},
+    "pymdownx.highlight": {
+        "use_pygments": True,
+        "noclasses": True,
+        "pygments_style": "friendly",
+        "guess_lang": False,
+        "css_class": CODE_CLASS,
+    },
     "pymdownx.tilde": {"subscript": False},
     "footnotes": {"BACKLINK_TEXT": "", "UNIQUE_IDS": False},
 }

@@ -19,10 +19,14 @@ from pathlib import Path
 from ..findings import Finding
 from ..policy import Policy
 from ..post import Post, cover_path, image_kind, resolve_inside
+from ..urls import vet_url
 from .article import render_body
 from .theme import theme_css
 
 WIDTH = 375
+# The page loads nothing: images are embedded `data:` URIs, styles inline. Should anything in a post get past
+# the renderer, the browser still refuses to fetch it (and to run any script).
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
 _MIME = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp", "bmp": "image/bmp"}
 _MISSING = (
@@ -86,6 +90,7 @@ def preview_html(post: Post, root: Path, policy: Policy) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
         f'<meta name="viewport" content="width={WIDTH}, initial-scale=1">',
         '<link rel="icon" href="data:,">',
         f"<title>{esc(title)} · 预览</title>",
@@ -101,14 +106,18 @@ def preview_html(post: Post, root: Path, policy: Policy) -> str:
         + f'<span class="account">{esc(account)}</span><span class="date">{esc(when)}</span></p>',
         f'<p class="unit">发布单位：{esc(unit)}</p>' if unit else "",
         f'<div class="content">{body}</div>',
-        f'<p class="source"><a href="{esc(str(meta.source_url))}">阅读原文</a></p>'
-        if meta and meta.source_url and meta.source_url.scheme in ("http", "https")
-        else "",
+        _source_link(str(meta.source_url)) if meta and meta.source_url else "",
         "</article></main>",
         _notes(rendered.findings),
         "</body></html>",
     ]
     return "\n".join(p for p in parts if p)
+
+
+def _source_link(url: str) -> str:
+    """阅读原文, when the address is a well-formed web address (`pipeline.urls.vet_url`)."""
+    vetted = vet_url(url, None, schemes=("http", "https"), any_port=True)
+    return f'<p class="source"><a href="{htmllib.escape(vetted)}">阅读原文</a></p>' if vetted else ""
 
 
 def embed_images(html: str, folder: Path, root: Path) -> str:
@@ -159,6 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(self.page)))
         self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy", CSP)
         self.end_headers()
         self.wfile.write(self.page)
 

@@ -4,8 +4,14 @@ The final pass runs nh3 (ammonia) over the styled HTML. It keeps no `class` or `
 `<script>`, no event handler, and only http(s) URLs: `href` only on links to WeChat articles (the
 link transform already turned every other link into a reference), `src` only on images. Relative
 image paths survive only in the unmapped ("draft") and preview modes; `data:` never survives here
-(the preview embeds its images after this pass). Inline styles keep only known properties, and never
-a value that could fetch or run something (`url(`, `expression(`, `javascript:` ...).
+(the preview embeds its images after this pass). Addresses are read as a browser reads them
+(`pipeline.urls.vet_url`): no backslash, user name, whitespace or control character.
+
+Inline styles are allowed by a grammar, not a deny-list (`filter_style`): a declaration survives only
+with a known property and a value made of colours (`#hex`, `rgb()`, `rgba()`, `hsl()`, `hsla()`),
+numbers, lengths and percentages, keywords and plain quoted font names. Any other function (`url(`,
+`image-set(`, `var(`, `env(`, `attr(` ...), any backslash escape, `@` or comment drops the declaration,
+and a backslash or comment anywhere drops the whole attribute (it could hide a declaration boundary).
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import re
 from functools import cache
 
 import nh3
+
+from ..urls import WECHAT_ARTICLE_HOSTS, vet_url
 
 ALLOWED_TAGS = frozenset(
     {
@@ -126,16 +134,51 @@ STYLE_PROPERTIES = frozenset(
 EDITOR_STYLE_PROPERTIES = frozenset(
     {"color", "background-color", "font-weight", "font-style", "text-decoration", "text-align"}
 )
-_BAD_VALUE = re.compile(r"url\s*\(|expression|javascript|vbscript|behavior|binding|@import|[\\<>]|/\*", re.I)
+_NUMBER = r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)"
+_UNIT = r"(?:px|em|rem|ex|ch|pt|pc|cm|mm|in|vw|vh|vmin|vmax|deg|%)"
+_COLOUR_ARG = rf"{_NUMBER}%?"
+# One component of a value, matched from where the last one ended. Nothing here can name a resource.
+_TOKEN = re.compile(
+    rf"""
+    \s*(?:
+        \#[0-9a-fA-F]{{3,8}}(?![\w-])                              # hex colour
+      | (?:rgba?|hsla?)\(\s*{_COLOUR_ARG}(?:\s*[,/]?\s*{_COLOUR_ARG}){{2,3}}\s*\)   # the colour functions only
+      | {_NUMBER}{_UNIT}?(?![\w(-])                                   # number, length, percentage
+      | -?[a-zA-Z][a-zA-Z0-9-]*(?![\w(-])                            # keyword (never a function name)
+      | "[a-zA-Z0-9 _\u3000-\u9fff-]*" | '[a-zA-Z0-9 _\u3000-\u9fff-]*'   # a quoted font name
+      | ,                                                              # list separator (font families)
+    )\s*
+    """,
+    re.X,
+)
+_IMPORTANT = re.compile(r"\s*!\s*important\s*$", re.I)
+_PROPERTY = re.compile(r"^[a-z-]+$")
+_NEVER = re.compile(r"[\\\x00-\x08\x0b\x0e-\x1f\x7f]|/\*|\*/|<|>")
+
+
+def css_value_ok(value: str) -> bool:
+    """Whether `value` is a sequence of the harmless components `_TOKEN` allows (see the module doc)."""
+    value = _IMPORTANT.sub("", value).strip()
+    if not value:
+        return False
+    pos = 0
+    while pos < len(value):
+        m = _TOKEN.match(value, pos)
+        if m is None or m.end() == pos:
+            return False
+        pos = m.end()
+    return True
 
 
 def filter_style(value: str, allowed: frozenset[str] = STYLE_PROPERTIES) -> str:
-    """Keep only `prop: value` declarations with an allowed property and a harmless value."""
+    """Keep only `prop:value` declarations with an allowed property and a value of the allowed grammar."""
+    if _NEVER.search(value):  # an escape or a comment could hide where a declaration ends: drop it all
+        return ""
     kept = []
     for decl in value.split(";"):
         prop, sep, val = decl.partition(":")
         prop, val = prop.strip().lower(), val.strip()
-        if sep and prop in allowed and val and not _BAD_VALUE.search(val):
+        if sep and _PROPERTY.match(prop) and prop in allowed and css_value_ok(val):
             kept.append(f"{prop}:{val}")
     return ";".join(kept)
 
@@ -146,13 +189,13 @@ def _is_http(url: str) -> bool:
 
 def _attribute_filter(relative_images: bool):  # type: ignore[no-untyped-def]
     def check(tag: str, attr: str, value: str) -> str | None:
-        if attr == "style":  # nh3 keeps only STYLE_PROPERTIES; values are checked here
-            return (filter_style(value) or None) if _BAD_VALUE.search(value) else value
-        if attr == "href":
-            return value if _is_http(value) else None
+        if attr == "style":  # every element's, code blocks' too: by the grammar
+            return filter_style(value) or None
+        if attr == "href":  # only links to WeChat articles are left (pipeline.render.links)
+            return vet_url(value, WECHAT_ARTICLE_HOSTS, schemes=("https",))
         if attr == "src":
-            if _is_http(value):
-                return value
+            if _is_http(value):  # WeChat's image URLs (or the publisher's mapping): any host, but well-formed
+                return vet_url(value, None, schemes=("http", "https"), any_port=True)
             return value if relative_images and _is_relative_path(value) else None
         return value
 
@@ -180,7 +223,6 @@ def cleaner(relative_images: bool) -> nh3.Cleaner:
         link_rel=None,
         url_schemes=set(URL_SCHEMES),
         url_relative="pass_through" if relative_images else "deny",
-        filter_style_properties=set(STYLE_PROPERTIES),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from .dom import Element
+from .markdown import CODE_CLASS
 from .sanitize import EDITOR_STYLE_PROPERTIES, filter_style
 
 FOOTNOTES_TITLE = "注释"
@@ -42,27 +43,31 @@ def footnotes(elements: list[Element]) -> None:
 
 
 def tidy(elements: list[Element]) -> None:
-    """Code blocks and divs become sections; classes and ids go; editors' styles are narrowed."""
+    """Code blocks and divs become sections; classes and ids go; editors' styles are narrowed.
+
+    A code block is only what the Markdown stage wrote (its class `CODE_CLASS` is random per process):
+    raw HTML with `class="highlight"` or `class="wx-code"` is an editor's and narrowed like any other.
+    `elements` is in document order, so a block is seen before what it contains.
+    """
+    code: set[int] = set()  # ids of the code blocks written by the Markdown stage
     for el in elements:
         cls = el.classes()
-        if el.tag == "div" and "highlight" in cls:
-            el.tag, el.attrs = "section", {"class": "wx-code", "style": el.attrs.get("style", "")}
+        if el.tag == "div" and cls == {CODE_CLASS}:
+            el.tag, el.attrs = "section", {"class": "wx-code", "style": filter_style(el.attrs.get("style", ""))}
+            code.add(id(el))
             continue
         if el.tag == "div":
             el.tag = "section"
         style = el.attrs.get("style")
         keep = {k: v for k, v in el.attrs.items() if k not in ("class", "id", "style") and not k.startswith("data-")}
-        if style and not _in_code(el):
-            style = filter_style(style, EDITOR_STYLE_PROPERTIES)
+        if style:
+            in_code = any(id(a) in code for a in el.ancestors())
+            style = filter_style(style) if in_code else filter_style(style, EDITOR_STYLE_PROPERTIES)
         if style:
             keep["style"] = style
         if el.attrs.get("class", "").startswith("wx-") and el.tag in ("sup", "section", "h4"):
             keep["class"] = el.attrs["class"]
         el.attrs = keep
-
-
-def _in_code(el: Element) -> bool:
-    return any(a.attrs.get("class") == "wx-code" for a in el.ancestors())
 
 
 def flatten_lists(lists: list[Element]) -> int:

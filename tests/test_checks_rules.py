@@ -40,6 +40,19 @@ CARD_GROUPED = " ".join(CARD[i : i + 4] for i in range(0, 19, 4))
 CARD16 = valid_card("6228", 16)
 
 
+def gps_cover() -> bytes:
+    """A 900x383 JPEG cover whose EXIF carries a GPS position, as a phone writes it."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (39.0, 54.0, 12.5), 3: "E", 4: (116.0, 23.0, 5.0)})
+    buf = io.BytesIO()
+    Image.new("RGB", (900, 383), (24, 96, 160)).save(buf, format="JPEG", exif=exif)
+    return buf.getvalue()
+
+
 def run_post(
     make_repo: Callable[..., Path],
     body: str,
@@ -143,6 +156,8 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
     ("secret/marker", "本材料为机*密。", {}, {}, True),
     ("secret/marker", "借记卡省钱的小秘密。", {}, {}, False),
     # copyright
+    ("pii/image-metadata", "借记卡免年费。", {}, {"cover.jpg": gps_cover()}, True),
+    ("pii/image-metadata", "借记卡免年费。", {}, {}, False),
     ("copyright/image-source", "借记卡免年费。", {"sources": []}, {}, True),
     ("copyright/image-source", "借记卡免年费。\n\n![示意](chart.png)\n", {}, {"chart.png": cover_bytes("PNG")}, True),
     ("copyright/image-source", "借记卡免年费。", {}, {}, False),

@@ -34,6 +34,14 @@ URLS = [
     "https://example.com/a?b=1&c=2",
     "http://mmbiz.qpic.cn/mmbiz_png/x/0",
     "https://mp.weixin.qq.com/s/abc",
+    "http://127.0.0.1:8765\\@mmbiz.qpic.cn/beacon.png",  # a browser goes to 127.0.0.1
+    "https://evil.example\\@mp.weixin.qq.com/s/faq",
+    "https://evil.example@mp.weixin.qq.com/s/faq",
+    "https://mp.weixin.qq.com@evil.example/s/faq",
+    "https://mp.weixin.qq.com:8443/s/faq",
+    "http://mmbiz.qpic.cn.evil.example/x.png",
+    "https://mp.weixin.qq.com\t/s/x",
+    "//mmbiz.qpic.cn\\@evil.example/x.png",
     "#anchor",
     "mailto:a@b.example",
     "",
@@ -72,6 +80,7 @@ TAGS = [
     "xmp",
     "plaintext",
 ]
+CLASSES = ["highlight", "wx-code", "wx-footnotes", "footnote", "codehilite", "x"]
 ATTRS = ["href", "src", "style", "class", "id", "onclick", "onerror", "ONLOAD", "formaction", "srcset", "data-x", "alt"]
 STYLES = [
     "color:red",
@@ -83,6 +92,21 @@ STYLES = [
     "-moz-binding:url(x)",
     "color:red;font-size:99px",
     "color:\\75 rl(x)",
+    "background:image-set('http://127.0.0.1:8765/a.png' 1x)",
+    "background:-webkit-image-set('https://evil.example/b.png' 1x);width:9999px",
+    "background:cross-fade(url(a.png), url(b.png), 50%)",
+    "background:image('https://evil.example/c.png')",
+    "background:element(#x)",
+    "background:paint(beacon)",
+    "color:var(--x);--x:url(https://evil.example/d.png)",
+    "width:env(safe-area-inset-left)",
+    "color:attr(data-x)",
+    "@import 'https://evil.example/e.css';color:red",
+    "background:u\\rl(https://evil.example/f.png)",
+    "background:\\69 mage-set('x' 1x)",
+    "color:rgb(1,2,3);background-color:hsla(10, 20%, 30%, .5)",
+    "background-color:image-set('http://127.0.0.1:8765/g.png' 1x)",  # an editor may set background-color
+    "color:red;background-color:var(--x)",
     "}</style><script>alert(1)</script>",
 ]
 MARKDOWN = [
@@ -109,7 +133,12 @@ def raw_tag(draw: st.DrawFn) -> str:
     tag = draw(st.sampled_from(TAGS))
     attrs = []
     for name in draw(st.lists(st.sampled_from(ATTRS), max_size=4)):
-        value = draw(st.sampled_from(STYLES)) if name == "style" else draw(st.sampled_from(URLS))
+        if name == "style":
+            value = draw(st.sampled_from(STYLES))
+        elif name == "class":
+            value = draw(st.sampled_from(CLASSES))
+        else:
+            value = draw(st.sampled_from(URLS))
         quote = draw(st.sampled_from(['"', "'", ""]))
         if not quote:
             value = value.replace(" ", "").replace(">", "") or "x"
@@ -119,8 +148,32 @@ def raw_tag(draw: st.DrawFn) -> str:
     return f"<{tag} {' '.join(attrs)}>{inner}" + (f"</{tag}>" if close else "")
 
 
+@st.composite
+def styled_block(draw: st.DrawFn) -> str:
+    """Raw HTML posing as the renderer's own blocks (a Pygments code block, a footnote section), with styles."""
+    tag = draw(st.sampled_from(["div", "section", "p", "span"]))
+    cls = draw(st.sampled_from(CLASSES))
+    outer, inner = draw(st.sampled_from(STYLES)), draw(st.sampled_from(STYLES))
+    q = draw(st.sampled_from(['"', "'"]))
+    outer, inner = (v.replace(q, '"' if q == "'" else "'") for v in (outer, inner))
+    return f"<{tag} class={q}{cls}{q} style={q}{outer}{q}><span style={q}{inner}{q}>文字</span></{tag}>"
+
+
+@st.composite
+def markdown_link(draw: st.DrawFn) -> str:
+    url = draw(st.sampled_from(URLS))
+    return draw(st.sampled_from(["[文字]({})", "![图]({})", "[文字](<{}>)", "<{}>"])).format(url)
+
+
 documents = st.lists(
-    st.one_of(st.sampled_from(MARKDOWN), raw_tag(), st.text(max_size=40), st.sampled_from(["<!--", "-->", "<", ">"])),
+    st.one_of(
+        st.sampled_from(MARKDOWN),
+        raw_tag(),
+        styled_block(),
+        markdown_link(),
+        st.text(max_size=40),
+        st.sampled_from(["<!--", "-->", "<", ">"]),
+    ),
     max_size=12,
 ).map(lambda parts: "\n".join(parts))
 
@@ -138,6 +191,17 @@ class Collect(HTMLParser):
 
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_CSS_FUNCTION = re.compile(r"([a-zA-Z_-]*)\s*\(")
+COLOUR_FUNCTIONS = {"rgb", "rgba", "hsl", "hsla"}
+IMAGE_HOSTS = {"mmbiz.qpic.cn", "mmbiz.qlogo.cn"}
+
+
+def assert_plain_url(value: str) -> str:
+    """An address every reader takes to the same host: no backslash, user info, whitespace; returns the host."""
+    assert value.isascii() and not re.search(r"[\x00-\x20\x7f\\]", value), value
+    authority = re.split(r"[/?#]", value.split("://", 1)[1], maxsplit=1)[0]
+    assert "@" not in authority and "%" not in authority, value
+    return (urlsplit(value).hostname or "").lower()
 
 
 def assert_safe(html: str, *, relative_images: bool) -> None:
@@ -152,9 +216,11 @@ def assert_safe(html: str, *, relative_images: bool) -> None:
             assert not name.startswith("on") and name not in ("class", "id")
             value = value or ""
             if name == "href":
-                assert urlsplit(value).scheme == "https" and urlsplit(value).hostname == "mp.weixin.qq.com", value
+                assert urlsplit(value).scheme == "https" and assert_plain_url(value) == "mp.weixin.qq.com", value
+                assert urlsplit(value).port is None, value
             if name == "src":
                 if value.lower().startswith(("http://", "https://")):
+                    assert assert_plain_url(value) in IMAGE_HOSTS, value
                     continue
                 assert relative_images, value
                 assert not _SCHEME.match(value) and not value.startswith(("/", "\\")), value
@@ -163,6 +229,9 @@ def assert_safe(html: str, *, relative_images: bool) -> None:
                 low = value.lower()
                 for bad in ("url(", "expression", "javascript", "vbscript", "behavior", "binding", "\\", "<", "@"):
                     assert bad not in low, value
+                # a style may call no function but the colour ones (image-set, var, env, attr ... can fetch)
+                for fn in _CSS_FUNCTION.findall(low):
+                    assert fn in COLOUR_FUNCTIONS, value
                 for decl in filter(None, value.split(";")):
                     assert decl.split(":", 1)[0].strip() in STYLE_PROPERTIES, decl
     low = html.lower()  # script URLs in visible text are only text (escaped); attributes were checked above
@@ -195,6 +264,12 @@ def test_the_property_catches_what_it_claims_to() -> None:
         '<img src="data:image/png;base64,AA">',
         '<p style="background:url(https://x/)">a</p>',
         '<p style="position:fixed">a</p>',
+        "<p style=\"background:image-set('https://x/a.png' 1x)\">a</p>",
+        '<p style="color:var(--x)">a</p>',
+        '<img src="http://127.0.0.1:8765\\@mmbiz.qpic.cn/x.png">',
+        '<img src="https://evil.example/x.png">',
+        '<a href="https://evil.example\\@mp.weixin.qq.com/s/x">a</a>',
+        '<a href="https://mp.weixin.qq.com:8443/s/x">a</a>',
         "<div>a</div>",
     ]
     for html in bad:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from . import adlaw, brand, copyright, finance, forbidden, metadata, pii, wechat
+from . import credentials as credentials
 from . import exceptions as exceptions
 
 __all__ = ["adlaw", "brand", "copyright", "exceptions", "finance", "forbidden", "metadata", "pii", "wechat"]

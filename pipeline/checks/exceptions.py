@@ -24,7 +24,7 @@ from ..post import Post
 from .common import rule
 from .text import normalise
 
-NOT_EXCEPTABLE = ("schema/", "exception/")
+NOT_EXCEPTABLE = ("schema/", "exception/", "secret/credential")  # a credential is removed, never allowed
 QUOTE = "第八条 行总部合规部是〔微信公众号〕信息发布的审核部门，负责审核通过〔微信公众号〕对外发布的信息的合规性。"
 
 R_USED = rule(

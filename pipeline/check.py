@@ -11,14 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .findings import Finding, Severity
-from .policy import Policy, load_policy
+from .policy import Policy
 from .post import Post, load_post
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 CHECK_MODULES: tuple[str, ...] = ("pipeline.checks", "pipeline.leadtime", "pipeline.render.checks")
 
@@ -101,10 +105,33 @@ def _load_and_check(folder: Path, ctx: CheckContext) -> tuple[Post, list[Finding
     return post, findings
 
 
-def _chunk(args: tuple[list[Path], Path, dt.datetime, dict[str, object]]) -> list[tuple[Post, list[Finding]]]:
-    folders, root, now, options = args
-    ctx = CheckContext(root=root, policy=load_policy(root), now=now, options=options)
+# -- parallel runs: one context per worker process, built once, then chunks of folders ------------------
+
+_WORKER_CTX: CheckContext | None = None
+CHUNK = 100  # posts per task: small enough to balance the workers, large enough to keep the queue quiet
+
+
+def _start_worker(root: Path, policy: Policy, now: dt.datetime, options: dict[str, object]) -> None:
+    """Worker initializer: the run's context (policy included) arrives once, not with every chunk."""
+    global _WORKER_CTX
+    load_checks()
+    _WORKER_CTX = CheckContext(root=root, policy=policy, now=now, options=options)
+
+
+def _check_chunk(folders: list[Path]) -> list[tuple[Post, list[Finding]]]:
+    ctx = _WORKER_CTX
+    if ctx is None:  # pragma: no cover - the pool always runs the initializer first
+        raise RuntimeError("check worker started without its context")
     return [_load_and_check(f, ctx) for f in folders]
+
+
+def _pool_context() -> BaseContext:
+    """fork on Linux: workers start with the modules (and the parent's policy) already in memory."""
+    import multiprocessing
+
+    if sys.platform == "linux":
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
 
 
 def check_folders(folders: list[Path], ctx: CheckContext, *, jobs: int | None = None) -> CheckResult:
@@ -113,10 +140,16 @@ def check_folders(folders: list[Path], ctx: CheckContext, *, jobs: int | None = 
     jobs = jobs or os.cpu_count() or 1
     pairs: list[tuple[Post, list[Finding]]] = []
     if jobs > 1 and len(folders) >= PARALLEL_THRESHOLD:
-        size = max(50, len(folders) // (jobs * 8))
-        chunks = [(folders[i : i + size], ctx.root, ctx.now, ctx.options) for i in range(0, len(folders), size)]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for part in pool.map(_chunk, chunks):
+        from concurrent.futures import ProcessPoolExecutor  # imported here: a run of a few posts never needs it
+
+        chunks = [folders[i : i + CHUNK] for i in range(0, len(folders), CHUNK)]
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=_pool_context(),
+            initializer=_start_worker,
+            initargs=(ctx.root, ctx.policy, ctx.now, ctx.options),
+        ) as pool:
+            for part in pool.map(_check_chunk, chunks):
                 pairs.extend(part)
     else:
         pairs = [_load_and_check(f, ctx) for f in folders]

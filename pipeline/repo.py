@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 from .errors import GitError, UsageError
@@ -42,29 +43,64 @@ def post_folders(root: Path, paths: list[str] | None = None) -> list[Path]:
         if (t / "index.md").exists() or (t / "index.md").is_symlink():
             found[t.absolute()] = None
             continue
-        for index in sorted(t.rglob("index.md")):
-            found[index.parent.absolute()] = None
+        for folder in _index_folders(t.absolute()):
+            found[folder] = None
     return sorted(found)
 
 
+def _index_folders(top: Path) -> list[Path]:
+    """Folders below `top` holding an existing `index.md`, as `top.rglob("index.md")` finds them (symbolic
+    links to folders are not followed), from one `scandir` a folder: a fraction of rglob's time."""
+    out: list[str] = []
+    stack = [str(top)]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = list(it)
+        except OSError:  # unreadable, or gone meanwhile: rglob skips it too
+            continue
+        for entry in entries:
+            if entry.name == "index.md" and (not entry.is_symlink() or os.path.exists(entry.path)):
+                out.append(here)
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+    out.sort(key=lambda p: p.split(os.sep))  # the order of the Paths (by parts): sorting them again is linear
+    return [Path(p) for p in out]
+
+
+def _git_failed(root: Path, ref: str, stderr: str) -> GitError:
+    if "not a git repository" in stderr:
+        return GitError(f"{root} is not a git repository; --changed-since needs one")
+    return GitError(
+        f"git cannot compare with {ref!r}: {stderr.strip()}",
+        hint="fetch the base branch first, e.g. git fetch origin main",
+    )
+
+
 def changed_post_folders(root: Path, ref: str) -> list[Path]:
-    """Post folders touched by the change from `ref` (merge base) to the working tree, untracked included."""
-    try:
-        import git
-    except ImportError as exc:  # pragma: no cover - a dependency
-        raise GitError(f"GitPython is not installed: {exc}") from None
-    try:
-        repo = git.Repo(root, search_parent_directories=False)
-        base = repo.git.merge_base(ref, "HEAD")
-        names = repo.git.diff("--name-only", "--no-renames", base, "--", POSTS_DIR).splitlines()
-        names += repo.git.ls_files("--others", "--exclude-standard", "--", POSTS_DIR).splitlines()
-    except git.InvalidGitRepositoryError:
-        raise GitError(f"{root} is not a git repository; --changed-since needs one") from None
-    except git.GitCommandError as exc:
-        raise GitError(
-            f"git cannot compare with {ref!r}: {exc.stderr.strip() or exc}",
-            hint="fetch the base branch first, e.g. git fetch origin main",
-        ) from None
+    """Post folders touched by the change from `ref` (merge base) to the working tree, untracked included.
+
+    Plain `git` subprocesses (no GitPython import on this path, which must start fast); the two listings,
+    each a walk over the working tree, run at the same time.
+    """
+
+    def start(*args: str) -> subprocess.Popen[bytes]:
+        try:
+            return subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc}", hint="install git; --changed-since needs it") from None
+
+    def output(proc: subprocess.Popen[bytes]) -> str:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise _git_failed(root, ref, err.decode("utf-8", "replace"))
+        return out.decode("utf-8", "replace")
+
+    base = output(start("merge-base", ref, "HEAD")).strip()
+    changed = start("diff", "--name-only", "--no-renames", "--relative", "-z", base, "--", POSTS_DIR)
+    untracked = start("ls-files", "-z", "--others", "--exclude-standard", "--", POSTS_DIR)
+    names = output(changed).split("\0") + output(untracked).split("\0")
     folders: dict[Path, None] = {}
     for name in names:
         parts = Path(name).parts

@@ -214,11 +214,16 @@ class WorkCalendar:
         self.policy = policy
         self.root = root
         self.file = overrides if overrides is not None else load_calendar_file(root, policy)
-        years = package_years()
-        self._package_years = years & official_years if official_years is not None else years
+        self._official_years = official_years
         self._cache: dict[int, tuple[frozenset[dt.date], frozenset[dt.date], dict[dt.date, str]]] = {}
 
     # -- what is known ------------------------------------------------------------------------
+
+    @cached_property
+    def _package_years(self) -> frozenset[int]:
+        """Read on first use: importing the holidays package takes ~0.3 s, and most runs count no working day."""
+        years = package_years()
+        return years & self._official_years if self._official_years is not None else years
 
     @cached_property
     def known_years(self) -> frozenset[int]:

@@ -278,7 +278,9 @@ def _git(root: Path, *args: str) -> str | None:
 _MARK = "\x1e"
 
 
-def _adds(root: Path, rev_range: str, prefix: str) -> list[tuple[str, dt.datetime, str]]:
+def _adds(
+    root: Path, rev_range: str, prefix: str, pathspec: tuple[str, ...] = (POSTS_DIR,)
+) -> list[tuple[str, dt.datetime, str]]:
     """(path, author time, sha) of every commit in `rev_range` adding an index.md, newest first."""
     out = _git(
         root,
@@ -289,7 +291,7 @@ def _adds(root: Path, rev_range: str, prefix: str) -> list[tuple[str, dt.datetim
         "--name-only",
         rev_range,
         "--",
-        POSTS_DIR,
+        *pathspec,
     )
     if not out:
         return []
@@ -331,6 +333,10 @@ class Submissions:
         self.tz = tz
         self.pull = pull
         self.base = base
+        self.paths: frozenset[str] | None = None  # when set: git reads the history of these index.md only
+        self._reset()
+
+    def _reset(self) -> None:
         self._loaded = False
         self.branch: dict[str, tuple[dt.datetime, str]] = {}
         self.main: dict[str, tuple[dt.datetime, str]] = {}
@@ -338,10 +344,17 @@ class Submissions:
         self.is_git = False
         self._tracked: set[str] = set()
 
+    def focus(self, paths: Iterable[str]) -> None:
+        """Read the history of only these index.md paths (a few posts in a large repository), if nothing was
+        read yet. Asking later about another post reads everything then."""
+        if not self._loaded:
+            self.paths = frozenset(paths)
+
     def _load(self) -> None:
         if self._loaded:
             return
         self._loaded = True
+        pathspec = tuple(f":(literal){p}" for p in sorted(self.paths)) if self.paths is not None else (POSTS_DIR,)
         prefix = _git(self.root, "rev-parse", "--show-prefix")
         if prefix is None:
             return
@@ -364,16 +377,16 @@ class Submissions:
             mb = _git(self.root, "merge-base", base_commit, "HEAD")
             fork = mb.strip() if mb else None
         if fork and fork != head:
-            for path, at, sha in _adds(self.root, f"{fork}..HEAD", prefix):
+            for path, at, sha in _adds(self.root, f"{fork}..HEAD", prefix, pathspec):
                 self.branch[path] = (at, sha)  # newest first: the last one seen is the earliest
-        for path, at, sha in _adds(self.root, "HEAD", prefix):
+        for path, at, sha in _adds(self.root, "HEAD", prefix, pathspec):
             self.main.setdefault(path, (at, sha))  # newest first: keep the latest add
         if self.pull and base_commit:
             listing = _git(self.root, "ls-tree", "-r", "--name-only", "--full-tree", base_commit, "--", POSTS_DIR)
             if listing is not None:
                 names = {n for n in listing.splitlines() if n.endswith("/index.md")}
                 self.at_base = {n[len(prefix) :] for n in names if n.startswith(prefix)}
-        self._tracked = set((_git(self.root, "ls-files", "--", POSTS_DIR) or "").splitlines())
+        self._tracked = set((_git(self.root, "ls-files", "--", *pathspec) or "").splitlines())
 
     def _capped(self, at: dt.datetime, what: str) -> Submission:
         if at > self.now:
@@ -385,6 +398,9 @@ class Submissions:
 
     def get(self, post: Post) -> Submission:
         """The submission time of `post` (its `path` is relative to the repository root)."""
+        if self.paths is not None and post.path not in self.paths:
+            self.paths = None
+            self._reset()
         self._load()
         path = post.path
         if self.pull is not None and (self.at_base is None or path not in self.at_base):
@@ -730,6 +746,7 @@ def timing_context(ctx: CheckContext) -> TimingContext:
 
 
 SENT = frozenset({"pending", "in-progress", "published", "retracted"})
+FOCUS_POSTS = 64  # up to this many posts in a run: git reads only their history (see Submissions.focus)
 
 
 LS_TREE_COMMITS = 40  # up to this many distinct record commits: one `ls-tree` each; beyond: per-path lookups
@@ -825,6 +842,8 @@ def check_timing(posts: list[Post], ctx: CheckContext) -> list[Finding]:
         p.id: tc.records[p.id] for p in posts if p.id in tc.records and getattr(tc.records[p.id], "status", "") in SENT
     }
     same = unchanged_since(ctx.root, [(p, getattr(sent[p.id], "commit", "")) for p in posts if p.id in sent])
+    if len(posts) <= FOCUS_POSTS:
+        tc.submissions.focus(p.path for p in posts)
     for post in posts:
         record = sent.get(post.id)
         if record is not None:

@@ -11,8 +11,22 @@ Importing this package registers the `render/*` rules; `pipeline.render.checks` 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import rules
 from .article import PlaceholderImages, Rendered, body_images, render_body, render_post
-from .preview import preview_html
+
+if TYPE_CHECKING:
+    from .preview import preview_html
+
+
+def __getattr__(name: str) -> object:
+    """`preview_html` is imported on first use: `wxpub check` renders but never previews (nor serves HTTP)."""
+    if name == "preview_html":
+        from .preview import preview_html
+
+        return preview_html
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["PlaceholderImages", "Rendered", "body_images", "preview_html", "render_body", "render_post", "rules"]

@@ -318,3 +318,25 @@ def test_preview_loads_nothing_even_if_something_got_past_the_renderer(
     assert _load_in_chromium(clean) == ([], 0)  # the policy leaves the preview itself working
     assert _load_in_chromium(leaked) == ([], 1)  # the injected image is blocked, not fetched
     assert hits == []
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://mp.weixin.qq.com/s/abc", "https://mp.weixin.qq.com/s/abc"),
+        ("http://127.0.0.1:8080/s/1/1", "http://127.0.0.1:8080/s/1/1"),  # the sandbox's articles
+        ("https://evil.example\\@mp.weixin.qq.com/s/abc", None),
+        ("https://user@mp.weixin.qq.com/s/abc", None),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_archive_links_the_wechat_article_only_when_well_formed(url: str, shown: str | None) -> None:
+    import datetime as dt
+
+    from pipeline.archive.model import Entry
+    from pipeline.archive.pages import post_html
+
+    when = dt.datetime(2026, 12, 5, 10, tzinfo=dt.UTC)
+    entry = Entry("2026/12-05-x", "标题", "个人金融部", "product", "published", "publish", when, article_url=url)
+    links = re.findall(r'class="wxpub-article-link" href="([^"]*)"', post_html(entry, "<p>正文</p>", "", None))
+    assert links == ([shown] if shown else [])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from ..urls import vet_url
 from .model import CATEGORY_NAMES, DELIVERY_NAMES, STATUS_NAMES, Entry, slug
 
 PER_PAGE = 100
@@ -227,6 +228,7 @@ def provenance(e: Entry) -> str:
 def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
     """The body of a post's page. Pagefind indexes only what is inside `data-pagefind-body`."""
     here = e.url
+    article = vet_url(e.article_url, None, schemes=("http", "https"), any_port=True)  # as a browser reads it
     rows = [
         ("状态", STATUS_NAMES.get(e.status, e.status)),
         ("单位", f'<a href="{rel(here, "unit/" + slug(e.unit) + "/")}">{escape(e.unit)}</a>'),
@@ -236,9 +238,8 @@ def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
         ("发布方式", escape(DELIVERY_NAMES.get(e.delivery, e.delivery))),
         (
             "微信文章",
-            f'<a class="wxpub-article-link" href="{escape(e.article_url)}" rel="noopener noreferrer">'
-            f"{escape(e.article_url)}</a>"
-            if e.article_url.startswith(("https://", "http://"))
+            f'<a class="wxpub-article-link" href="{escape(article)}" rel="noopener noreferrer">{escape(article)}</a>'
+            if article
             else "—",
         ),
     ]

@@ -8,6 +8,7 @@ earns. A post whose front matter cannot be used has `meta = None`; the run goes 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,10 +321,27 @@ def symlinks_in(folder: Path, posts_dir: Path) -> list[str]:
         here = here.parent
     if folder.is_symlink():
         return found
-    for path in sorted(folder.rglob("*")):
-        if path.is_symlink():
-            found.append(path.relative_to(folder).as_posix())
-    return found
+    return found + _links_below(folder)
+
+
+def _links_below(folder: Path) -> list[str]:
+    """Paths (relative, sorted as `sorted(folder.rglob("*"))` would be) of the symbolic links below `folder`,
+    not entering linked folders; from one `scandir` a folder, whose entries know their type without a stat."""
+    out: list[str] = []
+    stack = [("", str(folder))]
+    while stack:
+        rel, here = stack.pop()
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        out.append(rel + entry.name)
+                    elif entry.is_dir():
+                        stack.append((f"{rel}{entry.name}/", entry.path))
+        except OSError:  # unreadable: nothing to list, as rglob
+            continue
+    out.sort(key=lambda p: p.split("/"))
+    return out
 
 
 def repo_path(path: Path, root: Path) -> str:

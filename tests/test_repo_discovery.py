@@ -6,11 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import git, post_text, write_post
 
 from pipeline.errors import GitError
+from pipeline.post import _links_below
 from pipeline.repo import changed_post_folders, post_folders
-
-from conftest import git, post_text, write_post
 
 
 def _tree(root: Path) -> None:
@@ -54,3 +54,18 @@ def test_changed_posts_include_untracked_and_non_ascii_names(make_repo) -> None:
 def test_changed_since_outside_git(tmp_path: Path) -> None:
     with pytest.raises(GitError, match="is not a git repository"):
         changed_post_folders(tmp_path, "main")
+
+
+def test_links_in_a_post_as_rglob_finds_them(tmp_path: Path) -> None:
+    post = tmp_path / "post"
+    (post / "img" / "sub").mkdir(parents=True)
+    (post / "img-b").mkdir()
+    (post / "index.md").write_text("x", encoding="utf-8")
+    (post / "img" / "a.png").write_bytes(b"x")
+    os.symlink(tmp_path / "elsewhere.png", post / "img" / "dangling.png")
+    os.symlink(post / "index.md", post / "img" / "sub" / ".hidden-link")
+    os.symlink(post / "img", post / "img-link")  # a linked folder is reported, not entered
+    os.symlink(post / "index.md", post / "img-b" / "x.md")
+    expected = [p.relative_to(post).as_posix() for p in sorted(post.rglob("*")) if p.is_symlink()]
+    assert _links_below(post) == expected
+    assert len(expected) == 4

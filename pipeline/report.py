@@ -57,13 +57,46 @@ def to_text(findings: list[Finding], posts: int, *, colour: bool = False) -> str
 
 
 def to_json(findings: list[Finding], posts: int) -> str:
+    """The report as `json.dumps(doc, ensure_ascii=False, indent=2)` writes it, byte for byte.
+
+    json's indenting encoder is pure Python (~0.5 s for 30,000 findings); a finding is a flat object of
+    strings and numbers, so each is written here with json's own string encoder instead."""
     doc = {
         "version": JSON_SCHEMA_VERSION,
         "tool": {"name": "wxpub", "version": __version__},
-        "findings": [f.to_dict() for f in findings],
+        "findings": [],
         "summary": summary(findings, posts),
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    items = ",\n".join(_json_item(f.to_dict()) for f in findings)
+    parts = []
+    for key, value in doc.items():
+        text = f"[\n{items}\n  ]" if key == "findings" and items else _json_indented(value, "  ")
+        parts.append(f"  {_json_str(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}"
+
+
+_json_str = json.encoder.encode_basestring  # the encoder json.dumps uses for strings with ensure_ascii=False
+
+
+def _json_indented(value: object, indent: str) -> str:
+    """`value` as json.dumps(indent=2) writes it at a depth where lines start with `indent`."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
+
+
+def _json_item(d: dict[str, object]) -> str:
+    """One finding as an element of the findings list (depth 2)."""
+    lines = []
+    for key, value in d.items():
+        if isinstance(value, str):
+            text = _json_str(value)
+        elif value is None:
+            text = "null"
+        elif isinstance(value, bool) or not isinstance(value, int):
+            return "    " + _json_indented(d, "    ")  # anything else: json's own writer
+        else:
+            text = int.__repr__(value)
+        lines.append(f"      {_json_str(key)}: {text}")
+    return "    {\n" + ",\n".join(lines) + "\n    }" if lines else "    {}"
 
 
 # -- GitHub workflow commands ------------------------------------------------------------------

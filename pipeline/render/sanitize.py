@@ -17,7 +17,7 @@ and a backslash or comment anywhere drops the whole attribute (it could hide a d
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import nh3
 
@@ -187,10 +187,16 @@ def _is_http(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
 
 
+@lru_cache(maxsize=4096)
+def _style(value: str) -> str:
+    """`filter_style` memoised: the theme gives every element of a kind the same style, post after post."""
+    return filter_style(value)
+
+
 def _attribute_filter(relative_images: bool):  # type: ignore[no-untyped-def]
     def check(tag: str, attr: str, value: str) -> str | None:
         if attr == "style":  # every element's, code blocks' too: by the grammar
-            return filter_style(value) or None
+            return _style(value) or None
         if attr == "href":  # only links to WeChat articles are left (pipeline.render.links)
             return vet_url(value, WECHAT_ARTICLE_HOSTS, schemes=("https",))
         if attr == "src":

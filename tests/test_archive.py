@@ -530,3 +530,26 @@ def test_no_secret_or_build_path_in_the_site(tmp_path: Path, monkeypatch: pytest
         if p.is_file():
             data = p.read_bytes()
             assert b"-5f3a9" not in data and str(tmp_path).encode() not in data, p
+
+
+def test_object_reader_reads_folders_at_commits_and_refuses_names(tmp_path: Path) -> None:
+    from pipeline.archive.gitread import ObjectReader, blob_id
+
+    root = make_archive_repo(tmp_path / "repo")
+    head = git(root, "rev-parse", "HEAD").strip()
+    reader = ObjectReader(root)
+    try:
+        assert reader.has_commit(head) and not reader.has_commit("main") and not reader.has_commit("0" * 40)
+        got = reader.folder(head, f"posts/{CARD}")
+        assert got is not None
+        tree, files = got
+        assert tree == git(root, "rev-parse", f"HEAD:posts/{CARD}").strip()
+        assert set(files) == {"index.md", "chart.png", "cover.jpg"}
+        assert reader.blob(files["chart.png"]) == POSTS[CARD]["files"]["chart.png"]
+        index = (root / "posts" / CARD / "index.md").read_bytes()
+        assert files["index.md"] == blob_id(index)
+        assert reader.folder(head, "posts/2026/no-such-post") is None
+        reader.prefetch([files["index.md"], "f" * 40])  # answers kept until asked for, a missing one too
+        assert reader.blob(files["index.md"]) == index and reader.get("f" * 40) is None
+    finally:
+        reader.close()

@@ -14,12 +14,14 @@ from __future__ import annotations
 import atexit
 import hashlib
 import os
+import re
 import subprocess
 import threading
 from pathlib import Path
 from typing import IO
 
 TREE_MODE = b"40000"
+_OBJECT_ID = re.compile(r"[0-9a-f]{7,64}")  # a record names its commit by id, never by a branch or tag
 
 
 class ObjectReader:
@@ -81,9 +83,9 @@ class ObjectReader:
         return got[2] if got and got[1] == "blob" else None
 
     def has_commit(self, commit: str) -> bool:
-        """True when `commit` names a commit in this repository."""
+        """True when `commit` is a commit id (not a branch or tag name) of a commit in this repository."""
         if commit not in self._commits:
-            got = self.get(f"{commit}^{{commit}}") if commit.strip("0") else None
+            got = self.get(f"{commit}^{{commit}}") if _OBJECT_ID.fullmatch(commit) and commit.strip("0") else None
             self._commits[commit] = got is not None and got[1] == "commit"
         return self._commits[commit]
 

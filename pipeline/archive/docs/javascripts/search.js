@@ -94,7 +94,8 @@ async function start() {
     const module = await import("../pagefind/pagefind.js");
     // no separate worker script to download (createInstance and noWorker: Pagefind >= 1.5; else the module)
     pagefind = module.createInstance ? module.createInstance({ noWorker: true }) : module;
-    await pagefind.options({ excerptLength: 24 });
+    // result URLs relative to the site's root (this page is <root>/search/), so a path prefix works
+    await pagefind.options({ excerptLength: 24, baseUrl: new URL("../", location.href).pathname });
     renderFilters(await pagefind.filters());
   } catch (err) {
     message.textContent = "搜索索引尚未生成（wxpub archive build）。";

@@ -70,7 +70,3 @@ def vet_url(
         return None
     return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
 
-
-def is_trusted(url: str, hosts: Collection[str], *, schemes: Collection[str] = ("https",)) -> bool:
-    """Whether `url` is exactly an address on one of `hosts` (see `vet_url`)."""
-    return vet_url(url, hosts, schemes=schemes) is not None

@@ -69,4 +69,3 @@ def vet_url(
     if (parts.hostname or "") != host:  # a last cross-check: both readings must agree on the host
         return None
     return urlunsplit((scheme, netloc, parts.path, parts.query, parts.fragment))
-

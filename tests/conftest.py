@@ -50,6 +50,26 @@ def post_text(body: str = "即日起，本行借记卡免收年费。详情请�
     return f"---\n{fm}---\n\n{body}"
 
 
+TEAMS = {
+    "compliance": "xxbank/compliance",
+    "ebanking": "xxbank/ebanking",
+    "leadership": "xxbank/leadership",
+    "urgent": "xxbank/leadership",
+    "technology": "xxbank/technology",
+}
+
+
+def policy_with_teams(text: str | None = None) -> str:
+    """The shipped policy with a team beside the users of every role (as a bank with an org-read token has)."""
+    import re
+
+    text = text if text is not None else (PROJECT / "policy" / "policy.yml").read_text(encoding="utf-8")
+    for role, team in TEAMS.items():
+        text, n = re.subn(rf"^(  {role}: {{users: \[[^\]]*\])}}$", rf"\1, teams: [{team}]}}", text, flags=re.M)
+        assert n == 1, role
+    return text
+
+
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     import os
 
@@ -82,13 +102,17 @@ def make_repo(tmp_path: Path) -> Callable[..., Path]:
     """Build a real git repository with the project's policy and the given posts, committed on main.
 
     `make_repo({"2026/12-05-card": post_text()})`; values may be str/bytes (index.md) or a dict
-    `{"index.md": ..., "cover.jpg": ..., ...}` for full control.
+    `{"index.md": ..., "cover.jpg": ..., ...}` for full control. `teams=True` adds a team to every role.
     """
 
-    def build(posts: dict[str, object] | None = None, *, commit: bool = True, policy: str | None = None) -> Path:
+    def build(
+        posts: dict[str, object] | None = None, *, commit: bool = True, policy: str | None = None, teams: bool = False
+    ) -> Path:
         root = tmp_path / "repo"
         root.mkdir(exist_ok=True)
         shutil.copytree(PROJECT / "policy", root / "policy", dirs_exist_ok=True)
+        if teams:
+            policy = policy_with_teams(policy)
         if policy is not None:
             (root / "policy" / "policy.yml").write_text(policy, encoding="utf-8")
         for post_id, spec in (posts or {}).items():

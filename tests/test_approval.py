@@ -63,7 +63,7 @@ class Case:
 
 @pytest.fixture
 def case(make_repo: Callable[..., Path]) -> Case:
-    root = make_repo(commit=False)
+    root = make_repo(commit=False, teams=True)
     return Case(root, load_policy(root))
 
 

@@ -18,7 +18,7 @@ PID = "2026/12-05-card-offer"
 
 @pytest.fixture
 def repo(make_repo: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = make_repo({PID: post_text()})
+    root = make_repo({PID: post_text()}, teams=True)
     for var in ("GITHUB_TOKEN", "GITEA_TOKEN", "GITHUB_API_URL", "GITEA_URL", "GITHUB_EVENT_PATH", "GITHUB_SERVER_URL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))

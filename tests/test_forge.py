@@ -263,7 +263,7 @@ SPOOFS = [
 
 @pytest.fixture
 def card_post(make_repo: Callable[..., Path]):  # type: ignore[no-untyped-def]
-    root = make_repo({"2026/12-05-card-offer": post_text()}, commit=False)
+    root = make_repo({"2026/12-05-card-offer": post_text()}, commit=False, teams=True)
     policy = load_policy(root)
     post, findings = load_post(root / "posts/2026/12-05-card-offer", root, policy)
     assert post.ok, findings

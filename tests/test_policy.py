@@ -63,3 +63,10 @@ def test_unusable_policy_files(text: str) -> None:
 def test_missing_policy_file(tmp_path) -> None:
     with pytest.raises(PolicyError, match="not found"):
         load_policy(tmp_path)
+
+
+def test_shipped_roles_name_users_only() -> None:
+    """The review workflow runs the gate with the job token, which cannot read organisation teams."""
+    policy = load_policy(PROJECT)
+    assert all(not role.teams for role in policy.roles.values())
+    assert all(not unit.heads.teams for unit in policy.units)

@@ -681,10 +681,11 @@ def test_the_gate_passes_with_the_automatic_token_when_approvers_are_users(tmp_p
 
 
 def test_the_gate_fails_closed_when_a_role_names_teams_the_token_cannot_read(tmp_path: Path) -> None:
-    """With the shipped policy (roles with teams) the automatic token cannot verify a team approval."""
+    """With roles that name teams, the automatic token cannot verify a team approval: exit 2."""
+    from conftest import policy_with_teams
     from forge_standin import GitHubStandin
 
-    with_teams = (ROOT / "policy" / "policy.yml").read_text(encoding="utf-8")
+    with_teams = policy_with_teams()
     with GitHubStandin(_forge_data(["li-retail", "qian-compliance", "zhou-ebank"])) as gh:
         ws = _gate_workspace(tmp_path)
         (ws / "base" / "policy" / "policy.yml").write_text(with_teams, encoding="utf-8")

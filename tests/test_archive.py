@@ -553,3 +553,20 @@ def test_object_reader_reads_folders_at_commits_and_refuses_names(tmp_path: Path
         assert reader.blob(files["index.md"]) == index and reader.get("f" * 40) is None
     finally:
         reader.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *(spec["text"] for spec in POSTS.values()),
+        "第一行  \n第二行",
+        "中文*强调*和**加粗**、中文_下划线_",
+        "`代码` a\\*b [链接](https://example.com) ![图](chart.png) <https://a.example>",
+        "<b>粗</b>中文 &amp; &copy; &#x4e2d; a > b",
+        "| 项目 | 内容 |\n|---|---|\n| 标题 | *x* |\n\n```\ncode *x*\n```\n\n> 引用 **y**\n\n1. 一\n2. 二",
+    ],
+)
+def test_the_fast_inline_path_converts_exactly_like_python_markdown(text: str) -> None:
+    from pipeline.archive.content import Converter
+
+    assert Converter().convert(text) == Converter(fast=False).convert(text)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from . import yamlsafe
 from .errors import ConfigError, PolicyError
-from .policy import Policy
+from .policy import POLICY_FILE, Policy
 
 FIRST_OFFICIAL_YEAR = 2001  # the package checks its data against the official notices from 2001 on
 
@@ -186,14 +186,33 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
     return CalendarFile(source, out)
 
 
+def _policy_line(root: Path, loc: tuple[str, ...]) -> int:
+    """The line of `loc` in the policy file under `root` (1 when it cannot be read): for error messages."""
+    try:
+        return yamlsafe.load((root / POLICY_FILE).read_text(encoding="utf-8"), max_nodes=50_000).line_of(loc)
+    except (OSError, UnicodeDecodeError, yamlsafe.YamlProblem):
+        return 1
+
+
 def load_calendar_file(root: Path, policy: Policy) -> CalendarFile:
-    """`policy/calendar.yml` (or the policy's `leadtime.calendar`); an absent file adds nothing."""
+    """The policy's `leadtime.calendar` file (default `policy/calendar.yml`).
+
+    A file the policy names that does not exist is an error: a mistyped path would otherwise drop the
+    bank's holiday overrides without a word. Only when the policy leaves the key out (an older policy)
+    may the default file be absent; it then adds nothing.
+    """
     rel = policy.leadtime.calendar
     path = root / rel
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return CalendarFile(rel)
+        if "calendar" not in policy.leadtime.model_fields_set:
+            return CalendarFile(rel)
+        line = _policy_line(root, ("leadtime", "calendar"))
+        raise ConfigError(
+            f"{POLICY_FILE}:{line}: leadtime.calendar: the calendar file {rel} does not exist",
+            hint=f"create it, or fix `leadtime.calendar` in {POLICY_FILE} to name the holiday override file",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{rel}: cannot read: {exc}") from None
     return parse_calendar(text, rel)

@@ -133,14 +133,14 @@ def test_unknown_year_says_how_to_fix(calendar: WorkCalendar, root: Path) -> Non
     assert "no official holiday calendar for 2028" in err.value.message
     assert "policy/calendar.yml adds 2027" in err.value.message
     assert "years: 2028:" in (err.value.hint or "")
-    (root / "policy" / "calendar.yml").unlink()
+    (root / "policy" / "calendar.yml").write_text("", encoding="utf-8")  # named by the policy: empty, not gone
     with pytest.raises(UnknownYearError, match="2027"):
         WorkCalendar(POLICY, root, official_years=OFFICIAL).is_working_day(dt.date(2027, 2, 8))
 
 
 def test_package_years_stop_at_the_newest_notice(root: Path) -> None:
     """The package computes later years from rules, but without the 调休 they are not official: not known."""
-    (root / "policy" / "calendar.yml").unlink()
+    (root / "policy" / "calendar.yml").write_text("", encoding="utf-8")
     newest = max(package_years())
     assert newest >= 2026 and package_years() >= OFFICIAL
     cal = WorkCalendar(POLICY, root)

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from . import yamlsafe
 from .errors import PolicyError
@@ -25,6 +25,8 @@ POLICY_FILE = "policy/policy.yml"
 CATEGORIES = ("product", "campaign", "notice", "service", "knowledge", "other")
 PRODUCTS = ("deposit", "wealth", "fund", "insurance", "loan", "card", "payment", "other")
 ROLE_NAMES = ("compliance", "ebanking", "leadership", "urgent", "technology")
+# Validation context key: leave the cross-section checks to `parse_policy`, which knows their lines.
+DEFER_CROSS_CHECKS = "defer_cross_checks"
 
 
 class Model(BaseModel):
@@ -191,20 +193,35 @@ class Policy(Model):
         return v
 
     @model_validator(mode="after")
-    def _tiers_known(self) -> Policy:
+    def _tiers_known(self, info: ValidationInfo) -> Policy:
+        if isinstance(info.context, dict) and info.context.get(DEFER_CROSS_CHECKS):
+            return self  # `parse_policy` runs them itself, to report each at its key's line
+        problems = self.cross_field_problems()
+        if problems:
+            raise ValueError("; ".join(f"{key}: {msg}" for _, key, msg in problems))
+        return self
+
+    def cross_field_problems(self) -> list[tuple[yamlsafe.Loc, str, str]]:
+        """Problems that span sections, as (location of the offending value, key, message)."""
         known = {"unit_head", *self.roles}
-        chains = [("approval.base", self.approval.base), ("approval.code_change", self.approval.code_change)]
-        chains += [(f"approval.by_category.{k}", v) for k, v in self.approval.by_category.items()]
-        chains += [(f"approval.by_product.{k}", v) for k, v in self.approval.by_product.items()]
-        for where, chain in chains:
-            for ref in chain:
+        chains: list[tuple[yamlsafe.Loc, tuple[TierRef, ...]]] = [
+            (("approval", "base"), self.approval.base),
+            (("approval", "code_change"), self.approval.code_change),
+        ]
+        chains += [(("approval", "by_category", k), v) for k, v in self.approval.by_category.items()]
+        chains += [(("approval", "by_product", k), v) for k, v in self.approval.by_product.items()]
+        out: list[tuple[yamlsafe.Loc, str, str]] = []
+        for loc, chain in chains:
+            for i, ref in enumerate(chain):
                 if ref.tier not in known:
-                    raise ValueError(f"{where}: unknown tier {ref.tier!r}; define it under roles")
+                    key = ".".join(str(p) for p in loc)
+                    out.append(((*loc, i, "tier"), key, f"unknown tier {ref.tier!r}; define it under roles"))
         names = [u.name for u in self.units]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"units: duplicate unit name(s) {', '.join(dupes)}")
-        return self
+            second = next(i for i, n in enumerate(names) if n in dupes and names.index(n) < i)
+            out.append((("units", second, "name"), "units", f"duplicate unit name(s) {', '.join(dupes)}"))
+        return out
 
     # -- derived views ---------------------------------------------------------------------
 
@@ -240,7 +257,7 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
     if not isinstance(loaded.data, dict):
         raise PolicyError(f"{source}:1: expected a mapping of policy keys")
     try:
-        return Policy.model_validate(loaded.data)
+        policy = Policy.model_validate(loaded.data, context={DEFER_CROSS_CHECKS: True})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -254,3 +271,7 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
                 msg = "required key is missing"
             problems.append(f"{source}:{line}: {key}: {msg}")
         raise PolicyError(f"{source}: the policy does not validate ({len(problems)} problem(s))", problems) from None
+    cross = [f"{source}:{loaded.line_of(loc)}: {key}: {msg}" for loc, key, msg in policy.cross_field_problems()]
+    if cross:
+        raise PolicyError(f"{source}: the policy does not validate ({len(cross)} problem(s))", cross)
+    return policy

@@ -54,6 +54,44 @@ def test_unknown_key_points_at_its_line() -> None:
     assert f"policy/policy.yml:{line}: approval.sequentail" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "    notice: [{tier: leadership}]",
+            "    notice: [{tier: chairman}]",
+            "approval.by_category.notice: unknown tier 'chairman'; define it under roles",
+        ),
+        (
+            "  - {name: 开发区支行, kind: branch",
+            "  - {name: 城关支行, kind: branch",
+            "units: duplicate unit name(s) 城关支行",
+        ),
+    ],
+)
+def test_cross_field_errors_point_at_the_key_line(old: str, new: str, expected: str) -> None:
+    """Checks spanning sections (tiers against roles, unit names) report the line of the offending key."""
+    assert old in TEXT, old
+    broken = TEXT.replace(old, new, 1)
+    line = TEXT[: TEXT.index(old)].count("\n") + 1  # the line edited
+    with pytest.raises(PolicyError) as info:
+        parse_policy(broken)
+    assert f"policy/policy.yml:{line}: {expected}" in str(info.value), str(info.value)
+    assert "(top level)" not in str(info.value)
+
+
+def test_cross_field_checks_also_run_without_parse_policy() -> None:
+    """A policy built in code (not through parse_policy) is still validated across sections."""
+    import yaml
+
+    from pipeline.policy import Policy
+
+    data = yaml.safe_load(TEXT)
+    data["approval"]["by_category"]["notice"] = [{"tier": "chairman"}]
+    with pytest.raises(ValueError, match=r"approval\.by_category\.notice: unknown tier 'chairman'"):
+        Policy.model_validate(data)
+
+
 @pytest.mark.parametrize("text", ["", "- a list\n", "bank: [\n", "a: &x 1\nb: *x\n"])
 def test_unusable_policy_files(text: str) -> None:
     with pytest.raises(PolicyError):

@@ -517,7 +517,37 @@ def test_default_state_dir_follows_the_environment(tmp_path: Path, monkeypatch: 
 def test_redact() -> None:
     assert redact("GET /x?access_token=abc&type=image") == "GET /x?access_token=***&type=image"
     assert redact('{"secret": "zz", "appid": "wx"}') == '{"secret": "***", "appid": "wx"}'
-    assert redact("token abc here", "abc") == "token *** here"
+    assert redact("token abcdefgh here", "abcdefgh") == "token *** here"
+    assert redact("GET /x?secret=s&appid=wx", "s") == "GET /x?secret=***&appid=wx"  # structurally, any length
+
+
+def test_redact_leaves_text_alone_for_a_short_secret_and_hides_a_real_one(wechat) -> None:
+    """A one-character WECHAT_SECRET must not turn messages into "u***able"; a real AppSecret (32 hex
+    characters) is hidden wherever it appears."""
+    assert redact("unable to reach WeChat: invalid appsecret", "s") == "unable to reach WeChat: invalid appsecret"
+    real = "9f86d081884c7d659a2feaa0c55ad015"
+    assert len(real) == 32
+    assert redact(f"secret is {real}; again {real}.", real, "s") == "secret is ***; again ***."
+    # against the sandbox: a wrong one-character secret is refused with WeChat's own words intact
+    _sb, client = wechat(client_kw={"secret": "s"})
+    with pytest.raises(WeChatError) as err:
+        client.token()
+    assert err.value.errcode == 40125 and "invalid appsecret" in err.value.message
+    assert "***" not in err.value.message
+
+
+def test_delete_mass_withdraws_a_broadcast_and_refuses_an_unknown_msg_id(wechat) -> None:
+    sb, client = wechat()
+    result = client.sendall(client.add_draft([article(client)]), "post-1")
+    client.delete_mass(result["msg_id"])
+    (sent,) = sb.mass_sends()
+    assert [it["is_deleted"] for it in sent["items"]] == [True]
+    with requests.get(sent["items"][0]["url"], timeout=5) as page:
+        assert "已被发布者删除" in page.text
+    assert [c.errcode for c in sb.calls() if c.path == "/cgi-bin/message/mass/delete"] == [0]
+    with pytest.raises(WeChatError) as err:
+        client.delete_mass(987654321)
+    assert err.value.errcode == 40059 and err.value.hint and "WECHAT_APPID" in err.value.hint
 
 
 # ------------------------------------------------------------------------- secrets

@@ -57,13 +57,19 @@ _SECRET_QUERY = re.compile(r"((?:access_token|secret|appsecret)=)[^&\s'\"]+", re
 _SECRET_JSON = re.compile(r"(\"(?:access_token|secret|appsecret)\"\s*:\s*\")[^\"]*", re.IGNORECASE)
 
 
+#: Values shorter than this are not searched for in free text: replacing every "s" of a message would
+#: garble it ("u***able") and protect nothing. A real AppSecret is 32 hex characters, a token far longer;
+#: the `access_token=`/`secret=` values are redacted by their structure whatever their length.
+MIN_REDACTED_LENGTH = 8
+
+
 def redact(text: str, *secrets: str) -> str:
-    """`text` with access_token=/secret= values and any of `secrets` replaced by ***."""
+    """`text` with access_token=/secret= values, and every occurrence of each of `secrets` at least
+    `MIN_REDACTED_LENGTH` characters long, replaced by ***."""
     text = _SECRET_QUERY.sub(r"\1***", text)
     text = _SECRET_JSON.sub(r"\1***", text)
-    for s in secrets:
-        if s:
-            text = text.replace(s, "***")
+    for s in sorted({s for s in secrets if len(s) >= MIN_REDACTED_LENGTH}, key=len, reverse=True):
+        text = text.replace(s, "***")
     return text
 
 
@@ -536,6 +542,13 @@ class WeChatClient:
                 return {"already_sent": True, "clientmsgid": clientmsgid, "errcode": exc.errcode}
             raise
         return {**body, "already_sent": False, "clientmsgid": clientmsgid}
+
+    def delete_mass(self, msg_id: str | int, article_idx: int = 0) -> None:
+        """`message/mass/delete`: withdraw a broadcast's article page (followers keep the message card).
+        `article_idx` is 1-based; 0 deletes every article of the send. WeChat answers 40059 for a msg_id it
+        does not know (or may no longer delete)."""
+        value: str | int = int(msg_id) if str(msg_id).isdigit() else str(msg_id)
+        self._post("/cgi-bin/message/mass/delete", {"msg_id": value, "article_idx": article_idx})
 
     def mass_status(self, msg_id: str | int) -> dict[str, Any]:
         """`message/mass/get`: `{"msg_id", "msg_status": "SEND_SUCCESS" | "SENDING" | ...}`."""

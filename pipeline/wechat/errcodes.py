@@ -60,6 +60,8 @@ HINTS: dict[int, str] = {
     45110: "the author is too long (at most 16 characters)",
     47001: "WeChat could not read the request (data format error)",
     53600: "the article_id is not valid (deleted, or never published by this account)",
+    40059: "the msg_id is not valid for this account (never sent by it, sent by another account, or no longer "
+    "deletable): check WECHAT_APPID and the WeChat console's 群发记录",
 }
 
 PUBLISH_STATUS: dict[int, str] = {

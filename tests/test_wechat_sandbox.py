@@ -442,6 +442,41 @@ def test_clientmsgid_is_deduplicated_for_24_hours(start) -> None:
     assert raw.call("message/mass/get", {"msg_id": sent[0]["msg_id"]})["msg_status"] == "SEND_SUCCESS"
 
 
+def test_mass_delete_withdraws_known_sends_only(start) -> None:
+    clock = Clock()
+    sb, raw = start(clock=clock, mass_day_quota=5, token_ttl=1e8, mass_delete_window=1800)
+    first = raw.call("message/mass/sendall", sendall(raw.draft(title="甲"), "a"))
+    second = raw.call("message/mass/sendall", sendall(raw.draft(title="乙"), "b"))
+    assert raw.call("message/mass/delete", {"msg_id": first["msg_id"], "article_idx": 0})["errcode"] == 0
+    assert raw.call("message/mass/delete", {"msg_id": first["msg_id"], "article_idx": 0})["errcode"] == 0  # again
+    assert [m["items"][0]["is_deleted"] for m in sb.mass_sends()] == [True, False]
+    with requests.get(sb.mass_sends()[0]["items"][0]["url"], timeout=5) as page:
+        assert "已被发布者删除" in page.text
+    assert raw.call("message/mass/delete", {"msg_id": 42, "article_idx": 0})["errcode"] == 40059
+    assert raw.call("message/mass/delete", {"article_idx": 0})["errcode"] == 40059
+    assert raw.call("message/mass/delete", {"msg_id": second["msg_id"], "article_idx": 3})["errcode"] == 40060
+    clock.t += 1801  # outside the window this sandbox was given
+    assert raw.call("message/mass/delete", {"msg_id": second["msg_id"], "article_idx": 0})["errcode"] == 40059
+    assert not sb.mass_sends()[1]["items"][0]["is_deleted"]
+
+
+def test_deleting_a_deleted_article_answers_53600_and_getarticle_shows_it_deleted(start) -> None:
+    for forget in (False, True):
+        _sb, raw = start(publish_polls_until_done=0, forget_deleted=forget)
+        done = raw.call(
+            "freepublish/get", {"publish_id": raw.call("freepublish/submit", {"media_id": raw.draft()})["publish_id"]}
+        )
+        aid = done["article_id"]
+        assert raw.call("freepublish/getarticle", {"article_id": aid})["news_item"][0]["is_deleted"] is False
+        assert raw.call("freepublish/delete", {"article_id": aid, "index": 0})["errcode"] == 0
+        assert raw.call("freepublish/delete", {"article_id": aid, "index": 0})["errcode"] == 53600
+        got = raw.call("freepublish/getarticle", {"article_id": aid})
+        if forget:
+            assert got["errcode"] == 53600
+        else:
+            assert [it["is_deleted"] for it in got["news_item"]] == [True]
+
+
 def test_sendall_of_an_unknown_draft(start) -> None:
     _sb, raw = start()
     assert raw.call("message/mass/sendall", sendall("DRAFT_nope", "z"))["errcode"] == 40007

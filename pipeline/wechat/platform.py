@@ -8,7 +8,9 @@ Where the contract says "unconfirmed" or WeChat documents nothing, the sandbox p
 - Length errors use WeChat's global return codes: title 45003, digest 45004, content_source_url 45005,
   content 45002, author 45110, more than 8 articles 45008; a missing title or a malformed field 47001;
   no article or empty content 44003; JSON with \\uXXXX escapes 40033 (the legacy rejection).
-- An unknown publish_id answers 40007; an unknown article_id 53600.
+- An unknown publish_id answers 40007; an unknown article_id 53600, and so does deleting an article whose
+  items are all deleted already. `freepublish/getarticle` of a deleted article answers its items with
+  `is_deleted: true` (with `SandboxConfig.forget_deleted`, 53600 instead: WeChat documents neither).
 - Submitting a draft whose publish job is still running is accepted as a second job and each job publishes
   its own snapshot: the pessimistic reading, so a publisher that resubmits blindly creates a duplicate.
 - A job is final after `publish_polls_until_done` "publishing" answers to `freepublish/get`, or
@@ -18,6 +20,10 @@ Where the contract says "unconfirmed" or WeChat documents nothing, the sandbox p
   `is_deleted: true`.
 - Mass sends are only `mpnews` of a draft; the draft leaves the draft box; `clientmsgid` is remembered for
   24 hours (45065 on a repeat); quota counts are per calendar day / month in Beijing time.
+- `message/mass/delete {msg_id, article_idx}` withdraws the article pages of a send this account made
+  (`article_idx` 1-based, 0 = all; repeating it answers ok); an unknown msg_id answers 40059 "invalid msg
+  id", and so does a send older than `SandboxConfig.mass_delete_window` seconds when that is set (WeChat's
+  current documentation allows deleting at any time; older versions said within half an hour).
 """
 
 from __future__ import annotations
@@ -599,6 +605,8 @@ class Platform:
 
     def getarticle(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         _, article = self._article(p)
+        if self.config.forget_deleted and all(i["is_deleted"] for i in article["items"]):
+            raise Refusal(53600, "Article ID 无效")
         return Reply({"news_item": self._article_items(article, True)})
 
     def publish_batchget(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
@@ -624,6 +632,8 @@ class Platform:
         if not isinstance(index, int) or not 0 <= index <= len(article["items"]):
             raise Refusal(47001, "data format error: index")
         targets = article["items"] if index == 0 else [article["items"][index - 1]]
+        if all(it["is_deleted"] for it in targets):
+            raise Refusal(53600, "Article ID 无效")
         for it in targets:
             it["is_deleted"] = True
         return self._ok()
@@ -682,6 +692,23 @@ class Platform:
             {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
         )
 
+    def mass_delete(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
+        msg_id = p.get("msg_id")
+        index = p.get("article_idx", 0)
+        if msg_id is None:
+            raise Refusal(40059, "invalid msg id (the sandbox deletes by msg_id only)")
+        send = next((m for m in self.state["mass"] if str(m["msg_id"]) == str(msg_id)), None)
+        if send is None:
+            raise Refusal(40059, "invalid msg id")
+        window = self.config.mass_delete_window
+        if window is not None and self.clock() - send["at"] > window:
+            raise Refusal(40059, "invalid msg id (too late to delete this send)")
+        if not isinstance(index, int) or not 0 <= index <= len(send["items"]):
+            raise Refusal(40060, "invalid article idx")
+        for it in send["items"] if index == 0 else [send["items"][index - 1]]:
+            it["is_deleted"] = True
+        return self._ok()
+
     def mass_get(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         for m in self.state["mass"]:
             if str(m["msg_id"]) == str(p.get("msg_id")):
@@ -729,7 +756,10 @@ class Platform:
         if parts[:1] == ["mass"] and len(parts) >= 2:
             for m in self.state["mass"]:
                 if str(m["msg_data_id"]) == parts[1] and 0 < idx(2) <= len(m["items"]):
-                    return _html_page(m["items"][idx(2) - 1], "群发 (mass send)")
+                    item = m["items"][idx(2) - 1]
+                    if item.get("is_deleted"):
+                        return _notice("该内容已被发布者删除 (deleted by the account)")
+                    return _html_page(item, "群发 (mass send)")
             return None
         article = self.state["articles"].get(parts[0]) if parts else None
         if article is None or not 0 < idx(1) <= len(article["items"]):
@@ -749,7 +779,8 @@ class Platform:
                 rows.append(f'<li><a href="{html.escape(it["url"])}">{html.escape(it["title"])}</a> ({state})</li>')
         for m in self.state["mass"]:
             for it in m["items"]:
-                rows.append(f'<li><a href="{html.escape(it["url"])}">{html.escape(it["title"])}</a> (群发)</li>')
+                state = "群发, deleted" if it.get("is_deleted") else "群发"
+                rows.append(f'<li><a href="{html.escape(it["url"])}">{html.escape(it["title"])}</a> ({state})</li>')
         body = "<ul>" + "".join(rows) + "</ul>" if rows else "<p>Nothing published yet.</p>"
         return _shell("wxpub sandbox", f"<h1>wxpub sandbox: a local stand-in for WeChat</h1>{body}")
 
@@ -795,6 +826,7 @@ _ROUTES: dict[str, Callable[..., Reply]] = {
     "/cgi-bin/freepublish/delete": Platform.publish_delete,
     "/cgi-bin/message/mass/sendall": Platform.sendall,
     "/cgi-bin/message/mass/get": Platform.mass_get,
+    "/cgi-bin/message/mass/delete": Platform.mass_delete,
     "/cgi-bin/openapi/quota/get": Platform.quota_get,
     "/cgi-bin/clear_quota": Platform.clear_quota,
 }

@@ -93,6 +93,10 @@ class SandboxConfig:
     #: Broadcasts: per calendar month, and send-to-all per day (Beijing time).
     mass_month_quota: int = 4
     mass_day_quota: int = 1
+    #: message/mass/delete is refused (40059) for sends older than this many seconds (None: any time).
+    mass_delete_window: float | None = None
+    #: freepublish/getarticle answers 53600 for a deleted article instead of listing it with is_deleted.
+    forget_deleted: bool = False
     #: Calls per path per day before 45009 (None: unlimited).
     daily_call_quota: int | None = None
     faults: list[Fault] = field(default_factory=list)

@@ -29,7 +29,9 @@ def find_root(start: Path | None = None) -> Path:
 def post_folders(root: Path, paths: list[str] | None = None) -> list[Path]:
     """Post folders under the given paths (files, post folders or any folder), or all of `posts/`.
 
-    A folder is a post when it holds an `index.md`. Sorted by path, each at most once.
+    A folder is a post when it holds an `index.md`. Sorted by path, each at most once. Explicit `paths`
+    holding no post at all are a `UsageError` (a mistyped path must not pass as "0 posts checked"); all
+    of an empty `posts/` is an empty list (a fresh repository).
     """
     targets = [Path(p) for p in paths] if paths else [root / POSTS_DIR]
     found: dict[Path, None] = {}
@@ -38,13 +40,20 @@ def post_folders(root: Path, paths: list[str] | None = None) -> list[Path]:
         if not t.exists() and not t.is_symlink():
             raise UsageError(f"{t}: no such file or folder")
         if t.name == "index.md" or t.is_file():
-            found[t.parent.absolute()] = None
+            if t.name == "index.md" or (t.parent / "index.md").exists():  # a file of a post: that post
+                found[t.parent.absolute()] = None
             continue
         if (t / "index.md").exists() or (t / "index.md").is_symlink():
             found[t.absolute()] = None
             continue
         for folder in _index_folders(t.absolute()):
             found[folder] = None
+    if paths and not found:
+        named = ", ".join(paths)
+        raise UsageError(
+            f"{named}: no post (a folder with index.md) found under {'it' if len(paths) == 1 else 'them'}",
+            hint="name post folders such as posts/2026/12-05-card-offer, or give no PATH to take all of posts/",
+        )
     return sorted(found)
 
 

@@ -18,6 +18,7 @@ import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +186,9 @@ R_EDIT = register(
 # -- time as messages show it -------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def fmt(t: dt.datetime, tz: dt.tzinfo) -> str:
-    """`2026-12-05 10:00 +08:00`."""
+    """`2026-12-05 10:00 +08:00` (memoised: a run formats the same commit times and `now` for many posts)."""
     local = t.astimezone(tz)
     off = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} {off[:3]}:{off[3:]}"

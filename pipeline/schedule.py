@@ -2,16 +2,19 @@
 
 A `Slot` is one post at one time, from one of three places, in order of authority:
 
-1. the publication records (`pipeline.ledger.read_records`): what was published (or is being), at the
-   time it was published; a retracted broadcast still reached the followers, so it still counts;
+1. the publication records (`pipeline.ledger.read_records`): what was published (or is being); a
+   retracted broadcast still reached the followers, so it still counts;
 2. the posts in the working tree (`posts/`), which on a branch are main as of the branch point plus
    the change;
 3. the posts of the base branch (`main` / `origin/main`) merged after the branch point, read from git.
 
 `collect_slots` merges them by post id (a record beats a post; the working tree beats the base). The
 reading is light: front matter only, no cover or body checks, so it is cheap on thousands of posts.
-`build_schedule` turns slots into days, monthly quota use and clashes; `to_text`, `to_json` and
-`to_markdown` are views of it.
+The calendar is a plan: every slot sits at its `publish_at`, also when the publish job sent it later,
+and clashes and quota are counted there; the time it actually went out (`Slot.published_at`) is shown
+beside it, and a post that went out `LATE_AFTER` or more after its time is listed as published late.
+`build_schedule` turns slots into days, monthly quota use, clashes and late publications; `to_text`,
+`to_json` and `to_markdown` are views of it.
 """
 
 from __future__ import annotations
@@ -34,10 +37,14 @@ from .repo import POSTS_DIR
 # Record statuses whose post reached (or is reaching) WeChat: they occupy their slot for good.
 SENT_STATUSES = frozenset({"pending", "in-progress", "published", "retracted"})
 
+# Published this long after publish_at, or more, is late (the publish job runs every 10 minutes, and
+# within the hour a post still meets its slot).
+LATE_AFTER = dt.timedelta(hours=1)
+
 
 @dataclass(frozen=True)
 class Slot:
-    """One post at one time. `at` is when it was published (records) or is due (posts)."""
+    """One post at one time. `at` is its `publish_at` (the plan); `published_at` when it went out, if it did."""
 
     post_id: str
     at: dt.datetime
@@ -49,10 +56,19 @@ class Slot:
     status: str = "scheduled"  # scheduled | pending | in-progress | published | failed | retracted
     path: str = ""
     url: str = ""
+    published_at: dt.datetime | None = None
 
     @property
     def broadcast(self) -> bool:
         return self.delivery == "broadcast"
+
+    @property
+    def late_by(self) -> dt.timedelta | None:
+        """How long after its `publish_at` it went out (negative: early); None when it has not."""
+        return None if self.published_at is None else self.published_at - self.at
+
+    def is_late(self, after: dt.timedelta = LATE_AFTER) -> bool:
+        return self.late_by is not None and self.late_by >= after
 
     def to_dict(self, tz: dt.tzinfo) -> dict[str, Any]:
         return {
@@ -65,7 +81,40 @@ class Slot:
             "status": self.status,
             "source": self.source,
             "url": self.url,
+            "published_at": self.published_at.astimezone(tz).isoformat() if self.published_at else None,
+            "late_minutes": _minutes(self.late_by),
         }
+
+
+def _minutes(delta: dt.timedelta | None) -> int | None:
+    """Whole minutes of `delta` (towards zero), or None."""
+    return None if delta is None else int(delta.total_seconds() / 60)
+
+
+def lateness(delta: dt.timedelta) -> str:
+    """`21 days late`, `3 hours late`, `7 minutes late`, `5 minutes early`."""
+    secs = delta.total_seconds()
+    word = "late" if secs >= 0 else "early"
+    secs = abs(secs)
+    if secs < 60:
+        return f"less than a minute {word}"
+    if secs < 2 * 3600:
+        n, unit = int(secs // 60), "minute"
+    elif secs < 2 * 86400:
+        n, unit = int(secs // 3600), "hour"
+    else:
+        n, unit = int(secs // 86400), "day"
+    return f"{n} {unit}{'s' if n != 1 else ''} {word}"
+
+
+def published_note(s: Slot, tz: dt.tzinfo) -> str:
+    """`published 2027-01-06 12:00, 21 days late` when it went out at another minute than planned, else ``."""
+    if s.published_at is None or s.late_by is None:
+        return ""
+    when, plan = s.published_at.astimezone(tz), s.at.astimezone(tz)
+    if f"{when:%Y-%m-%d %H:%M}" == f"{plan:%Y-%m-%d %H:%M}":
+        return ""
+    return f"published {when:%Y-%m-%d %H:%M}, {lateness(s.late_by)}"
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -261,7 +310,7 @@ def record_slots(records: Mapping[str, Any]) -> dict[str, Slot]:
     """Slots of the publication records (`pipeline.ledger.Record`), keyed by post id."""
     out: dict[str, Slot] = {}
     for pid, rec in records.items():
-        at = rec.published_at or rec.publish_at
+        at = rec.publish_at or rec.published_at  # the plan; when it went out is kept beside it
         if at is None:
             continue
         out[pid] = Slot(
@@ -275,6 +324,7 @@ def record_slots(records: Mapping[str, Any]) -> dict[str, Slot]:
             status=rec.status,
             path=getattr(rec, "path", ""),
             url=rec.article_url,
+            published_at=rec.published_at,
         )
     return out
 
@@ -406,6 +456,7 @@ class Schedule:
     months: list[MonthQuota] = field(default_factory=list)
     clashes: list[Clash] = field(default_factory=list)
     gaps: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    late: list[Slot] = field(default_factory=list)  # went out LATE_AFTER or more after publish_at
 
     @property
     def slots(self) -> list[Slot]:
@@ -423,8 +474,22 @@ class Schedule:
             ],
             "broadcasts": [m.to_dict() for m in self.months],
             "clashes": [c.to_dict() for c in self.clashes],
+            "late": [_late_dict(s, tz) for s in self.late],
             "gaps": [{"from": a.isoformat(), "to": b.isoformat(), "days": (b - a).days + 1} for a, b in self.gaps],
         }
+
+
+def _late_dict(s: Slot, tz: dt.tzinfo) -> dict[str, Any]:
+    assert s.published_at is not None and s.late_by is not None
+    return {
+        "post": s.post_id,
+        "title": s.title,
+        "delivery": s.delivery,
+        "publish_at": s.at.astimezone(tz).isoformat(),
+        "published_at": s.published_at.astimezone(tz).isoformat(),
+        "late_minutes": _minutes(s.late_by),
+        "late": lateness(s.late_by),
+    }
 
 
 def _tz(name: str) -> dt.tzinfo:
@@ -454,11 +519,13 @@ def build_schedule(
     *,
     now: dt.datetime | None = None,
     gap_days: int = 3,
+    late_after: dt.timedelta = LATE_AFTER,
 ) -> Schedule:
-    """The calendar from `start` to `end` (inclusive, in the policy's timezone).
+    """The calendar from `start` to `end` (inclusive, in the policy's timezone), by `publish_at`.
 
     With `now`, posts still `scheduled` whose time has passed are shown as `due` (waiting for the job).
-    Gaps are runs of at least `gap_days` days with nothing scheduled or published.
+    Gaps are runs of at least `gap_days` days with nothing scheduled or published. Posts that went out
+    `late_after` or more after their `publish_at` are listed in `late`.
     """
     tz = policy.tz
     every = sorted(slots, key=lambda s: (s.at, s.post_id))
@@ -468,6 +535,7 @@ def build_schedule(
     in_range = [s for s in every if start <= s.at.astimezone(tz).date() <= end]
     for s in in_range:
         sched.days.setdefault(s.at.astimezone(tz).date(), []).append(s)
+    sched.late = [s for s in in_range if s.is_late(late_after)]
 
     # Broadcast quota per month: count over every slot in the months the range touches.
     months: dict[str, list[str]] = defaultdict(list)
@@ -538,8 +606,23 @@ def build_schedule(
 def _line(s: Slot, tz: dt.tzinfo) -> str:
     local = s.at.astimezone(tz)
     state = {"scheduled": "", "published": " published", "retracted": " RETRACTED"}.get(s.status, f" {s.status}")
+    note = published_note(s, tz)
+    if note:
+        state = f" {note}" if s.status == "published" else f"{state} ({note})"
     cast = "broadcast" if s.broadcast else "publish"
     return f"  {local:%H:%M}  {cast:<9}  {s.category:<9}  {s.unit}  {s.post_id}  {s.title}{state}".rstrip()
+
+
+def _late_text(s: Slot, tz: dt.tzinfo) -> str:
+    """`2026/12-16-x  due 2026-12-16 12:00, published 2027-01-06 12:00: 21 days late`."""
+    assert s.published_at is not None and s.late_by is not None
+    sent = s.published_at.astimezone(tz)
+    text = (
+        f"{s.post_id}  due {s.at.astimezone(tz):%Y-%m-%d %H:%M}, published {sent:%Y-%m-%d %H:%M}: {lateness(s.late_by)}"
+    )
+    if s.broadcast and month_key(s.at, tz) != month_key(sent, tz):
+        text += f" (counted here in {month_key(s.at, tz)}; WeChat counted the broadcast in {sent:%Y-%m})"
+    return text
 
 
 def _gap_text(a: dt.date, b: dt.date) -> str:
@@ -559,6 +642,9 @@ def to_text(sched: Schedule) -> str:
     for m in sched.months:
         over = f"  OVER by {m.used - m.quota}" if m.used > m.quota else ""
         out.append(f"  {m.month}: {m.used} used, {m.left} left of {m.quota}{over}")
+    if sched.late:
+        out.append(f"Published late ({len(sched.late)}): check the publish job's runs")
+        out += [f"  {_late_text(s, tz)}" for s in sched.late]
     if sched.clashes:
         out.append("Clashes:")
         out += [f"  {c.message}: {', '.join(c.posts)}" for c in sched.clashes]
@@ -584,9 +670,11 @@ def to_markdown(sched: Schedule) -> str:
         for s in sched.slots:
             local = s.at.astimezone(tz)
             post = f"[{_cell(s.title or s.post_id)}]({s.url})" if s.url else _cell(s.title or s.post_id)
+            note = published_note(s, tz)
+            status = (note if s.status == "published" else f"{s.status} ({note})") if note else s.status
             out.append(
                 f"| {local:%Y-%m-%d %a} | {local:%H:%M} | {s.delivery} | {s.category} | {_cell(s.unit)} | "
-                f"{post} (`{s.post_id}`) | {s.status} |"
+                f"{post} (`{s.post_id}`) | {status} |"
             )
     else:
         out.append("Nothing scheduled or published in this period.")
@@ -594,6 +682,9 @@ def to_markdown(sched: Schedule) -> str:
     for m in sched.months:
         used = f"**{m.used}** (over)" if m.used > m.quota else str(m.used)
         out.append(f"| {m.month} | {used} | {m.left} | {m.quota} |")
+    if sched.late:
+        out += ["", f"**Published late** ({len(sched.late)}): check the publish job's runs", ""]
+        out += [f"- `{s.post_id}` {_cell(_late_text(s, tz).removeprefix(s.post_id).strip())}" for s in sched.late]
     if sched.clashes:
         out += ["", "**Clashes**", ""]
         out += [f"- {_cell(c.message)}: {', '.join(f'`{p}`' for p in c.posts)}" for c in sched.clashes]
@@ -648,6 +739,7 @@ class Life:
     record: Any = None  # pipeline.ledger.Record when there is one
     url: str = ""
     published_at: dt.datetime | None = None
+    late_by: dt.timedelta | None = None  # how long after the record's publish_at it went out
     retraction: dict[str, Any] | None = None
     details: list[str] = field(default_factory=list)
 
@@ -675,6 +767,7 @@ class Life:
             "waiting_for": self.waiting_for,
             "approval": self.approval.to_dict() if self.approval is not None else None,
             "published_at": when(self.published_at),
+            "late_minutes": _minutes(self.late_by),
             "url": self.url,
             "retraction": retraction,
             "details": self.details,
@@ -687,6 +780,18 @@ def _fmt(t: dt.datetime | None, tz: dt.tzinfo) -> str:
     local = t.astimezone(tz)
     off = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} {off[:3]}:{off[3:]}"
+
+
+def _note_lateness(life: Life, record: Any, tz: dt.tzinfo) -> None:
+    """Set `late_by` from the record, and say so in the details when it went out late."""
+    planned, sent = record.publish_at, record.published_at
+    if planned is None or sent is None:
+        return
+    life.late_by = sent - planned
+    if life.late_by >= LATE_AFTER:
+        life.details.append(
+            f"published {lateness(life.late_by)}: its publish_at was {_fmt(planned, tz)}; check the publish job's runs"
+        )
 
 
 def base_version(root: Path, base: str | None, post_id: str) -> Slot | None:
@@ -754,6 +859,7 @@ def life_of(
             f"retracted {_fmt(r.get('at'), tz)} by {r.get('by') or '(unknown)'}: {r.get('reason') or '(no reason)'}; "
             f"it had been published {_fmt(record.published_at, tz)}"
         )
+        _note_lateness(life, record, tz)
         return life
     if status == "published":
         life.stage = "published"
@@ -762,6 +868,7 @@ def life_of(
         life.summary = f"published {_fmt(record.published_at, tz)}" + (
             f": {record.article_url}" if record.article_url else ""
         )
+        _note_lateness(life, record, tz)
         if errors:
             life.details.append(f"{len(errors)} check error(s) now: the post changed after publication?")
         return life

@@ -16,7 +16,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "schedule",
         help="the publication calendar: scheduled and published posts, broadcast quota, clashes",
         description=(
-            "Show each day's posts (time, delivery, category, unit), the broadcasts used and left per month, "
+            "Show each day's posts at their publish_at (time, delivery, category, unit; when one went out at "
+            "another time, that time beside it), the broadcasts used and left per month, posts published late, "
             "posts in the same hour, extra broadcasts on one day and days with nothing scheduled. Reads the "
             "posts of the working tree and of the base branch, and the publication records. "
             "Default period: this month and the next."

@@ -30,9 +30,26 @@ function excerpt(html) {
   return out;
 }
 
-function renderFilters(all) {
-  filtersBox.replaceChildren();
+const ORDER = ["类别", "单位", "状态"];
+const counts = {}; // "name\u0000value" -> the count shown beside the checkbox
+
+let totals = {};
+
+function setCounts(all) {
   for (const [name, values] of Object.entries(all)) {
+    for (const [value, count] of Object.entries(values)) {
+      const n = counts[name + "\u0000" + value];
+      if (n) n.textContent = String(count);
+    }
+  }
+}
+
+function renderFilters(all) {
+  totals = all;
+  filtersBox.replaceChildren();
+  const names = Object.keys(all).sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
+  for (const name of names) {
+    const values = all[name];
     const box = el("details", "wxpub-search__filter");
     box.append(el("summary", "wxpub-search__filter-name", name));
     for (const [value, count] of Object.entries(values).sort((a, b) => b[1] - a[1])) {
@@ -47,7 +64,8 @@ function renderFilters(all) {
         chosen[name] = [...set];
         run();
       });
-      label.append(check, ` ${value} `, el("span", "wxpub-n", String(count)));
+      const n = (counts[name + "\u0000" + value] = el("span", "wxpub-n", String(count)));
+      label.append(check, ` ${value} `, n);
       box.append(label);
     }
     filtersBox.append(box);
@@ -74,6 +92,7 @@ async function run() {
   const term = input.value.trim();
   const filters = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v.length));
   if (!term && !Object.keys(filters).length) {
+    setCounts(totals);
     current = null;
     list.replaceChildren();
     message.textContent = "";
@@ -86,6 +105,8 @@ async function run() {
   shown = 0;
   list.replaceChildren();
   message.textContent = `找到 ${search.results.length} 篇`;
+  setCounts(search.filters || {}); // how many of the results have each value
+
   await showMore();
 }
 

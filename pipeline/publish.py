@@ -88,6 +88,14 @@ class StepFailed(WxpubError):
         self.errcode = errcode
 
 
+@dataclass(frozen=True)
+class ApprovalNotVerified:
+    """What a verifier answers in a dry run that has no forge credentials: nothing was verified. A real run
+    never accepts it (it stops with a ConfigError); a dry run reports it beside the post and goes on."""
+
+    reason: str  # e.g. "no forge token: GITHUB_TOKEN is not set"
+
+
 @dataclass
 class Job:
     """One due post on its way to WeChat."""
@@ -100,6 +108,7 @@ class Job:
     images: list[str] = field(default_factory=list)
     image_urls: dict[str, str] = field(default_factory=dict)
     cover_media_id: str = ""
+    notes: list[str] = field(default_factory=list)  # said beside a dry run's outcome
 
     @property
     def id(self) -> str:
@@ -490,6 +499,12 @@ class Publisher:
                 self._say(job, "verify", "skipped: the policy trusts branch protection")
             else:
                 verdict = self.verifier(job.post, job.commit)
+                if isinstance(verdict, ApprovalNotVerified):
+                    if not self.dry_run:  # never send what was not verified
+                        raise ConfigError(f"approval cannot be verified: {verdict.reason}")
+                    job.notes.append(f"approval not verified ({verdict.reason}; the real run re-verifies)")
+                    self._say(job, "verify", job.notes[-1])
+                    return
                 if not getattr(verdict, "ok", False):
                     reasons = "; ".join(str(r) for r in getattr(verdict, "reasons", []) or []) or "not approved"
                     raise StepFailed(
@@ -961,11 +976,17 @@ class Publisher:
         what = "broadcast to every follower (群发)" if meta.delivery == "broadcast" else "publish (发表)"
         return (
             f"would {what}: {meta.title!r}, {len(job.html)} characters of HTML, {len(job.images)} body image(s), "
-            f"cover {meta.cover}, commit {job.commit[:12]}"
+            f"cover {meta.cover}, commit {job.commit[:12]}" + "".join(f"; {note}" for note in job.notes)
         )
 
 
 # -- retraction -----------------------------------------------------------------------------------------
+
+
+class RetractionFailed(WxpubError):
+    """A retraction that did not happen, or cannot be confirmed: the record says so, the CLI exits 1."""
+
+    exit_code = 1
 
 
 def retract(
@@ -977,9 +998,16 @@ def retract(
     clock: Callable[[], dt.datetime] = _aware_now,
     who: str | None = None,
 ) -> Record:
-    """Delete the post's article on WeChat (`freepublish/delete`) and record who, when and why.
+    """Delete the post's article on WeChat and record who, when and why.
 
-    `client` is a WeChat client, or a function making one (called only once the record allows it).
+    A published article is deleted with `freepublish/delete`, a broadcast with `message/mass/delete` (its
+    msg_id). A completed retraction is recorded only when WeChat confirms it: an answer 53600 ("invalid
+    article_id") counts as "already deleted" only if `freepublish/getarticle` shows the article deleted on
+    this account, or if it is unknown to the account, not listed by `freepublish/batchget` and a previous
+    retraction call of ours may have deleted it (its answer was never recorded). Otherwise, as for a
+    broadcast whose msg_id was never known, the attempt is recorded as failed and `RetractionFailed`
+    (exit 1) says what to check. `client` is a WeChat client, or a function making one (called only once
+    the record allows it).
     """
     if not reason.strip():
         raise UsageError("a retraction needs a reason", hint='pass --reason "…"')
@@ -988,30 +1016,120 @@ def retract(
         raise UsageError(f"{post_id} was already retracted", hint="nothing to do")
     if not record.published:
         raise UsageError(f"{post_id} has no published article to retract", hint="see wxpub status " + post_id)
-    article_id = record.article_id
     who = who or actor()
-    if not article_id:
-        raise WxpubError(
-            f"{post_id}: the record holds no article_id (a broadcast without a published article?)",
-            hint="delete it in the WeChat console, then record the retraction",
-        )
+    article_id, msg_id = record.article_id, record.msg_id
 
     def event(status: str, **data: Any) -> Event:
         return Event(at=clock(), step="retract", status=status, actor=who or "", commit=record.commit, data=data)
 
-    record = ledger.append(record, event("started", reason=reason, article_id=article_id))
+    def fail(message: str, hint: str, **data: Any) -> RetractionFailed:
+        ledger.append(record, event("failed", reason=reason, error=message, hint=hint, **data))
+        return RetractionFailed(message, hint=hint)
+
+    if not article_id and not msg_id:
+        if record.delivery == "broadcast":
+            raise fail(
+                f"{post_id}: the broadcast's msg_id is unknown (WeChat's answer to the send was lost), so the API "
+                "cannot delete it; nothing was deleted and the post is not recorded as retracted",
+                "delete the send in the WeChat console (内容与互动 > 发表记录 / 群发记录); a message already "
+                "delivered stays on followers' phones: publish a correction as a new post",
+                unconfirmed=True,
+            )
+        raise WxpubError(
+            f"{post_id}: the record holds no article_id",
+            hint="delete it in the WeChat console; the post is not recorded as retracted",
+        )
+
+    target = {"article_id": article_id} if article_id else {"msg_id": msg_id}
+    earlier = [e for e in record.events if e.step == "retract" and e.status == "started"]
+    lost = [e for e in earlier if _same_target(e, target) and _answer_lost(record, e)]
+    the_client = client() if callable(client) else client  # a missing credential stops before any record
+    record = ledger.append(record, event("started", reason=reason, **target))
     try:
-        (client() if callable(client) else client).delete_published(article_id, 0)
+        if article_id:
+            the_client.delete_published(article_id, 0)
+        else:
+            the_client.delete_mass(msg_id, 0)
         if os.environ.get(CRASH_ENV, "").strip() in ("retract", "retract:call"):  # the testing seam
             os._exit(CRASH_EXIT)
     except WeChatError as exc:
-        if exc.errcode != 53600:  # 53600: article_id invalid: already deleted
-            ledger.append(record, event("failed", reason=reason, error=exc.message, errcode=exc.errcode))
+        if not (article_id and exc.errcode == 53600):
+            what = f"article {article_id}" if article_id else f"broadcast msg_id {msg_id}"
+            ledger.append(
+                record,
+                event("failed", reason=reason, error=exc.message, errcode=exc.errcode, maybe_applied=False, **target),
+            )
+            if exc.errcode == 40059:
+                raise RetractionFailed(
+                    f"{post_id}: WeChat does not know {what} on this account (40059), so nothing was deleted",
+                    hint="check that WECHAT_APPID/WECHAT_SECRET are the account that sent it, and whether it was "
+                    "already deleted in the WeChat console (群发记录); the post is not recorded as retracted",
+                ) from None
             raise
-    except TransportError as exc:
-        ledger.append(record, event("failed", reason=reason, error=exc.message))
+        unconfirmed = {"errcode": 53600, "unconfirmed": True, "maybe_applied": False, **target}
+        try:
+            gone = _confirm_deleted(the_client, article_id, lost)
+        except WxpubError as looked:
+            ledger.append(record, event("failed", reason=reason, error=looked.message, **unconfirmed))
+            raise
+        if gone is None:
+            raise fail(
+                f"{post_id}: WeChat answered 53600 (invalid article_id) for article {article_id} and this account "
+                "does not show it as deleted: the retraction is NOT confirmed and the article may still be live",
+                "check that WECHAT_APPID/WECHAT_SECRET belong to the account that published it, and in the "
+                "WeChat console (发表记录) whether it was already deleted; then run wxpub retract again",
+                **unconfirmed,
+            ) from None
+        return ledger.append(record, event("done", reason=reason, already_deleted=True, confirmed_by=gone, **target))
+    except ApiError as exc:
+        maybe = bool(getattr(exc, "maybe_applied", isinstance(exc, TransportError)))
+        ledger.append(record, event("failed", reason=reason, error=exc.message, maybe_applied=maybe, **target))
         raise
-    return ledger.append(record, event("done", reason=reason, article_id=article_id))
+    return ledger.append(record, event("done", reason=reason, **target))
+
+
+def _answer_lost(record: Record, started: Event) -> bool:
+    """True when the call of `started` may have taken effect without its answer being recorded: the next
+    event of its step is another start (a crash), or a failure whose call may have been applied."""
+    after = [e for e in record.events[record.events.index(started) + 1 :] if e.step == started.step]
+    if not after:
+        return True
+    nxt = after[0]
+    if nxt.status == "started":
+        return True
+    return nxt.status == "failed" and bool(nxt.data.get("maybe_applied", "errcode" not in nxt.data))
+
+
+def _same_target(ev: Event, target: dict[str, str]) -> bool:
+    return all(str(ev.data.get(k, "")) == v for k, v in target.items())
+
+
+def _confirm_deleted(client: Any, article_id: str, lost: list[Event]) -> str | None:
+    """How this account confirms that `article_id` is gone ("getarticle", "earlier-attempt"), or None.
+
+    `lost`: our earlier retraction calls of this article whose answer was never recorded."""
+    try:
+        answer = client.get_published_article(article_id)
+    except WeChatError as exc:
+        if exc.errcode != 53600:
+            raise
+        answer = None
+    if answer is not None:
+        items = answer.get("news_item") or []
+        if items and all(bool(it.get("is_deleted")) for it in items):
+            return "getarticle"
+        return None  # the account knows the article and it is not (all) deleted: do not guess
+    if not lost:
+        return None  # unknown to this account and never deleted by us: another account's, or a typo
+    offset = 0
+    while True:
+        page = client.batchget_published(offset=offset, count=20, no_content=True)
+        items = page.get("item") or []
+        if any(str(it.get("article_id", "")) == article_id for it in items):
+            return None
+        offset += len(items)
+        if not items or offset >= int(page.get("total_count", 0)):
+            return "earlier-attempt"
 
 
 # -- helpers --------------------------------------------------------------------------------------------

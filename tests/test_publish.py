@@ -256,6 +256,112 @@ def test_retract_killed_after_the_delete_finishes_on_rerun(world: World) -> None
     ]
 
 
+def retract_events(post_id: str, root: Path) -> list[Any]:
+    return [e for e in read_records(root)[post_id].events if e.step == "retract"]
+
+
+def test_retract_with_another_accounts_credentials_is_not_recorded_as_done(world: World) -> None:
+    """53600 from an account that never had the article is no proof of deletion: exit 1, record unconfirmed."""
+    assert world.publish().returncode == 0
+    other = SandboxConfig(appid="wx00000000another", secret="another-account-secret-0123456789")
+    with Sandbox(other) as wrong:
+        out = world.run(
+            "retract", CARD, "--reason", "撤回", "--root", str(world.root),
+            WECHAT_APPID=other.appid, WECHAT_SECRET=other.secret, WECHAT_API_BASE=wrong.base_url,
+        )  # fmt: skip
+        assert [c.errcode for c in wrong.calls() if c.path == "/cgi-bin/freepublish/delete"] == [53600]
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "NOT confirmed" in out.stderr and "WECHAT_APPID" in out.stderr and "Traceback" not in out.stderr
+    assert world.articles()[TITLES[CARD]] == 1  # still live on the real account
+    rec = read_records(world.root)[CARD]
+    assert rec.status == "published" and rec.retraction is None
+    last = retract_events(CARD, world.root)[-1]
+    assert last.status == "failed" and last.data["unconfirmed"] is True and last.data["errcode"] == 53600
+    # with the right account the retraction goes through (the refused attempt is not mistaken for a deletion)
+    again = world.run("retract", CARD, "--reason", "撤回", "--root", str(world.root))
+    assert again.returncode == 0, again.stderr
+    assert world.articles()[TITLES[CARD]] == 0 and read_records(world.root)[CARD].status == "retracted"
+
+
+def test_retract_of_an_article_already_deleted_in_the_console(world: World) -> None:
+    assert world.publish().returncode == 0
+    article_id = read_records(world.root)[CARD].article_id
+    # deleted by hand in the WeChat console (发表记录): the account's own state
+    with world.sb.platform.lock:
+        for item in world.sb.platform.state["articles"][article_id]["items"]:
+            item["is_deleted"] = True
+    out = world.run("retract", CARD, "--reason", "已在后台删除", "--root", str(world.root))
+    assert out.returncode == 0, out.stderr
+    assert "already deleted on this account" in out.stdout
+    done = retract_events(CARD, world.root)[-1]
+    assert done.status == "done" and done.data["already_deleted"] is True and done.data["confirmed_by"] == "getarticle"
+    assert read_records(world.root)[CARD].status == "retracted"
+
+
+def test_retract_confirmed_by_our_own_lost_attempt_when_wechat_forgets_deleted_articles(world: World) -> None:
+    assert world.publish().returncode == 0
+    world.sb.config.forget_deleted = True  # getarticle answers 53600 once the article is deleted
+    args = ("retract", CARD, "--reason", "撤回", "--root", str(world.root))
+    assert world.run(*args, WXPUB_CRASH_AFTER="retract:call").returncode == CRASH_EXIT
+    again = world.run(*args)
+    assert again.returncode == 0, again.stderr
+    done = retract_events(CARD, world.root)[-1]
+    assert done.data["confirmed_by"] == "earlier-attempt" and read_records(world.root)[CARD].status == "retracted"
+
+
+def test_retract_a_broadcast_deletes_the_mass_send(world: World) -> None:
+    assert world.publish().returncode == 0
+    msg_id = read_records(world.root)[BCAST].msg_id
+    assert msg_id
+    no_secret = world.run("retract", BCAST, "--reason", "x", "--root", str(world.root), WECHAT_SECRET="")
+    assert no_secret.returncode == 2 and "WECHAT_SECRET is not set" in no_secret.stderr
+    assert retract_events(BCAST, world.root) == []  # nothing started: no call can have been made
+    out = world.run("retract", BCAST, "--reason", "群发内容有误", "--root", str(world.root))
+    assert out.returncode == 0, out.stderr
+    assert f"broadcast msg_id {msg_id} deleted" in out.stdout
+    (sent,) = world.sb.mass_sends()
+    assert all(item["is_deleted"] for item in sent["items"])
+    rec = read_records(world.root)[BCAST]
+    assert rec.status == "retracted" and rec.retraction and rec.retraction["reason"] == "群发内容有误"
+    assert retract_events(BCAST, world.root)[-1].data["msg_id"] == msg_id
+    assert [c.errcode for c in world.sb.calls() if c.path == "/cgi-bin/message/mass/delete"] == [0]
+
+
+def test_retract_a_broadcast_whose_msg_id_was_lost_says_so(world: World) -> None:
+    assert world.publish(WXPUB_CRASH_AFTER="broadcast:call").returncode == CRASH_EXIT
+    assert world.publish().returncode == 0
+    assert read_records(world.root)[BCAST].msg_id == ""  # the send's answer was lost
+    out = world.run("retract", BCAST, "--reason", "撤回", "--root", str(world.root))
+    assert out.returncode == 1 and "msg_id is unknown" in out.stderr and "群发记录" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert not any(c.path == "/cgi-bin/message/mass/delete" for c in world.sb.calls())
+    rec = read_records(world.root)[BCAST]
+    assert rec.status == "published" and rec.retraction is None
+    assert retract_events(BCAST, world.root)[-1].status == "failed"
+    assert not any(item["is_deleted"] for item in world.sb.mass_sends()[0]["items"])
+
+
+def test_dry_run_without_a_forge_token_reports_approval_not_verified(world: World) -> None:
+    args = ("publish", "--root", str(world.root), "--now", NOW)
+    dry = world.run(*args, "--dry-run")  # no --reviews-file, no GITHUB_TOKEN
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert dry.stdout.count("approval not verified (no forge token; the real run re-verifies)") == 2
+    assert "would send" in dry.stdout and CARD in dry.stdout and BCAST in dry.stdout
+    assert world.sb.calls() == [] and read_records(world.root) == {}  # nothing remote, nothing written
+    real = world.run(*args)  # a real run never sends what it could not verify
+    assert real.returncode == 2 and "GITHUB_TOKEN is not set" in real.stderr
+    assert world.sb.calls() == [] and not any(r.published for r in read_records(world.root).values())
+    # with forge credentials the dry run verifies as the real run does: no approved PR, nothing would be sent
+    from forge_standin import FULL_TOKEN, REPO, ForgeData, GitHubStandin
+
+    with GitHubStandin(ForgeData()) as gh:
+        checked = world.run(*args, "--dry-run", GITHUB_TOKEN=FULL_TOKEN, GITHUB_REPOSITORY=REPO, GITHUB_API_URL=gh.url)
+        assert gh.log  # the forge was asked
+    assert checked.returncode == 1 and "BLOCKED" in checked.stdout and "would send" not in checked.stdout
+    assert "approval not verified" not in checked.stdout
+    assert world.sb.calls() == []
+
+
 def test_missing_credentials_stop_the_run_with_a_message(world: World) -> None:
     dry = world.publish("--dry-run", WECHAT_APPID="", WECHAT_SECRET="")  # a dry run needs no credentials
     assert dry.returncode == 0 and "would send" in dry.stdout

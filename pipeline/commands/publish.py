@@ -15,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import ConfigError, UsageError
 from ..ledger import GitLedger, Ledger, open_ledger
 from ..policy import Policy
 from ..post import Post
-from ..publish import Publisher, RunSummary
+from ..publish import ApprovalNotVerified, Publisher, RunSummary
 from ._common import add_now, add_root, parse_now, root_and_policy, use_colour
 
 
@@ -88,8 +88,13 @@ def make_ledger(root: Path, records_dir: str | None, *, push: bool, dry_run: boo
     return ledger
 
 
-def make_verifier(root: Path, policy: Policy, reviews_file: str | None) -> Callable[[Post, str], Any] | None:
-    """The approval check per (post, commit); None when the policy trusts branch protection."""
+def make_verifier(
+    root: Path, policy: Policy, reviews_file: str | None, *, dry_run: bool = False
+) -> Callable[[Post, str], Any] | None:
+    """The approval check per (post, commit); None when the policy trusts branch protection.
+
+    In a dry run without forge credentials (no token), every post gets `ApprovalNotVerified` instead of a
+    verdict, so the dry run still shows what would be sent; a real run stops on the missing token."""
     if policy.approval.trust_branch_protection and not reviews_file:
         return None
     forge: list[Any] = []
@@ -99,9 +104,18 @@ def make_verifier(root: Path, policy: Policy, reviews_file: str | None) -> Calla
         from ..forge import ReviewsFileForge, client_from_env
 
         if not forge:
-            forge.append(
-                ReviewsFileForge(reviews_file, root=root) if reviews_file else client_from_env(policy.forge.kind)
-            )
+            if reviews_file:
+                forge.append(ReviewsFileForge(reviews_file, root=root))
+            else:
+                try:
+                    forge.append(client_from_env(policy.forge.kind))
+                except ConfigError as exc:
+                    if not dry_run:
+                        raise
+                    missing = "no forge token" if "TOKEN" in exc.message else f"forge not configured: {exc.message}"
+                    forge.append(ApprovalNotVerified(missing))
+        if isinstance(forge[0], ApprovalNotVerified):
+            return forge[0]
         return verify_commit(forge[0], policy, root, commit, post)
 
     return verify
@@ -150,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         ledger,
         now=now,
         client_factory=client_factory(args.state_dir),
-        verifier=make_verifier(root, policy, args.reviews_file),
+        verifier=make_verifier(root, policy, args.reviews_file, dry_run=args.dry_run),
         form_maker=make_form_maker(root, policy, args.reviews_file, now),
         clock=event_clock(args.now, now),
         progress=progress,

@@ -17,9 +17,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser(
         "retract",
         help="delete a published article on WeChat and record the retraction",
-        description="Delete the post's article on WeChat (freepublish/delete, irreversible) and append the "
-        "retraction (who: $GITHUB_ACTOR or the git user; when; why) to its record. A broadcast already "
-        "delivered to followers cannot be recalled by the API.",
+        description="Delete the post's article on WeChat (freepublish/delete; a broadcast: message/mass/delete "
+        "by its msg_id; irreversible) and append the retraction (who: $GITHUB_ACTOR or the git user; when; why) "
+        "to its record. A deleted broadcast's card stays on followers' phones, its page shows as deleted. Exit 1 "
+        "when WeChat cannot confirm the deletion on this account (the record then says so).",
     )
     p.add_argument("post", metavar="POST", help="the post: its id (2026/12-05-card-offer) or its folder")
     p.add_argument("--reason", required=True, help="why the article is withdrawn (kept in the record)")
@@ -54,6 +55,14 @@ def run(args: argparse.Namespace) -> int:
     ledger = make_ledger(root, args.records_dir, push=args.push, dry_run=False)
     record = retract(ledger, post_id, args.reason.strip(), client_factory(args.state_dir), who=actor())
     info = record.retraction or {}
-    print(f"retracted {post_id}: article {record.article_id} deleted on WeChat")
+    done = record.last("retract", "done")
+    data = done.data if done is not None else {}
+    if data.get("msg_id") and not data.get("article_id"):
+        what = f"broadcast msg_id {data['msg_id']} deleted on WeChat (message/mass/delete)"
+    else:
+        what = f"article {record.article_id} deleted on WeChat"
+    if data.get("already_deleted"):
+        what = f"article {record.article_id} was already deleted on this account ({data.get('confirmed_by', '')})"
+    print(f"retracted {post_id}: {what}")
     print(f"  by {info.get('by', '')} at {info['at'].isoformat() if info.get('at') else ''}: {info.get('reason', '')}")
     return 0

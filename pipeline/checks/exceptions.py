@@ -165,16 +165,16 @@ def apply_exceptions(post: Post, findings: list[Finding], ctx: CheckContext) -> 
         if f.path != post.path or f.rule.startswith(NOT_EXCEPTABLE):
             out.append(f)
             continue
-        e = next((e for e in active if e.covers(f)), None)
-        if e is None:
+        cover = next((e for e in active if e.covers(f)), None)
+        if cover is None:
             out.append(f)
             continue
-        e.used += 1
+        cover.used += 1
         out.append(
             R_USED.finding(
                 post.path,
-                f"allowed [{f.rule}] “{f.match}” ({f.severity.value}): {e.reason} — exception in the {e.where} "
-                f"at line {e.line}",
+                f"allowed [{f.rule}] “{f.match}” ({f.severity.value}): {cover.reason} — exception in the "
+                f"{cover.where} at line {cover.line}",
                 line=f.line,
                 column=f.column,
                 end_column=f.end_column,

@@ -191,15 +191,15 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
 
     if involved & {"wealth", "fund"}:
         for view in scan_of(post, ctx).views("data"):
-            m = _BASIS_FIGURE.search(view.text)
-            if m is None:
+            fig = _BASIS_FIGURE.search(view.text)
+            if fig is None:
                 continue
             if "测算依据" not in scan_of(post, ctx).shadow():
                 yield at(
                     R_BASIS,
                     post,
-                    view.match(m.start(), m.end()),
-                    f"“{m.group()}” shows a yield without its basis (测算依据)",
+                    view.match(fig.start(), fig.end()),
+                    f"“{fig.group()}” shows a yield without its basis (测算依据)",
                     hint="explain how the benchmark was derived, in the same post",
                 )
             break
@@ -207,8 +207,8 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     disclaimer = ctx.policy.compliance.past_performance_disclaimer
     if disclaimer and involved & {"wealth", "fund"}:
         for view in scan_of(post, ctx).views("data"):
-            m = _PERFORMANCE.search(view.text)
-            if m is None:
+            perf = _PERFORMANCE.search(view.text)
+            if perf is None:
                 continue
             if shadow is None:
                 shadow = _squeeze(scan_of(post, ctx).shadow())
@@ -216,8 +216,8 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                 yield at(
                     R_PAST,
                     post,
-                    view.match(m.start(), m.end()),
-                    f"“{m.group()}” shows yields or past performance without “{disclaimer}”",
+                    view.match(perf.start(), perf.end()),
+                    f"“{perf.group()}” shows yields or past performance without “{disclaimer}”",
                     hint="add the past-performance disclaimer to the post",
                 )
             break

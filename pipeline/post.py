@@ -237,6 +237,8 @@ class Post:
     body: str = ""
     body_line: int = 1  # the line of index.md on which `body` starts
     lines: yamlsafe.Loaded | None = None
+    # (the cover as named, the file load_post resolved it to): the checks ask for the cover several times
+    resolved_cover: tuple[str, Path | None] | None = field(default=None, init=False, repr=False, compare=False)
 
     def line_of(self, *loc: str | int) -> int:
         """The line of a front-matter key (or its parent), for findings."""
@@ -535,6 +537,7 @@ def _check_meta(post: Post, meta: FrontMatter, root: Path, policy: Policy) -> li
             )
         )
     cover, why = resolve_inside(post.folder, meta.cover, root)
+    post.resolved_cover = (meta.cover, cover)
     if cover is None:
         out.append(R_COVER.finding(rel, f"cover {why}", line=post.line_of("cover")))
     else:
@@ -554,4 +557,7 @@ def _check_meta(post: Post, meta: FrontMatter, root: Path, policy: Policy) -> li
 def cover_path(post: Post, root: Path) -> Path | None:
     if post.meta is None:
         return None
+    cached = post.resolved_cover
+    if cached is not None and cached[0] == post.meta.cover:
+        return cached[1]  # as load_post resolved it
     return resolve_inside(post.folder, post.meta.cover, root)[0]

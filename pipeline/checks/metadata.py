@@ -15,7 +15,7 @@ from pathlib import Path
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
 from ..imagemeta import Metadata, file_metadata
-from ..post import Post, resolve_inside
+from ..post import Post, cover_path, resolve_inside
 from .common import rule
 from .copyright import _clean, _line_col, images_of
 
@@ -67,7 +67,7 @@ def image_metadata(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     seen: set[str] = set()
     if meta.cover:
         seen.add(_clean(meta.cover))
-        path, _ = resolve_inside(post.folder, meta.cover, ctx.root)
+        path = cover_path(post, ctx.root)
         found = _metadata(path, ctx) if path is not None else None
         if found:
             yield R_METADATA.finding(

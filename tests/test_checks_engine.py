@@ -63,7 +63,8 @@ def test_line_and_column_map_back_to_index_md(make_repo: Callable[..., Path]) ->
     assert (evasion.line, evasion.column, evasion.end_column) == (13, 3, 6)
     wide = by[("adlaw/absolute-term", "１００％")]
     assert (wide.line, wide.column) == (13, 9)
-    assert not [f for f in findings if f.match == "第一"]  # inside a code block
+    code = [f for f in findings if f.match == "第一"]  # inside a fenced code block: published, quoted text
+    assert [(f.rule, f.severity, f.line) for f in code] == [("adlaw/absolute-term", Severity.REVIEW, 15)]
 
 
 def test_normalise_folds_width_script_case_and_separators() -> None:
@@ -201,3 +202,38 @@ def test_no_match_spans_two_units_and_digest_is_located(make_repo: Callable[...,
     line = next(i for i, t in enumerate(text.split("\n"), 1) if t.startswith("digest:"))
     assert (news.line, news.column) == (line, len("digest: 即日起免年费，") + 1)
     assert "digest" in news.message
+
+
+CODE_BODY = """正文<!-- 注释里的赌博 -->开始。
+
+行内 `代开发票` 与 `全市第一`。
+
+```
+内部资料
+全市最佳
+赌博
+```
+"""
+
+
+def test_published_code_is_scanned_at_rule_severity_and_comments_are_dropped(make_repo: Callable[..., Path]) -> None:
+    from pipeline.post import load_post
+    from pipeline.render import render_post
+
+    text = post_text(CODE_BODY, sources=ORIGINAL)
+    root = make_repo({"2026/12-05-case": text}, commit=False)
+    findings = check(root)
+    sev = {(f.rule, f.match): f.severity for f in findings}
+    assert sev[("forbidden/illegal", "代开发票")] is Severity.ERROR  # inline code: ordinary text
+    assert sev[("adlaw/absolute-term", "第一")] is Severity.ERROR
+    assert sev[("secret/marker", "内部资料")] is Severity.ERROR  # fenced: the rule's own severity
+    assert sev[("forbidden/vice", "赌博")] is Severity.ERROR
+    assert sev[("adlaw/absolute-term", "最佳")] is Severity.REVIEW  # quoted in a fenced block
+    vice = [f for f in findings if f.rule == "forbidden/vice"]
+    assert [f.line for f in vice] == [text.split("\n").index("赌博") + 1]  # not the 赌博 in the comment
+    # the scope follows the renderer: comments dropped, inline and fenced code shown
+    policy = load_policy(root)
+    post, _ = load_post(root / "posts" / "2026" / "12-05-case", root, policy)
+    html = render_post(post, root, policy).html
+    assert "注释里的赌博" not in html
+    assert all(word in html for word in ("代开发票", "全市第一", "内部资料", "全市最佳"))

@@ -1,9 +1,11 @@
 """The scanning engine: what of a post is content, and a normalised shadow of it that maps back.
 
 Scope: the title, author and digest from the front matter are scanned like the body. In the body,
-fenced and inline code, URLs (and Markdown link targets), HTML tags and HTML comments are masked
-for lexicon rules; the personal-data view masks URLs, tags and comments but keeps code (a card number
-in a code block is still a card number).
+URLs (and Markdown link targets), HTML tags and HTML comments are masked: the renderer drops comments
+and a URL is an address, not a claim. Inline code and fenced code blocks are published (the renderer
+shows them), so they are scanned like any other text by every view; a comment, tag or link target
+written inside code is shown literally, so it is scanned too. `Scan.in_code_block` tells a rule
+that a match sits in a fenced block (adlaw lowers its absolute terms there to review).
 
 The shadow text is normalised so evasions still match: NFKC (full-width -> half-width, ① -> 1,
 ⑴ -> (1), ㈠ -> (一)), traditional -> simplified (OpenCC t2s, one character at a time, memoised),
@@ -37,8 +39,9 @@ _TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
 _LINK_TARGET = re.compile(r"\]\([^()\s]*(?:\s+\"[^\"\n]*\")?\)")
 URL_RE = re.compile(r"(?:https?|ftp)://[^\s<>()（）\[\]\"'，。、；！？]+|www\.[A-Za-z0-9-]+\.[^\s<>()（）\[\]\"'，。]+")
 
-LEXICON_MASKS = (_FENCE, _INLINE_CODE, _COMMENT, _TAG, _LINK_TARGET, URL_RE)
-DATA_MASKS = (_COMMENT, _TAG, _LINK_TARGET, URL_RE)
+LEXICON_MASKS = (_COMMENT, _TAG, _LINK_TARGET, URL_RE)  # code is published: never masked for lexicon rules
+DATA_MASKS = LEXICON_MASKS
+_MARKUP = (_COMMENT, _TAG, _LINK_TARGET)  # markup only outside code: inside code it is shown as text
 
 
 # -- character normalisation -------------------------------------------------------------------
@@ -158,9 +161,17 @@ def _same_length_normal(text: str) -> str | None:
     return out if not RESIZING or RESIZING.isdisjoint(text) else None
 
 
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of fenced code blocks and inline code spans (both are shown as written)."""
+    spans = [m.span() for m in _FENCE.finditer(text)] if "```" in text or "~~~" in text else []
+    spans.extend(m.span() for m in _INLINE_CODE.finditer(text))
+    return spans
+
+
 def mask(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
     """Replace the spans the patterns match by barrier characters of the same length."""
     spans: list[tuple[int, int]] = []
+    code: list[tuple[int, int]] | None = None
     for pat in patterns:
         if pat is _FENCE and "```" not in text and "~~~" not in text:
             continue
@@ -172,7 +183,12 @@ def mask(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
             continue
         if pat is _LINK_TARGET and "](" not in text:
             continue
-        spans.extend(m.span() for m in pat.finditer(text))
+        found = [m.span() for m in pat.finditer(text)]
+        if found and pat in _MARKUP and _FENCE not in patterns and ("`" in text or "~~~" in text):
+            if code is None:
+                code = code_spans(text)
+            found = [sp for sp in found if not any(a <= sp[0] < b for a, b in code)]
+        spans.extend(found)
     if not spans:
         return text
     chars = list(text)
@@ -311,7 +327,7 @@ class Scan:
     memo: dict[str, object] = field(default_factory=dict)
 
     def views(self, kind: str = "lexicon") -> list[View]:
-        """`lexicon`: code/URLs/comments masked, separators joined; `data`: code kept, nothing joined.
+        """`lexicon`: URLs/tags/comments masked, separators joined; `data`: the same masks, nothing joined.
 
         One view covers every unit (title, author, digest, body joined by `UNIT_SEP`), so each rule
         searches one string per post; `View.match` finds the unit a span falls in."""
@@ -331,6 +347,17 @@ class Scan:
     def shadow(self) -> str:
         """The whole post's lexicon shadow (title, author, digest, body) for document-level rules."""
         return self.views("lexicon")[0].text
+
+    def in_code_block(self, m: Match) -> bool:
+        """Whether a match lies inside a fenced code block of the body."""
+        if m.unit.name != "body":
+            return False
+        fences = self.memo.get("text.fences")
+        if not isinstance(fences, list):
+            body = m.unit.text
+            fences = [f.span() for f in _FENCE.finditer(body)] if "```" in body or "~~~" in body else []
+            self.memo["text.fences"] = fences
+        return any(a <= m.start < b for a, b in fences)
 
 
 def scan_of(post: Post, ctx: CheckContext | None = None) -> Scan:

@@ -25,21 +25,25 @@ from .theme import theme_css
 # raw HTML, entities, escapes, tables, fences, footnotes, and the no-break space written as &nbsp;), and
 # control characters other than the line break (Python-Markdown's placeholders use \x02 and \x03).
 _MARKUP = re.compile(r"[<>&\[\]!*_~`\\|#\x00-\x09\x0b-\x1f\x7f\xa0]")
-# Line starts that open a block (lists, headings, quotes, code, setext underlines), and trailing spaces
-# (a hard line break); a line starting with any whitespace is excluded, so blank lines are empty.
-_BLOCK_LINE = re.compile(r"^(?:[^\S\n]|\d|[-+=>:])|[^\S\n]$", re.M)
+# Line starts that open a block (lists, headings, quotes, code, setext underlines); a line may neither start
+# nor end with whitespace (a hard line break), so blank lines are empty.
+_BLOCK_START = frozenset("-+=>:")  # and any decimal digit: Markdown reads `１. ` (full width) as a list item too
 
 
 def plain_paragraphs(body: str) -> int | None:
     """The number of paragraphs of a body that is only plain paragraphs (see the module doc), else None."""
-    if _MARKUP.search(body) or _BLOCK_LINE.search(body):
+    if _MARKUP.search(body):
         return None
     count = 0
     previous_blank = True
     for line in body.split("\n"):
-        if line and previous_blank:
-            count += 1
-        previous_blank = not line
+        if not line:
+            previous_blank = True
+            continue
+        if line[0] in _BLOCK_START or line[0].isdecimal() or line[0].isspace() or line[-1].isspace():
+            return None
+        count += previous_blank
+        previous_blank = False
     return count or None
 
 

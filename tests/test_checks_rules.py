@@ -115,6 +115,10 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
     # financial marketing, product-aware
     ("finance/guaranteed-return", f"稳享理财，保本保收益。{SLOGAN}", {"products": ["wealth"]}, {}, True),
     ("finance/guaranteed-return", "定期存款保本，受存款保险保障。", {"products": ["deposit"]}, {}, False),
+    ("finance/guaranteed-return", "本产品保本保收益，稳赚不赔。", {"products": ["payment"]}, {}, True),
+    ("finance/guaranteed-return", "本产品保本，零风险。", {"products": []}, {}, True),
+    ("finance/guaranteed-return", "定期存款保收益，稳赚。", {"products": ["deposit"]}, {}, True),
+    ("finance/guaranteed-return", "存款保本。", {"products": ["deposit", "card"]}, {}, True),
     ("finance/guaranteed-return", f"本产品为非保本浮动收益型。{SLOGAN}", {"products": ["wealth"]}, {}, False),
     ("finance/deposit-deny", "存款送礼活动开始啦！", {"products": ["deposit"]}, {}, True),
     ("finance/deposit-deny", "三年期整存整取年利率2.35%。", {"products": ["deposit"]}, {}, False),
@@ -289,6 +293,29 @@ def test_review_groups_do_not_block(make_repo: Callable[..., Path]) -> None:
     assert sev["forbidden/unverified-news"] is Severity.REVIEW
     assert sev["forbidden/brand-negative"] is Severity.REVIEW
     assert sev["forbidden/trade-secret"] is Severity.REVIEW
+
+
+GUARANTEE_SEVERITY = [
+    # (body, products, severities of finance/guaranteed-return findings)
+    ("本产品保本保收益，稳赚不赔。", ["payment"], [Severity.REVIEW] * 3),
+    ("本产品保本保收益。", [], [Severity.REVIEW] * 2),
+    (f"本产品保本保收益。{SLOGAN}", ["wealth"], [Severity.ERROR] * 2),
+    ("购买基金产品，保本保收益。", ["card"], [Severity.ERROR] * 2),  # names a fund product: error
+    ("保险产品稳赚。", ["payment"], [Severity.ERROR]),
+    ("定期存款保本，受存款保险保障。", ["deposit"], []),
+    ("定期存款保本，保收益。", ["deposit"], [Severity.REVIEW]),
+    ("存款保本，理财产品也保本。", ["deposit"], [Severity.ERROR] * 2),  # names wealth: no deposit exemption
+]
+
+
+@pytest.mark.parametrize(("body", "products", "expected"), GUARANTEE_SEVERITY)
+def test_guarantee_words_flagged_whatever_products_says(
+    make_repo: Callable[..., Path], body: str, products: list[str], expected: list[Severity]
+) -> None:
+    findings = run_post(make_repo, body, products=products)
+    assert [f.severity for f in findings if f.rule == "finance/guaranteed-return"] == expected, [
+        (f.rule, f.match, f.severity) for f in findings
+    ]
 
 
 def test_undeclared_non_investment_product_is_review(make_repo: Callable[..., Path]) -> None:

@@ -2,9 +2,10 @@
 
 The front matter's `products` says which products a post is about; product words found in the text
 but not declared are findings (they change the approval chain and the rules that apply). 保本 is
-legitimate for deposits (deposit insurance) and banned for wealth, fund and insurance products; the
-deposit deny list applies everywhere; the disclosures each product needs are policy data
-(`compliance.products.<product>.disclosures`); shown yields or past performance need the
+legitimate in a deposit-only post (deposit insurance) and banned for wealth, fund and insurance products;
+other promises of returns go to review whatever `products` says (a post must not dodge the rule by
+declaring no investment product); the deposit deny list applies everywhere; the disclosures each
+product needs are policy data (`compliance.products.<product>.disclosures`); shown yields or past performance need the
 past-performance disclaimer (`compliance.past_performance_disclaimer`).
 """
 
@@ -22,6 +23,7 @@ from .common import at, rule, where
 from .text import CJK, Match, normalise, scan_of
 
 INVESTMENT = ("wealth", "fund", "insurance")
+DEPOSIT_LEGITIMATE = frozenset({"保本"})  # guarantee terms a post declaring only `deposit` may use
 LEX_GUARANTEE = lexicon.use("finance-guarantee", "保本/无风险/保收益 and promised returns (wealth, fund, insurance)")
 LEX_DEPOSIT = lexicon.use("finance-deposit", "deposit-marketing deny list (高息揽储, 贴息, ...)")
 PRODUCT_LEX = {p: lexicon.use(f"product-{p}", f"words that show a post markets {p} products") for p in PRODUCTS}
@@ -48,7 +50,9 @@ R_GUARANTEE = rule(
     "保本, 无风险, 保收益 or a promised return for a wealth, fund or insurance product",
     help="What: stating or implying capital protection, no risk or a guaranteed return for a product whose "
     "value can fall. Why: Advertising Law Art. 25 (and the financial-marketing rules) ban it; for "
-    "deposits 保本 is legitimate (deposit insurance), so the rule applies to wealth, fund and insurance posts.",
+    "deposits 保本 is legitimate (deposit insurance). An error when the post declares or names a wealth, fund "
+    "or insurance product; `review` otherwise (whatever `products` says, a promise of returns needs compliance's "
+    "eyes), except 保本 in a post whose `products` is exactly `[deposit]`.",
     instead="理财非存款，产品有风险，投资须谨慎。业绩比较基准3.0%-3.5%（年化），不代表产品实际收益。",
     quote="《广告法》第二十五条 ……不得含有下列内容：（一）对未来效果、收益或者与其相关的情况作出保证性承诺，"
     "明示或者暗示保本、无风险或者保收益等，国家另有规定的除外；",
@@ -157,15 +161,28 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
 
     involved = declared | set(mentioned)
     investment = sorted(involved & set(INVESTMENT))
-    if investment:
-        for h in found.get(LEX_GUARANTEE, ()):
+    deposit_only = declared == {"deposit"} and not investment
+    for h in found.get(LEX_GUARANTEE, ()):
+        place = f" (in the {where(h.match.unit.name)})" if where(h.match.unit.name) else ""
+        if investment:
             yield at(
                 R_GUARANTEE,
                 post,
                 h.match,
-                f"“{h.match.text}” promises safety or returns for a {'/'.join(investment)} product"
-                + (f" (in the {where(h.match.unit.name)})" if where(h.match.unit.name) else ""),
+                f"“{h.match.text}” promises safety or returns for a {'/'.join(investment)} product" + place,
                 hint="non-guaranteed products must not state or imply 保本、无风险、保收益",
+            )
+        elif deposit_only and h.term.term in DEPOSIT_LEGITIMATE:
+            continue  # deposits are protected by deposit insurance
+        else:  # no investment product declared or named: a promise of returns still needs compliance's eyes
+            yield at(
+                R_GUARANTEE,
+                post,
+                h.match,
+                f"“{h.match.text}” promises safety or returns, yet no wealth, fund or insurance product is declared "
+                "or named" + place,
+                hint="if the post markets an investment product declare it in `products`; otherwise drop the promise",
+                severity=Severity.REVIEW,
             )
     for h in found.get(LEX_DEPOSIT, ()):
         yield at(R_DEPOSIT, post, h.match, f"“{h.match.text}” is on the deposit-marketing deny list")

@@ -74,6 +74,9 @@ def test_normalise_folds_width_script_case_and_separators() -> None:
     assert normalise("㈠①") == "(一)1"
     assert normalise("a b") == "a b"  # only separators between CJK characters go
     assert normalise("赌\n\n博") == "赌\n\n博"  # a paragraph break is not a separator
+    assert normalise("赌——博") == normalise("赌\u200b博") == normalise("赌－博") == "赌博"
+    assert normalise("2026—2027年") == "2026—2027年"  # dashes are dropped only between two CJK characters
+    assert normalise("A—B，3－5") == "a—b,3-5"
 
 
 def test_view_offsets_survive_expansion_and_joins() -> None:

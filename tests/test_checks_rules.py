@@ -83,6 +83,15 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
     ("forbidden/vice", "网上赌 博平台日进斗金。", {}, {}, True),
     ("forbidden/vice", "网上赌·博平台日进斗金。", {}, {}, True),
     ("forbidden/vice", "网上賭博平台日進斗金。", {}, {}, True),
+    *[
+        ("forbidden/vice", f"网上赌{sep}博平台日进斗金。", {}, {}, True)
+        for sep in ("——", "—", "－", "_", "~", "/", "–", "―", "〜", "\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad")
+    ],
+    ("forbidden/vice", "网上`赌`博平台日进斗金。", {}, {}, True),  # inline code around one letter
+    ("forbidden/vice", "珍爱家庭，远离赌——博。", {}, {}, False),  # the exception is matched through the join
+    ("forbidden/vice", "XX农商银行——您身边的银行。2026—2027年度服务不打烊——全年无休。", {}, {}, False),
+    ("forbidden/vice", "网上赌——\n\n博物馆开放。", {}, {}, False),  # a paragraph break is not a separator
+    ("adlaw/absolute-term", "满意度区间为10—0%到50%。", {}, {}, False),  # digits keep their dash: no 100%
     ("forbidden/vice", "珍爱家庭，远离赌博。", {}, {}, False),
     # code is published (the renderer shows it): scanned like the body; comments are dropped by the renderer
     ("forbidden/vice", "代码示例：`赌博`，也会发布。", {}, {}, True),

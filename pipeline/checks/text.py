@@ -26,8 +26,15 @@ if TYPE_CHECKING:
     from ..post import Post
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# Characters an evader slips between the letters of a term (matched on the normalised text).
-SEPARATORS = " \t\u00a0*·•・‧.\\-_~|/\\\\+=#^&@\u200b\u200c\u200d\u2060\ufeff\n"
+# Characters an evader slips between the letters of a term (matched on the normalised text, so the
+# full-width forms －＿～／ arrive here as -_~/). Runs are removed only between two CJK characters:
+# `2026—2027年` or `A-B` keep their dashes. Dashes: ‐‑‒–—― − ⸺⸻ 〜 ー; invisible: soft hyphen, zero-width
+# (space, non-joiner, joiner, word joiner, BOM), bidi marks, invisible operators; the backtick of inline code.
+SEPARATORS = (
+    " \t\u00a0*·•・‧.\\-_~|/\\\\+=#^&@`\n"
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\u301c\u30fc"
+    "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+)
 _SEP_RUN = re.compile(rf"(?<=[{CJK}])[{SEPARATORS}]+(?=[{CJK}])")
 _NEWLINE = re.compile("\n")
 BARRIER = "\x00"  # stands in for masked text: never part of a term, never removed

@@ -222,6 +222,9 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
     ("wechat/cover-aspect", "借记卡免年费。", {}, {"cover.jpg": cover_bytes(size=(600, 600))}, True),
     ("wechat/cover-aspect", "借记卡免年费。", {}, {}, False),
     ("wechat/external-link", "详见[官网](https://www.example.com/card)。", {}, {}, True),
+    ("wechat/source-url", "借记卡免年费。", {"source_url": "ftp://www.example.com/card"}, {}, True),
+    ("wechat/source-url", "借记卡免年费。", {"source_url": "https://www.example.com/" + "a" * 1100}, {}, True),
+    ("wechat/source-url", "借记卡免年费。", {"source_url": "https://www.example.com/card"}, {}, False),
     ("wechat/external-link", "详见[上期文章](https://mp.weixin.qq.com/s/abc)。", {}, {}, False),
     # exceptions
     (
@@ -325,6 +328,15 @@ def test_guarantee_words_flagged_whatever_products_says(
     assert [f.severity for f in findings if f.rule == "finance/guaranteed-return"] == expected, [
         (f.rule, f.match, f.severity) for f in findings
     ]
+
+
+@pytest.mark.parametrize(("folder", "expected"), [("2026/card-offer", True), ("2026/12-05-card-offer", False)])
+def test_post_outside_the_layout_is_flagged(make_repo: Callable[..., Path], folder: str, expected: bool) -> None:
+    root = make_repo({folder: {"index.md": post_text(sources=ORIGINAL), "cover.jpg": cover_bytes()}}, commit=False)
+    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
+    findings = check_folders(post_folders(root), ctx, jobs=1).findings
+    layout = [f for f in findings if f.rule == "schema/layout"]
+    assert bool(layout) is expected, [(f.rule, f.message) for f in findings]
 
 
 def test_undeclared_non_investment_product_is_review(make_repo: Callable[..., Path]) -> None:

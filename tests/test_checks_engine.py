@@ -240,3 +240,18 @@ def test_published_code_is_scanned_at_rule_severity_and_comments_are_dropped(mak
     html = render_post(post, root, policy).html
     assert "注释里的赌博" not in html
     assert all(word in html for word in ("代开发票", "全市第一", "内部资料", "全市最佳"))
+
+
+def test_checker_is_type_clean(tmp_path: Path) -> None:
+    """mypy over pipeline/checks (the project's mypy settings), so a type slip fails CI, not only review."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "mypy"), "pipeline/checks"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -348,7 +348,12 @@ def _links_below(folder: Path) -> list[str]:
 
 def repo_path(path: Path, root: Path) -> str:
     """`path` relative to the repository, without following a symbolic link at its end."""
-    for base, full in ((root.absolute(), path.absolute()), (root.resolve(), path.parent.resolve() / path.name)):
+    pairs = (
+        lambda: (root.absolute(), path.absolute()),
+        lambda: (root.resolve(), path.parent.resolve() / path.name),  # resolved only when the first does not do
+    )
+    for pair in pairs:
+        base, full = pair()
         if full.is_relative_to(base):
             return full.relative_to(base).as_posix()
     return path.as_posix()

@@ -88,6 +88,9 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
         for sep in ("——", "—", "－", "_", "~", "/", "–", "―", "〜", "\u200b", "\u200c", "\u200d", "\ufeff", "\u00ad")
     ],
     ("forbidden/vice", "网上`赌`博平台日进斗金。", {}, {}, True),  # inline code around one letter
+    ("forbidden/vice", "网上赌<!-- 备注 -->博平台日进斗金。", {}, {}, True),  # the comment is dropped: reads 赌博
+    ("forbidden/vice", "网上<b>赌</b><span style='color:red'>博</span>平台。", {}, {}, True),
+    ("forbidden/vice", "远离赌<br>博物馆开放时间。", {}, {}, False),  # a line break tag separates words
     ("forbidden/vice", "珍爱家庭，远离赌——博。", {}, {}, False),  # the exception is matched through the join
     ("forbidden/vice", "XX农商银行——您身边的银行。2026—2027年度服务不打烊——全年无休。", {}, {}, False),
     ("forbidden/vice", "网上赌——\n\n博物馆开放。", {}, {}, False),  # a paragraph break is not a separator

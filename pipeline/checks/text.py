@@ -34,10 +34,12 @@ SEPARATORS = (
     " \t\u00a0*·•・‧.\\-_~|/\\\\+=#^&@`\n"
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\u301c\u30fc"
     "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
+    "\x01"  # HIDDEN: a comment or inline tag, which the reader never sees (`赌<!-- -->博` reads 赌博)
 )
 _SEP_RUN = re.compile(rf"(?<=[{CJK}])[{SEPARATORS}]+(?=[{CJK}])")
 _NEWLINE = re.compile("\n")
 BARRIER = "\x00"  # stands in for masked text: never part of a term, never removed
+HIDDEN = "\x01"  # stands in for markup that renders as nothing inside a line: removed between CJK like a separator
 
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]{0,3}\1[ \t]*$|\Z)", re.M | re.S)
 _INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
@@ -49,6 +51,10 @@ URL_RE = re.compile(r"(?:https?|ftp)://[^\s<>()（）\[\]\"'，。、；！？]+
 LEXICON_MASKS = (_COMMENT, _TAG, _LINK_TARGET, URL_RE)  # code is published: never masked for lexicon rules
 DATA_MASKS = LEXICON_MASKS
 _MARKUP = (_COMMENT, _TAG, _LINK_TARGET)  # markup only outside code: inside code it is shown as text
+_INLINE_TAG = re.compile(
+    r"</?(?:a|abbr|b|bdi|bdo|cite|del|dfn|em|font|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup|u|var)\b[^<>]*>",
+    re.I,
+)
 
 
 # -- character normalisation -------------------------------------------------------------------
@@ -176,8 +182,9 @@ def code_spans(text: str) -> list[tuple[int, int]]:
 
 
 def mask(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
-    """Replace the spans the patterns match by barrier characters of the same length."""
-    spans: list[tuple[int, int]] = []
+    """Replace the spans the patterns match by barrier characters of the same length; comments and inline tags
+    (which render as nothing inside a line) by `HIDDEN`, which the lexicon view removes between CJK letters."""
+    spans: list[tuple[re.Pattern[str], int, int]] = []
     code: list[tuple[int, int]] | None = None
     for pat in patterns:
         if pat is _FENCE and "```" not in text and "~~~" not in text:
@@ -195,14 +202,22 @@ def mask(text: str, patterns: tuple[re.Pattern[str], ...]) -> str:
             if code is None:
                 code = code_spans(text)
             found = [sp for sp in found if not any(a <= sp[0] < b for a, b in code)]
-        spans.extend(found)
+        spans.extend((pat, s, e) for s, e in found)
     if not spans:
         return text
     chars = list(text)
-    for s, e in spans:
+    hidden: list[tuple[int, int]] = []
+    for pat, s, e in spans:
+        if pat is _COMMENT or (pat is _TAG and _INLINE_TAG.fullmatch(text, s, e)):
+            hidden.append((s, e))
+            continue
         for i in range(s, e):
             if chars[i] != "\n":
                 chars[i] = BARRIER
+    for s, e in hidden:  # last: a URL inside a comment is hidden with it
+        for i in range(s, e):
+            if chars[i] != "\n":
+                chars[i] = HIDDEN
     return "".join(chars)
 
 

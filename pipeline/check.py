@@ -2,6 +2,9 @@
 
 Per-post checks register with `@post_check` and take `(post, ctx)`; checks across all posts of a run
 (lead time across posts, the broadcast quota) register with `@run_check` and take `(posts, ctx)`.
+In a run spread over worker processes, the posts that come back (to the run checks and in
+`CheckResult.posts`) carry no `text` and `body`: copying them costs more than the checks in the
+parent. A run check that reads them calls `full_post`.
 Modules listed in `CHECK_MODULES` are imported on first use. Checks are pure: they return findings
 and never print.
 """
@@ -122,7 +125,19 @@ def _check_chunk(folders: list[Path]) -> list[tuple[Post, list[Finding]]]:
     ctx = _WORKER_CTX
     if ctx is None:  # pragma: no cover - the pool always runs the initializer first
         raise RuntimeError("check worker started without its context")
-    return [_load_and_check(f, ctx) for f in folders]
+    out = []
+    for folder in folders:
+        post, findings = _load_and_check(folder, ctx)
+        post.text = post.body = ""  # not sent back: ~9 KB a post (see the module doc, `full_post`)
+        out.append((post, findings))
+    return out
+
+
+def full_post(post: Post, ctx: CheckContext) -> Post:
+    """`post` with its text and body: as given, or read again when it came back from a worker without them."""
+    if post.text or post.meta is None:
+        return post
+    return load_post(post.folder, ctx.root, ctx.policy)[0]
 
 
 def _pool_context() -> BaseContext:

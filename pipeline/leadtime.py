@@ -24,7 +24,7 @@ from typing import Any
 
 from . import yamlsafe
 from .calendar import UnknownYearError, WorkCalendar
-from .check import CheckContext, run_check
+from .check import CheckContext, full_post, run_check
 from .errors import ConfigError, ForgeError
 from .findings import Finding, Rule, Severity, register
 from .policy import Policy
@@ -852,7 +852,7 @@ def check_timing(posts: list[Post], ctx: CheckContext) -> list[Finding]:
             if post.id in same:
                 continue  # already sent and unchanged: the timing of its submission is history
             old, others = _published_content(ctx.root, post, getattr(record, "commit", ""))
-            out += edit_findings(post, record, policy, old_text=old, other_files=others)
+            out += edit_findings(full_post(post, ctx), record, policy, old_text=old, other_files=others)
             continue  # already sent: the timing of its submission is history
         sub = tc.submissions.get(post)
         out += lead_time_findings(post, sub, policy)

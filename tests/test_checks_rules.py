@@ -91,6 +91,9 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
     ("forbidden/vice", "网上赌<!-- 备注 -->博平台日进斗金。", {}, {}, True),  # the comment is dropped: reads 赌博
     ("forbidden/vice", "网上<b>赌</b><span style='color:red'>博</span>平台。", {}, {}, True),
     ("forbidden/vice", "远离赌<br>博物馆开放时间。", {}, {}, False),  # a line break tag separates words
+    # the title and digest are plain text WeChat shows as written: a comment there is published
+    ("forbidden/vice", "借记卡免年费。", {"title": "借记卡<!-- 赌博 -->优惠"}, {}, True),
+    ("forbidden/illegal", "借记卡免年费。", {"digest": "年费减免<!--代开发票-->"}, {}, True),
     ("forbidden/vice", "珍爱家庭，远离赌——博。", {}, {}, False),  # the exception is matched through the join
     ("forbidden/vice", "XX农商银行——您身边的银行。2026—2027年度服务不打烊——全年无休。", {}, {}, False),
     ("forbidden/vice", "网上赌——\n\n博物馆开放。", {}, {}, False),  # a paragraph break is not a separator

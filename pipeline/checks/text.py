@@ -306,6 +306,16 @@ class View:
 UNIT_SEP = BARRIER + "\n\n"  # between units: no term, sentence or paragraph spans two of them
 
 
+def _mask_units(text: str, placed: list[tuple[int, Unit]], masks: tuple[re.Pattern[str], ...]) -> str:
+    """Mask the joined units: markup (comments, tags, link targets) only in the body, which is Markdown;
+    the title, author and digest are plain text that WeChat shows as written, so only their URLs go."""
+    start = next((pos for pos, u in placed if u.name == "body"), None)
+    plain = tuple(p for p in masks if p not in _MARKUP)
+    if start is None or plain == masks:
+        return mask(text, plain if start is None else masks)
+    return mask(text[:start], plain) + mask(text[start:], masks)
+
+
 def make_view(
     units: Unit | list[Unit], masks: tuple[re.Pattern[str], ...], *, join: bool, normalised: str | None = None
 ) -> View:
@@ -318,9 +328,9 @@ def make_view(
         placed.append((pos, u))
         pos += len(u.text) + len(UNIT_SEP)
     if normalised is not None:
-        norm, chars = mask(normalised, masks), None
+        norm, chars = _mask_units(normalised, placed, masks), None
     else:
-        norm, chars = normalise_chars(mask(UNIT_SEP.join(u.text for u in units), masks))
+        norm, chars = normalise_chars(_mask_units(UNIT_SEP.join(u.text for u in units), placed, masks))
     joins = None
     if join:
         norm, joins = join_separators(norm)

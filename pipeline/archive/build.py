@@ -17,7 +17,8 @@ after one new publication would cost it again. So:
    worker processes that start while MkDocs runs. The front matter of unchanged post folders is cached.
 4. MkDocs writes into a staging dir inside the cache; changed files are synced into the site dir and
    files no longer produced are removed.
-5. Pagefind (extended build: Chinese segmentation) indexes the post pages into `<site>/pagefind/`.
+5. Pagefind (extended build: Chinese segmentation) indexes the post pages into `<site>/pagefind/<shard>/`,
+   only the shards whose pages changed (`search.py`).
 
 `build_archive(...)` does all of it; `mkdocs build` at the repository top works too.
 """
@@ -31,8 +32,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -51,6 +50,7 @@ from .content import Converter, local_image, tree_image
 from .gitread import close_readers, reader_for
 from .model import Entry, collect, entry_for, prefetch
 from .records import SHOWN, load_records
+from .search import SEARCH_DIR, SearchResult, index_search, run_pagefind  # noqa: F401 (run_pagefind: re-exported)
 
 log = logging.getLogger("wxpub.archive")
 
@@ -59,10 +59,6 @@ SKELETON_ROOT = "wxpub-skeleton/"
 POST_DEPTH = 3  # p/<yyyy>/<mm-dd-slug>/
 TITLE_MARK = "@@WXPUB_TITLE@@"
 BODY_MARK = "@@WXPUB_BODY@@<!--<h1>-->"  # the comment keeps Material from adding its own <h1>
-SEARCH_DIR = "pagefind"
-UNUSED_SEARCH_FILES = tuple(
-    f"pagefind-{kind}.{ext}" for kind in ("ui", "component-ui", "modular-ui", "highlight") for ext in ("js", "css")
-)
 UNUSED_ASSETS = ("assets/javascripts/lunr/", "assets/javascripts/workers/search")
 
 
@@ -89,6 +85,7 @@ class BuildResult:
     written: int = 0
     index_pages: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    search: SearchResult | None = None  # the search shards, and those indexed again (None: search off)
 
 
 _pending: Options | None = None
@@ -352,11 +349,14 @@ class Session:
         manifest = {**self.new_manifest, "files": sorted(expected)}
         (self.cache / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
         if self.opts.search:
-            t = time.perf_counter()
-            if self.entries:
-                run_pagefind(site)
-            else:  # nothing published yet: no index (the search page says so)
-                shutil.rmtree(site / SEARCH_DIR, ignore_errors=True)
+            t = time.perf_counter()  # no posts: no index (the search page says so)
+            self.result.search = index_search(
+                site,
+                [(e.id, e.key) for e in self.entries],
+                self.cache,
+                salt=str(manifest["skeleton"]),
+                jobs=self.opts.jobs,
+            )
             self.result.seconds["search"] = time.perf_counter() - t
 
     # -- pages filled from skeletons -----------------------------------------------------------------
@@ -595,15 +595,3 @@ def prune_empty(site: Path, folder: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
-
-def run_pagefind(site: Path) -> None:
-    """Index the post pages with Pagefind's extended binary (Chinese segmentation) into `<site>/pagefind/`."""
-    shutil.rmtree(site / SEARCH_DIR, ignore_errors=True)
-    cmd = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-subdir", SEARCH_DIR]
-    cmd += ["--glob", "p/**/index.html", "--silent"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise ConfigError(f"pagefind failed ({proc.returncode}): {(proc.stderr or proc.stdout).strip()[:500]}")
-    for name in UNUSED_SEARCH_FILES:  # the search page uses pagefind.js through its own small UI
-        (site / SEARCH_DIR / name).unlink(missing_ok=True)

@@ -1,6 +1,6 @@
 // The archive's search page: a small UI over Pagefind's JS API (pagefind.js), instead of Pagefind's default
 // UI bundle (134 KB), so that one search stays well under 500 KB. Filters: 类别 / 单位 / 状态.
-// Results come from the site's own Pagefind index; nothing is fetched from any other host.
+// Results come from the site's own Pagefind index (its shards merged); nothing is fetched from any other host.
 const PAGE = 10;
 const root = document.getElementById("wxpub-search");
 const input = root.querySelector(".wxpub-search__input");
@@ -112,11 +112,18 @@ async function run() {
 
 async function start() {
   try {
+    // The index is sharded (newest month alone, then years) so that a publication re-indexes few pages:
+    // the newest shard is the primary index, the others are merged into it (sharing its wasm).
+    const top = new URL("../pagefind/", location.href);
+    const { shards } = await (await fetch(new URL("shards.json", top))).json();
     const module = await import("../pagefind/pagefind.js");
-    // no separate worker script to download (createInstance and noWorker: Pagefind >= 1.5; else the module)
-    pagefind = module.createInstance ? module.createInstance({ noWorker: true }) : module;
     // result URLs relative to the site's root (this page is <root>/search/), so a path prefix works
-    await pagefind.options({ excerptLength: 24, baseUrl: new URL("../", location.href).pathname });
+    const opts = { excerptLength: 24, baseUrl: new URL("../", location.href).pathname };
+    const path = (shard) => new URL(shard + "/", top).pathname;
+    // no separate worker script to download (noWorker: Pagefind >= 1.5)
+    pagefind = module.createInstance({ noWorker: true, basePath: path(shards[0]) });
+    await pagefind.options(opts);
+    await Promise.all(shards.slice(1).map((shard) => pagefind.mergeIndex(path(shard), opts)));
     renderFilters(await pagefind.filters());
   } catch (err) {
     message.textContent = "搜索索引尚未生成（wxpub archive build）。";

@@ -274,10 +274,10 @@ def test_intranet_safe_output(built: tuple[Path, Path, Path]) -> None:
 def test_pagefind_index_with_filters(built: tuple[Path, Path, Path]) -> None:
     _, _, site = built
     top = site / "pagefind"
-    # sharded: the newest month alone, the rest of its year apart; the newest listed first
-    assert json.loads((top / "shards.json").read_text(encoding="utf-8")) == {"shards": ["2026-12", "2026"]}
-    assert (top / "pagefind.js").read_bytes() == (top / "2026-12" / "pagefind.js").read_bytes()
-    for shard, pages in (("2026-12", 3), ("2026", 1)):  # WEALTH is retracted: its page is kept, and indexed
+    # sharded: the newest month (recent), the posts before it (older); the primary listed first
+    assert json.loads((top / "shards.json").read_text(encoding="utf-8")) == {"shards": ["recent", "older"]}
+    assert (top / "pagefind.js").read_bytes() == (top / "recent" / "pagefind.js").read_bytes()
+    for shard, pages in (("recent", 3), ("older", 1)):  # WEALTH is retracted: its page is kept, and indexed
         assert (top / shard / "pagefind-entry.json").is_file() and list((top / shard).glob("pagefind.zh*.pf_meta"))
         assert not (top / shard / "pagefind-ui.js").exists()  # the page's own small UI replaces it
         assert len(list((top / shard / "fragment").iterdir())) == pages
@@ -388,10 +388,10 @@ def test_serve_in_thread_types_and_gzip(built: tuple[Path, Path, Path]) -> None:
     _, _, site = built
     server = serve_in_thread(site)
     try:
-        wasm = next((site / "pagefind" / "2026").glob("wasm.*.pagefind"))
+        wasm = next((site / "pagefind" / "older").glob("wasm.*.pagefind"))
         with urllib.request.urlopen(url_of(server) + "pagefind/pagefind.js", timeout=10) as resp:
             assert resp.status == 200
-        with urllib.request.urlopen(url_of(server) + f"pagefind/2026/{wasm.name}", timeout=10) as resp:
+        with urllib.request.urlopen(url_of(server) + f"pagefind/older/{wasm.name}", timeout=10) as resp:
             assert resp.read() == wasm.read_bytes()
         ask = urllib.request.Request(url_of(server) + "search/", headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(ask, timeout=10) as resp:

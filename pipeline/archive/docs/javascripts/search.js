@@ -112,8 +112,8 @@ async function run() {
 
 async function start() {
   try {
-    // The index is sharded (newest month alone, then years) so that a publication re-indexes few pages:
-    // the newest shard is the primary index, the others are merged into it (sharing its wasm).
+    // The index is sharded (recent posts, older posts) so that a publication re-indexes few pages:
+    // the first shard is the primary index, the other is merged into it (sharing its wasm).
     const top = new URL("../pagefind/", location.href);
     const { shards } = await (await fetch(new URL("shards.json", top))).json();
     const module = await import("../pagefind/pagefind.js");

@@ -111,7 +111,7 @@ def _load_and_check(folder: Path, ctx: CheckContext) -> tuple[Post, list[Finding
 # -- parallel runs: one context per worker process, built once, then chunks of folders ------------------
 
 _WORKER_CTX: CheckContext | None = None
-CHUNK = 100  # posts per task: small enough to balance the workers, large enough to keep the queue quiet
+CHUNK = 250  # posts per task: small enough to balance the workers, large enough to keep the queues quiet
 
 
 def _start_worker(root: Path, policy: Policy, now: dt.datetime, options: dict[str, object]) -> None:

@@ -190,3 +190,14 @@ def test_text_check_in_process_under_capsys(capsys) -> None:
     post = str(PROJECT / "posts/2026/12-08-debit-card-fee-waiver")
     assert main(["check", "--root", str(PROJECT), post, "--now", "2026-11-26T09:00:00+08:00"]) == 0
     assert "1 post(s) checked: 0 error(s)" in capsys.readouterr().out
+
+
+def test_every_rule_explains_its_requirement_in_chinese() -> None:
+    from pipeline.commands.rules import explain
+    from pipeline.findings import all_rules
+
+    for rule in all_rules():
+        text = explain(rule)
+        assert "requirement: " in text, rule.id
+        requirement = text.split("requirement: ", 1)[1].split("\n", 1)[0]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in requirement), rule.id

@@ -30,8 +30,11 @@ def explain(rule: Rule) -> str:
         f"  severity: {rule.severity.value}",
         f"  summary:  {rule.summary}",
     ]
-    if rule.quote:
-        lines.append(f"  requirement: {rule.quote}")
+    from ..regulation import quote_for
+
+    quote = quote_for(rule)
+    if quote:
+        lines.append(f"  requirement: {quote}")
     if rule.help:
         lines.append(f"  why: {rule.help}")
     if rule.example:

@@ -576,3 +576,31 @@ def test_the_fast_inline_path_converts_exactly_like_python_markdown(text: str) -
     from pipeline.archive.content import Converter
 
     assert Converter().convert(text) == Converter(fast=False).convert(text)
+
+
+def test_archive_images_carry_no_location_or_camera_metadata(tmp_path: Path) -> None:
+    """A phone photo's GPS position and camera serial never reach the archive, as they never reach WeChat."""
+    from pipeline.imagemeta import read_metadata
+
+    root = make_archive_repo(tmp_path / "repo")
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    exif.get_ifd(0x8769)[0xA431] = "SERIAL-0042"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2], gps[3], gps[4] = "N", (36.0, 40.0, 0.0), "E", (117.0, 0.0, 0.0)
+    buf = io.BytesIO()
+    Image.new("RGB", (900, 383), (20, 90, 150)).save(buf, format="JPEG", exif=exif)
+    assert read_metadata(buf.getvalue()).gps
+    (root / "posts" / CARD / "cover.jpg").write_bytes(buf.getvalue())
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a phone photo as cover")
+    recs = tmp_path / "records"
+    write_records(recs, records())
+    site = tmp_path / "site"
+    build_archive(root, site, recs, search=False)
+    shown = (site / "p" / CARD / "cover.jpg").read_bytes()
+    meta = read_metadata(shown)
+    assert not meta.gps and not meta.exif
+    assert b"SERIAL-0042" not in shown
+    with Image.open(io.BytesIO(shown)) as img:
+        assert img.size == (900, 383)

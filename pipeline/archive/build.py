@@ -43,6 +43,7 @@ from queue import Empty
 from typing import Any
 
 from ..errors import ConfigError, UsageError
+from ..imagemeta import strip_metadata
 from ..policy import load_policy
 from ..post import POST_ID_RE
 from . import feed, pages
@@ -482,20 +483,37 @@ def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path,
     """Write one post's page and copy its images, each only when changed; return (post id, files)."""
     out_dir = site / e.url
     write_if_changed(out_dir / "index.html", fill(skeleton, e, body).encode("utf-8"))
+    written = ["index.html"]
     if e.origin == "commit":  # the images as published, from git
         for name in names:
             data = e.file_bytes(name, root)
-            if data is not None:
-                write_if_changed(out_dir / name, data)
-        return e.id, ["index.html", *names]
+            clean = clean_image(data) if data is not None else None
+            if clean is not None:
+                write_if_changed(out_dir / name, clean)
+                written.append(name)
+        return e.id, written
     for name in names:
         assert e.folder is not None
         src, dst = e.folder / name, out_dir / name
         s, d = src.stat(), dst.stat() if dst.is_file() else None
-        if d is None or d.st_size != s.st_size or d.st_mtime < s.st_mtime:
+        if d is None or d.st_size > s.st_size or d.st_mtime < s.st_mtime:
+            clean = clean_image(src.read_bytes())
+            if clean is None:
+                continue
             dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
-    return e.id, ["index.html", *names]
+            dst.write_bytes(clean)
+        written.append(name)
+    return e.id, written
+
+
+def clean_image(data: bytes) -> bytes | None:
+    """An image as the archive may show it: without EXIF/GPS/XMP/comments (the same bytes when it has none,
+    as WeChat got it); None for a file that is not a well-formed image, which the archive then leaves out."""
+    try:
+        return strip_metadata(data)
+    except ValueError:
+        logging.getLogger(__name__).warning("archive: an image is not well formed and is left out")
+        return None
 
 
 def render_one(e: Entry, skeleton: str, root: Path, site: Path) -> tuple[str, list[str]]:

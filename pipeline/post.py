@@ -293,7 +293,8 @@ def resolve_inside(folder: Path, name: str, root: Path) -> tuple[Path | None, st
     target = folder / p
     if _has_symlink(folder, p):
         return None, f"{name!r} goes through a symbolic link; a post holds plain files only"
-    if not target.resolve().is_relative_to(folder.resolve()):
+    real, inside = os.path.realpath(target), os.path.realpath(folder)  # strings: Path.resolve() without the Paths
+    if real != inside and not real.startswith(inside.rstrip(os.sep) + os.sep):
         return None, f"{name!r} resolves outside the post folder"
     if not target.is_file():
         return None, f"{name!r} does not exist in the post folder"

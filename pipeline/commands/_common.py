@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ..findings import Finding
 from ..policy import Policy, load_policy
 from ..repo import find_root
 
@@ -54,3 +55,49 @@ def use_colour(stream: object | None = None) -> bool:
 
     target = sys.stdout if stream is None else stream
     return bool(getattr(target, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+
+
+def add_post_selection(p: argparse.ArgumentParser) -> None:
+    """PATH... and --changed-since: which posts a findings command looks at."""
+    p.add_argument("paths", nargs="*", metavar="PATH", help="post folders, index.md files or folders to search")
+    p.add_argument("--changed-since", metavar="REF", help="check only the posts changed since this git ref")
+
+
+def selected_folders(root: Path, args: argparse.Namespace) -> list[Path]:
+    """The post folders `add_post_selection`'s arguments name: changed since REF (within PATHs), or PATHs,
+    or all of posts/."""
+    from ..repo import changed_post_folders, post_folders
+
+    if args.changed_since:
+        folders = changed_post_folders(root, args.changed_since)
+        if args.paths:
+            wanted = set(post_folders(root, args.paths))
+            folders = [f for f in folders if f in wanted]
+        return folders
+    return post_folders(root, args.paths or None)
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """--format (text, json, github, sarif) and --output for a findings report."""
+    from .. import report
+
+    add_format(p, report.FORMATS)
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+
+
+def emit_report(args: argparse.Namespace, findings: list[Finding], posts: int, root: Path, title: str) -> None:
+    """Print or write the findings in `--format`; under `github`, also the job summary and the full text
+    report on standard error (GitHub shows only ten annotations a step)."""
+    from .. import report
+
+    out = report.render(
+        args.format, findings, posts, colour=args.format == "text" and not args.output and use_colour(), root=root
+    )
+    if args.output:
+        Path(args.output).write_text(out + "\n", encoding="utf-8")
+    elif out:
+        print(out)
+    if args.format == "github":
+        report.append_step_summary(report.to_markdown(findings, posts, title=title))
+        if not args.output:
+            print(report.to_text(findings, posts), file=sys.stderr)

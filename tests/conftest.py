@@ -137,6 +137,21 @@ def now() -> dt.datetime:
     return NOW
 
 
+def sigint_burst(proc: subprocess.Popen[str]) -> None:
+    """Ctrl-C again and again over ~200 ms until the process is gone (a person pressing it impatiently)."""
+    import signal
+    import time
+
+    for _ in range(40):
+        try:
+            proc.send_signal(signal.SIGINT)
+        except ProcessLookupError:
+            break
+        time.sleep(0.005)
+        if proc.poll() is not None:
+            break
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests skip without Debian's chromium, except where WXPUB_REQUIRE_BROWSER demands them (CI)."""
     import os

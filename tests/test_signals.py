@@ -11,13 +11,12 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import post_text
+from conftest import post_text, sigint_burst
 
 PROJECT = Path(__file__).resolve().parents[1]
 PID = "2026/12-05-card-offer"
@@ -47,14 +46,7 @@ def serve_and_stop(args: list[str], pattern: str, how: str, argv: list[str] | No
         if how == "SIGTERM":
             proc.send_signal(signal.SIGTERM)
         else:
-            for _ in range(40):
-                try:
-                    proc.send_signal(signal.SIGINT)
-                except ProcessLookupError:
-                    break
-                time.sleep(0.005)
-                if proc.poll() is not None:
-                    break
+            sigint_burst(proc)
         rest, _ = proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:

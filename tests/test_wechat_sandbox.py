@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import sigint_burst
 from PIL import Image
 
 from pipeline.commands.sandbox import parse_fault
@@ -678,14 +679,7 @@ def test_cli_exits_0_on_ctrl_c_pressed_repeatedly_or_at_once() -> None:
     try:
         first = proc.stdout.readline()
         assert "listening on" in first, first
-        for _ in range(40):  # a burst over ~200 ms, from before the banner ends until the process has gone
-            try:
-                proc.send_signal(signal.SIGINT)
-            except ProcessLookupError:
-                break
-            time.sleep(0.005)
-            if proc.poll() is not None:
-                break
+        sigint_burst(proc)  # from before the banner ends until the process has gone
         rest, _ = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:

@@ -42,6 +42,10 @@ class Rule:
     instead: str = ""
     quote: str = ""
     example: str = ""
+    # A claim rule: its hits are something the bank would be saying. A hit inside a frame (a warning, a
+    # negation, a quotation, a citation, a label) is not the bank's claim, and the frame pass changes its
+    # severity visibly (the message says which frame). Rules about facts (PII, credentials, links) are not.
+    claim: bool = False
 
     def finding(
         self,

@@ -18,6 +18,7 @@ def rule(
     instead: str,
     quote: str,
     example: str = "",
+    claim: bool = False,
 ) -> Rule:
     """Register a content rule; every content rule carries help, a compliant rewrite and the quoted requirement."""
     return register(
@@ -31,6 +32,7 @@ def rule(
             instead=instead,
             quote=quote,
             example=example,
+            claim=claim,
         )
     )
 

@@ -139,6 +139,13 @@ def products_in_text(post: Post, ctx: CheckContext) -> dict[str, Match]:
     return out
 
 
+def products_offered(post: Post, ctx: CheckContext) -> frozenset[str]:
+    """The products a post is about for the approval tiers: those it declares and those its text markets.
+    The approval gate picks the tiers from this, so an editor cannot drop a tier by leaving `products` out."""
+    assert post.meta is not None
+    return frozenset(post.meta.products) | frozenset(p for p in products_in_text(post, ctx) if p != "other")
+
+
 @post_check
 def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     assert post.meta is not None

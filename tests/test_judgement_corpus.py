@@ -1,0 +1,207 @@
+"""The judgement corpus (tests/judgement): its files are well formed, and the pattern table's verdicts hold.
+
+The pattern table says, row by row, what a compliance officer's verdict on a sentence is. Each row runs
+through the real checker (benchmarks/judgement.py builds the post). Rows the checker gets wrong today are
+listed in `XFAIL` below, the one place to edit: strict, so a row that starts passing fails until its id
+is removed from the set (the engine and finance work lands class by class).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def _load_benchmark() -> ModuleType:
+    name = "judgement_benchmark"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, PROJECT / "benchmarks" / "judgement.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses resolve their annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+J = _load_benchmark()
+
+# Minimums of the corpus (the issue's held-out corpus had 64 articles and 35 sentences).
+MIN_ARTICLES = 12
+MIN_VIOLATIONS = 40
+MIN_PATTERNS = 60
+ARTICLE_CHARS = (300, 1500)
+
+# Pattern rows today's checker gets wrong (see the module doc). Remove an id when its row passes.
+XFAIL: frozenset[str] = frozenset(
+    {
+        # 1. warnings, negations, quotations and citations read as claims
+        "warn-01", "warn-02", "warn-03", "warn-04", "warn-06",
+        "fraud-01", "fraud-03", "fraud-04",
+        "cite-01", "cite-02", "cite-03", "cite-04", "cite-05",
+        # 2. a mention of a product read as marketing it
+        "mention-01", "mention-02", "mention-03",
+        # 3./4. substrings instead of words; absolute terms as an open class
+        "word-01", "word-02", "word-03", "word-05", "word-06", "word-08", "word-09", "word-12", "word-13",
+        "dep-01",
+        # 5. misselling patterns beyond the lexicons
+        "sell-01", "sell-02", "sell-03", "sell-04", "sell-05", "sell-06", "sell-07", "sell-08", "sell-09",
+        "sell-12",
+        # 6. disclosures read too literally, labels and disclaimers read as claims
+        "disc-01", "disc-04", "disc-05", "disc-06", "disc-07",
+        # 7. plans written as intentions (Art. 14(7))
+        "plan-01", "plan-02",
+    }
+)  # fmt: skip
+
+
+# -- the corpus files ------------------------------------------------------------------------------------
+
+
+def test_articles_are_well_formed() -> None:
+    articles = J.load_articles()
+    assert len(articles) >= MIN_ARTICLES
+    lo, hi = ARTICLE_CHARS
+    for a in articles:
+        n = len(a.body.strip())
+        assert lo <= n <= hi, f"{a.path.name}: body of {n} characters; an article has {lo}-{hi}"
+        assert a.unit in {u.name for u in _policy().units}, f"{a.path.name}: unit {a.unit!r} is not in the policy"
+    bodies = [a.body.strip() for a in articles]
+    assert len(bodies) == len(set(bodies)), "two articles have the same body"
+
+
+def test_violations_are_well_formed() -> None:
+    rows = J.load_violations()
+    assert len(rows) >= MIN_VIOLATIONS
+    assert all(v.family in J.CONTENT_FAMILIES for v in rows)
+    rule_ids = _rule_ids()
+    for v in rows:
+        assert v.expected in rule_ids or v.expected == v.family, f"{v.id}: expected rule {v.expected!r} is unknown"
+        assert v.expected.split("/", 1)[0] == v.family, f"{v.id}: expected rule {v.expected!r} is not of {v.family}"
+
+
+def test_patterns_are_well_formed() -> None:
+    rows = J.load_patterns()
+    assert len(rows) >= MIN_PATTERNS
+    ids = [p.id for p in rows]
+    assert len(ids) == len(set(ids)), "pattern ids repeat"
+    assert set(XFAIL) <= set(ids), f"XFAIL names rows that do not exist: {sorted(set(XFAIL) - set(ids))}"
+    by_polarity = {pol: sum(1 for p in rows if p.polarity == pol) for pol in J.POLARITIES}
+    assert all(by_polarity.values()), f"every polarity needs rows: {by_polarity}"
+
+
+def test_no_sentence_twice() -> None:
+    sentences = [v.sentence for v in J.load_violations()] + [p.sentence for p in J.load_patterns()]
+    seen: set[str] = set()
+    twice = [s for s in sentences if s in seen or seen.add(s)]  # type: ignore[func-returns-value]
+    assert not twice, f"sentences repeated across violations.tsv and patterns.tsv: {twice}"
+
+
+HEADER = "family\texpected rule\tproducts\tsentence\taddress\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("family\texpected rule\tproducts\tsentence\n", "header must be the columns"),
+        (HEADER + "adlaw\tadlaw\t-\t最佳\n", "4 cells, expected 5"),
+        (HEADER + "adlaw\tadlaw\t-\t \thttps://a.example/\n", "is empty"),
+        (HEADER + "adlaw\tadlaw\t-\t最佳\tnot-an-address\n", "not a public"),
+        (HEADER + "adlaw\tadlaw\tstocks\t最佳\thttps://a.example/\n", "product"),
+    ],
+)
+def test_a_broken_table_is_an_error_with_its_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "violations.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(J.CorpusError, match=message) as err:
+        J.load_violations(path)
+    assert "violations.tsv:" in str(err.value)
+
+
+# -- the pattern table against the real checker -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def checker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    yield J.Checker(tmp_path_factory.mktemp("judgement") / "repo")
+
+
+def _params() -> list[object]:
+    return [
+        pytest.param(p, id=p.id, marks=[pytest.mark.xfail(strict=True, reason="known defect")] if p.id in XFAIL else [])
+        for p in J.load_patterns()
+    ]
+
+
+@pytest.mark.parametrize("row", _params())
+def test_pattern_verdict(checker: object, row: object) -> None:
+    judged = checker.check_sentence(row.sentence, row.category, row.products, row.bare)  # type: ignore[attr-defined]
+    assert not judged.other, f"harness problem: {judged.other}"
+    got = J.verdict(judged.findings)
+    shown = [(f.rule, str(f.severity), f.match) for f in judged.findings]
+    assert J.accepts(row.verdict, got), f"{row.id}: expected {row.verdict}, got {got}: {shown}"  # type: ignore[attr-defined]
+
+
+# -- the benchmark's arithmetic -------------------------------------------------------------------------------
+
+
+def test_benchmark_counts_precision_recall_and_the_naive_baseline(tmp_path: Path) -> None:
+    corpus = tmp_path / "judgement"
+    (corpus / "approved").mkdir(parents=True)
+    head = "---\nkind: k\nsource: https://a.example/\ntitle: 通知\nunit: 办公室\ncategory: {cat}\nproducts: []\n---\n"
+    (corpus / "approved" / "a.md").write_text(head.format(cat="notice") + "本行营业时间调整为九点开门。\n", "utf-8")
+    (corpus / "approved" / "b.md").write_text(head.format(cat="campaign") + "本行服务全市最佳。\n", "utf-8")
+    (corpus / "violations.tsv").write_text(
+        "family\texpected rule\tproducts\tsentence\taddress\n"
+        "adlaw\tadlaw/absolute-term\t-\t本行利率全市第一。\thttps://a.example/\n"
+        "adlaw\tadlaw/absolute-term\t-\t本行服务好得没话说。\thttps://a.example/\n",
+        "utf-8",
+    )
+    (corpus / "patterns.tsv").write_text(
+        "id\tpattern\tpolarity\tcontext\tsentence\tverdict\taddress\n"
+        "p1\tranking\tpositive\tcampaign\t全市第一的服务。\terror\thttps://a.example/\n"
+        "p2\tnone\tnegative\tnotice\t本行营业时间不变。\tclean\thttps://a.example/\n",
+        "utf-8",
+    )
+    m = J.measure(corpus)
+    assert (m["approved"], m["error_free_articles"], m["precision"]) == (2, 1, 50.0)
+    assert (m["violations"], m["flagged"], m["recall"]) == (2, 1, 50.0)
+    assert m["naive"]["error_free_articles"] == 1 and m["naive"]["flagged"] == 1
+    assert list(m["false_errors_by_rule"]) == ["adlaw/absolute-term"]
+    assert [x["sentence"] for x in m["missed"]] == ["本行服务好得没话说。"]
+    assert m["pattern_agreement"] == 100.0
+    assert m["per_family"]["adlaw"]["recall"] == 50.0
+    assert not m["harness_findings"]
+    assert "precision (articles error-free)" in J.report(m, 5)
+
+
+def test_a_demoted_review_is_no_flag() -> None:
+    from pipeline.findings import get_rule
+
+    err, rev = get_rule("adlaw/absolute-term"), get_rule("adlaw/unsourced-figure")
+    assert err is not None and rev is not None
+    assert J.counts_as_flag(err.finding("p", "m"))
+    assert J.counts_as_flag(rev.finding("p", "m"))
+    assert not J.counts_as_flag(err.finding("p", "m", severity=rev.severity))
+
+
+# -- helpers ----------------------------------------------------------------------------------------------
+
+
+def _policy() -> object:
+    from pipeline.policy import load_policy
+
+    return load_policy(PROJECT)
+
+
+def _rule_ids() -> set[str]:
+    from pipeline.findings import all_rules
+
+    return {r.id for r in all_rules()}

@@ -1,6 +1,6 @@
 """Measure the compliance checker's judgement on a development corpus of bank texts, against a naive baseline.
 
-    .venv/bin/python benchmarks/judgement.py [--json] [--show N]
+    .venv/bin/python benchmarks/judgement.py [--json] [--show N] [--corpus DIR]
 
 The corpus lives beside this script, in ../tests/judgement (found from this file, so the script runs
 the same from any worktree): approved-like articles (`approved/*.md`), offending sentences
@@ -23,7 +23,9 @@ every term of the judging lexicons, exceptions ignored, no context):
 - the same per rule family, the false errors per rule on approved texts, the missed violations, and
   the pattern rows whose verdict differs from the expected one.
 
-It is a report, not a gate: the exit status is 0 whatever the figures (2 only for a broken corpus file).
+`--corpus DIR` measures another corpus laid out the same way (a held-out one, say).
+It is a report, not a gate: the exit status is 0 whatever the figures (2 only for a broken corpus file,
+with `path:line: what is wrong`).
 """
 
 from __future__ import annotations
@@ -252,6 +254,8 @@ def load_article(path: Path) -> Article:
 
 
 def load_articles(folder: Path = APPROVED) -> list[Article]:
+    if not folder.is_dir():
+        raise CorpusError(f"{_rel(folder)}: missing; the approved-like articles go there, one .md file each")
     return [load_article(p) for p in sorted(folder.glob("*.md"))]
 
 
@@ -648,9 +652,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     ap.add_argument("--show", type=int, default=1000, help="at most N examples per list (default: all)")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="a folder laid out like tests/judgement (approved/, violations.tsv, patterns.tsv); default: %(default)s",
+    )
     args = ap.parse_args(argv)
     try:
-        m = measure()
+        m = measure(args.corpus)
     except CorpusError as exc:
         print(f"judgement: {exc}", file=sys.stderr)
         return 2

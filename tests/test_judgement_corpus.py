@@ -153,7 +153,7 @@ def test_pattern_verdict(checker: object, row: object) -> None:
 # -- the benchmark's arithmetic -------------------------------------------------------------------------------
 
 
-def test_benchmark_counts_precision_recall_and_the_naive_baseline(tmp_path: Path) -> None:
+def _tiny_corpus(tmp_path: Path) -> Path:
     corpus = tmp_path / "judgement"
     (corpus / "approved").mkdir(parents=True)
     head = "---\nkind: k\nsource: https://a.example/\ntitle: 通知\nunit: 办公室\ncategory: {cat}\nproducts: []\n---\n"
@@ -171,7 +171,11 @@ def test_benchmark_counts_precision_recall_and_the_naive_baseline(tmp_path: Path
         "p2\tnone\tnegative\tnotice\t本行营业时间不变。\tclean\thttps://a.example/\n",
         "utf-8",
     )
-    m = J.measure(corpus)
+    return corpus
+
+
+def test_benchmark_counts_precision_recall_and_the_naive_baseline(tmp_path: Path) -> None:
+    m = J.measure(_tiny_corpus(tmp_path))
     assert (m["approved"], m["error_free_articles"], m["precision"]) == (2, 1, 50.0)
     assert (m["violations"], m["flagged"], m["recall"]) == (2, 1, 50.0)
     assert m["naive"]["error_free_articles"] == 1 and m["naive"]["flagged"] == 1
@@ -181,6 +185,20 @@ def test_benchmark_counts_precision_recall_and_the_naive_baseline(tmp_path: Path
     assert m["per_family"]["adlaw"]["recall"] == 50.0
     assert not m["harness_findings"]
     assert "precision (articles error-free)" in J.report(m, 5)
+
+
+def test_benchmark_cli_json_and_a_broken_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    corpus = _tiny_corpus(tmp_path)
+    assert J.main(["--json", "--corpus", str(corpus)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["precision"] == 50.0 and out["naive"]["recall"] == 50.0
+    with (corpus / "violations.tsv").open("a", encoding="utf-8") as f:
+        f.write("adlaw\tadlaw\t-\t最佳\n")
+    assert J.main(["--corpus", str(corpus)]) == 2
+    err = capsys.readouterr().err
+    assert "violations.tsv:4: 4 cells, expected 5" in err and "Traceback" not in err
 
 
 def test_a_demoted_review_is_no_flag() -> None:

@@ -36,14 +36,14 @@ J = _load_benchmark()
 # Minimums of the corpus (the held-out corpus had 64 articles and 35 sentences).
 MIN_ARTICLES = 50
 MIN_VIOLATIONS = 40
-MIN_PATTERNS = 60
+MIN_PATTERNS = 100
 ARTICLE_CHARS = (300, 1500)
 
 # Pattern rows today's checker gets wrong (see the module doc). Remove an id when its row passes.
 XFAIL: frozenset[str] = frozenset(
     {
         # 1. warnings, negations, quotations and citations read as claims
-        "warn-01", "warn-02", "warn-03", "warn-04", "warn-06",
+        "warn-01", "warn-02", "warn-03", "warn-04", "warn-06", "warn-07", "warn-08", "warn-09",
         "fraud-01", "fraud-03", "fraud-04",
         "cite-01", "cite-02", "cite-03", "cite-04", "cite-05",
         "law-02",

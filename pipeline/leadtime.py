@@ -655,7 +655,7 @@ def quota_findings(posts: Iterable[Post], slots: Mapping[str, Slot], policy: Pol
                         "{count} broadcasts in {month}, over the quota of {quota} a month: {names}; make one "
                         "`delivery: publish` or move it to another month",
                         count=len(month),
-                        month=f"{local:%Y-%m}",
+                        month=local.strftime("%Y-%m"),
                         quota=policy.broadcast.per_month,
                         names=names,
                     ),

@@ -416,7 +416,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
                 rel,
                 _(
                     "index.md is {size} MB; a post must be under 1 MB (WeChat's content limit)",
-                    size=f"{size / 1_000_000:.1f}",
+                    size=round(size / 1_000_000, 1),
                 ),
             )
         )
@@ -435,7 +435,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
         findings.append(
             R_UNREADABLE.finding(
                 rel,
-                _("index.md is not UTF-8 (byte {byte}); save it as UTF-8", byte=f"0x{data[exc.start]:02x}"),
+                _("index.md is not UTF-8 (byte {byte}); save it as UTF-8", byte=hex(data[exc.start])),
                 line=line,
             )
         )

@@ -86,7 +86,7 @@ def to_text(findings: list[Finding], posts: int, *, colour: bool = False) -> str
             sev = f"{_COLOURS[f.severity]}{label}\033[0m" if colour else label
             line = f"  {path}:{f.line}:{f.column}: {sev} [{f.rule}] {f.message}"
             if f.article and f.article not in ("Schema",):
-                line += f" ({article_label(f.article)})"
+                line += _(" ({article})", article=article_label(f.article))
             out.append(line)
             if f.hint:
                 out.append("      " + _("hint: {hint}", hint=f.hint))
@@ -198,13 +198,13 @@ def to_markdown(findings: list[Finding], posts: int, title: str = "wxpub check")
         for f in findings:
             out.append(
                 f"| {severity_label(f.severity)} | {_md_cell(f.path)} | {f.line} | `{f.rule}` | "
-                f"{_md_cell(_markdown_article(f.article))} | {_md_cell(f.message)} |"
+                f"{_md_cell(article_column(f.article))} | {_md_cell(f.message)} |"
             )
     return "\n".join(out) + "\n"
 
 
-def _markdown_article(article: str) -> str:
-    """The article column: as written in English (`15`, `AdLaw 25`), spelt out in other languages."""
+def article_column(article: str) -> str:
+    """An article in a table column: as written in English (`15`, `AdLaw 25`), spelt out in other languages."""
     from .i18n import language
 
     return article if language() == "en" else article_label(article)

@@ -10,7 +10,37 @@ from dataclasses import dataclass
 
 import yaml
 
-from .i18n import _
+from .i18n import N_, _
+
+# What the YAML parser says, for the problems people make in front matter (others are shown as the parser
+# words them, in backticks).
+PARSER_PROBLEMS = {
+    "did not find expected ',' or ']'": N_("a list in [ ] is not closed with ]"),
+    "did not find expected ',' or '}'": N_("a mapping in { } is not closed with }"),
+    "mapping values are not allowed in this context": N_(
+        "a colon where a value was expected: put text with a colon in quotes, or check the indentation"
+    ),
+    "mapping values are not allowed here": N_(
+        "a colon where a value was expected: put text with a colon in quotes, or check the indentation"
+    ),
+    "found character that cannot start any token": N_("a character YAML does not allow here (a tab? use spaces)"),
+    "found unexpected end of stream": N_("a quotation mark is not closed"),
+    "did not find expected '-' indicator": N_("a list item without its - (check the indentation)"),
+    "could not find expected ':'": N_("a key without its colon (:)"),
+    "did not find expected key": N_("the indentation is off: keys of one mapping must line up"),
+    "found undefined alias": N_("YAML anchors and aliases (&, *) are not allowed"),
+}
+
+
+def _parser_problem(problem: str | None) -> str:
+    from .i18n import language
+
+    text = problem or ""
+    if language() == "en":
+        return text
+    known = PARSER_PROBLEMS.get(text)
+    return _(known) if known else f"`{text}`"
+
 
 MAX_NODES = 5_000
 MAX_DEPTH = 20
@@ -47,7 +77,9 @@ def load(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise YamlProblem(_("invalid YAML: {problem}", problem=exc.problem or exc.context), line) from None
+        raise YamlProblem(
+            _("invalid YAML: {problem}", problem=_parser_problem(exc.problem or exc.context)), line
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(_("invalid YAML: {problem}", problem=exc), 1) from None
     if node is None:

@@ -31,9 +31,13 @@ from pathlib import Path
 
 from . import yamlsafe
 from .errors import ConfigError, PolicyError
+from .i18n import N_, _
 from .policy import POLICY_FILE, Policy
 
 FIRST_OFFICIAL_YEAR = 2001  # the package checks its data against the official notices from 2001 on
+
+
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 class UnknownYearError(ConfigError):
@@ -94,7 +98,7 @@ def _dates(value: object, where: str, line: int, source: str, problems: list[str
         return out
     for item in value:
         if isinstance(item, str) and ".." in item:
-            a, _, b = item.partition("..")
+            a, _dots, b = item.partition("..")
             start, end = _as_date(a), _as_date(b)
             if start is None or end is None or end < start:
                 problems.append(
@@ -210,8 +214,15 @@ def load_calendar_file(root: Path, policy: Policy) -> CalendarFile:
             return CalendarFile(rel)
         line = _policy_line(root, ("leadtime", "calendar"))
         raise ConfigError(
-            f"{POLICY_FILE}:{line}: leadtime.calendar: the calendar file {rel} does not exist",
-            hint=f"create it, or fix `leadtime.calendar` in {POLICY_FILE} to name the holiday override file",
+            _(
+                "{file}:{line}: leadtime.calendar: the calendar file {calendar} does not exist",
+                file=POLICY_FILE,
+                line=line,
+                calendar=rel,
+            ),
+            hint=_(
+                "create it, or fix `leadtime.calendar` in {file} to name the holiday override file", file=POLICY_FILE
+            ),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{rel}: cannot read: {exc}") from None
@@ -253,16 +264,24 @@ class WorkCalendar:
 
     def _unknown(self, year: int) -> UnknownYearError:
         pkg = sorted(self._package_years)
-        have = f"the holidays package knows {pkg[0]}-{pkg[-1]}" if pkg else "the holidays package knows no year"
+        have = (
+            _("the holidays package knows {first}-{last}", first=pkg[0], last=pkg[-1])
+            if pkg
+            else _("the holidays package knows no year")
+        )
         extra = sorted(y for y in self.file.years if y not in self._package_years)
         if extra:
-            have += f" and {self.file.path} adds {', '.join(map(str, extra))}"
+            have += _(" and {file} adds {years}", file=self.file.path, years=", ".join(map(str, extra)))
+        entry = f"`years: {year}: {{holidays: [...], workdays: [...]}}`"
         return UnknownYearError(
             year,
-            f"no official holiday calendar for {year}: {have}",
-            hint=(
-                f"when the State Council announces {year}'s holidays, add them to {self.file.path} under "
-                f"`years: {year}: {{holidays: [...], workdays: [...]}}` (or upgrade the holidays package)"
+            _("no official holiday calendar for {year}: {have}", year=year, have=have),
+            hint=_(
+                "when the State Council announces {year}'s holidays, add them to {file} under {entry} "
+                "(or upgrade the holidays package)",
+                year=year,
+                file=self.file.path,
+                entry=entry,
             ),
         )
 
@@ -307,13 +326,13 @@ class WorkCalendar:
 
     def is_working_day(self, day: dt.date) -> bool:
         """True on a weekday that is not a day off, and on a weekend day worked in exchange (调休)."""
-        off, work, _ = self._year(day.year)
+        off, work, _names = self._year(day.year)
         if day in work:
             return True
         return day.weekday() < 5 and day not in off
 
     def is_holiday(self, day: dt.date) -> bool:
-        off, _, _ = self._year(day.year)
+        off = self._year(day.year)[0]
         return day in off
 
     def holiday_name(self, day: dt.date) -> str | None:
@@ -321,16 +340,16 @@ class WorkCalendar:
 
     def describe(self, day: dt.date) -> str:
         """`2026-10-06 (Tue, holiday: 国庆节)` — a date as messages show it."""
-        wd = day.strftime("%a")
+        wd = _(WEEKDAYS[day.weekday()])
         try:
             if self.is_working_day(day):
-                kind = "adjusted workday 调休上班" if day.weekday() >= 5 else "working day"
+                kind = _("adjusted workday 调休上班") if day.weekday() >= 5 else _("working day")
             else:
                 name = self.holiday_name(day)
-                kind = f"holiday: {name}" if name else "weekend"
+                kind = _("holiday: {name}", name=name) if name else _("weekend")
         except UnknownYearError:
-            kind = "year not in the calendar"
-        return f"{day.isoformat()} ({wd}, {kind})"
+            kind = _("year not in the calendar")
+        return _("{date} ({weekday}, {kind})", date=day.isoformat(), weekday=wd, kind=kind)
 
     def add_working_days(self, day: dt.date, n: int) -> dt.date:
         """The `n`th working day after `day` (n > 0) or before it (n < 0); `day` itself when n == 0."""

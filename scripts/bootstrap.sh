@@ -23,3 +23,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   echo "$want" > "$stamp"
 fi
+# The compiled message catalogs follow the .po files (installs compile them too: setup.py's build hook).
+.venv/bin/pybabel -q compile -d pipeline/locale -D wxpub

@@ -155,6 +155,13 @@ RUNS = [
     Run("preview", ("preview", SAMPLE_POST, "--output", "{tmp}/preview.html", *ROOT)),
     Run("usage error", ("check", "--now", "yesterday", *ROOT)),
     Run("unknown rule", ("rules", "no/such-rule")),
+    *(
+        Run(f"{command} --help", (command, "--help"))
+        for command in ("archive", "check", "demo", "leadtime", "new", "preview", "render", "rules", "sandbox")
+    ),
+    *(Run(f"{command} --help", (command, "--help")) for command in ("schedule", "status")),
+    Run("wxpub --help", ("--help",), pending="approval, publisher (their commands' one-line help)"),
+    Run("demo", ("demo", "--no-serve"), pending="approval, publisher, archive (the steps' own output)"),
     Run("approvals", ("approvals", "--reviews-file", "pipeline/demo/reviews.json", *ROOT), pending="approval"),
     Run("form", ("form", SAMPLE_POST, *ROOT), pending="approval"),
     Run("publish dry run", ("publish", "--dry-run", "--now", NOW, *ROOT), pending="publisher"),
@@ -267,3 +274,15 @@ def test_json_and_sarif_keep_their_fields_and_translate_the_message(tmp_path: Pa
     assert result["properties"]["severity"] == "error"
     rule = next(r for r in sarif["tool"]["driver"]["rules"] if r["id"] == "schema/required")
     assert rule["shortDescription"]["text"] == "头信息缺少必填字段"
+
+
+def test_new_speaks_chinese(make_repo, tmp_path: Path, capsys, monkeypatch) -> None:
+    root = make_repo({})
+    args = ["--lang", "zh_CN", "new", "--title", "借记卡年费减免公告", "--unit", "银行卡部", "--category", "product"]
+    assert main([*args, "--slug", "card-fee-waiver", "--now", NOW, "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("已创建 posts/2026/") and "编辑完成后运行：wxpub check posts/2026/" in out
+    assert english_runs(out) == []
+    assert main([*args, "--slug", "Bad Slug", "--now", NOW, "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "无法新建稿件" in err and english_runs(err) == []

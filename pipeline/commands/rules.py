@@ -14,12 +14,16 @@ from ..report import article_column, article_label, severity_label
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "rules",
-        help="list the rules, explain one, or map them to the regulation's articles",
-        description="List every rule with its id, article and severity; `wxpub rules RULE` "
-        "explains one; --by-article maps the regulation's articles to the controls that enforce them.",
+        help=_("list the rules, explain one, or map them to the regulation's articles"),
+        description=_(
+            "List every rule with its id, article and severity; `wxpub rules RULE` "
+            "explains one; --by-article maps the regulation's articles to the controls that enforce them."
+        ),
     )
-    p.add_argument("rule", nargs="?", metavar="RULE", help="a rule id, e.g. forbidden/gambling")
-    p.add_argument("--by-article", action="store_true", help="group by the regulation's articles (Art. 1-22, Annex 1)")
+    p.add_argument("rule", nargs="?", metavar="RULE", help=_("a rule id, e.g. forbidden/gambling"))
+    p.add_argument(
+        "--by-article", action="store_true", help=_("group by the regulation's articles (Art. 1-22, Annex 1)")
+    )
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     p.set_defaults(func=run)
 

@@ -28,7 +28,7 @@ from .check import CheckContext, full_post, run_check
 from .errors import ConfigError, ForgeError
 from .findings import Finding, Rule, Severity, register
 from .i18n import N_, _, ngettext
-from .policy import Policy
+from .policy import Policy, category_label
 from .post import Post, split_front_matter
 from .repo import POSTS_DIR
 from .schedule import Slot, collect_slots, counted_broadcasts, default_base, read_records, resolve
@@ -507,7 +507,7 @@ def lead_time_findings(post: Post, sub: Submission, policy: Policy) -> list[Find
         have=span(have),
         submitted=sub.detail,
         days=days,
-        category=m.category,
+        category=category_label(m.category),
         earliest=fmt(sub.at + need, tz),
         latest=fmt(m.publish_at - need, tz),
     )

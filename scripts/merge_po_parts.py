@@ -32,8 +32,12 @@ def merge(catalog: Catalog, part: Catalog, name: str) -> tuple[int, list[str]]:
         if not message.id or message.fuzzy or not _translated(message.string):
             continue
         mine = catalog.get(message.id, message.context)
-        if mine is None or mine.fuzzy or not _translated(mine.string):
+        if mine is None:
             catalog.add(message.id, message.string, context=message.context, flags=message.flags - {"fuzzy"})
+            added += 1
+        elif mine.fuzzy or not _translated(mine.string):
+            mine.string = message.string
+            mine.flags.discard("fuzzy")
             added += 1
         elif mine.string != message.string:
             key = message.id[0] if isinstance(message.id, tuple) else message.id

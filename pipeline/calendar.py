@@ -38,6 +38,15 @@ FIRST_OFFICIAL_YEAR = 2001  # the package checks its data against the official n
 
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+WEEKDAY_NAMES = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 
 
 class UnknownYearError(ConfigError):
@@ -94,7 +103,7 @@ def _dates(value: object, where: str, line: int, source: str, problems: list[str
     if value is None:
         return out
     if not isinstance(value, list):
-        problems.append(f"{source}:{line}: {where}: expected a list of dates such as [2027-02-05, 2027-02-06]")
+        problems.append(f"{source}:{line}: {where}: " + _("expected a list of dates such as [2027-02-05, 2027-02-06]"))
         return out
     for item in value:
         if isinstance(item, str) and ".." in item:
@@ -102,18 +111,23 @@ def _dates(value: object, where: str, line: int, source: str, problems: list[str
             start, end = _as_date(a), _as_date(b)
             if start is None or end is None or end < start:
                 problems.append(
-                    f"{source}:{line}: {where}: {item!r} is not a range of dates like 2027-02-05..2027-02-11"
+                    f"{source}:{line}: {where}: "
+                    + _("{item} is not a range of dates like 2027-02-05..2027-02-11", item=repr(item))
                 )
                 continue
             if (end - start).days > 31:
-                problems.append(f"{source}:{line}: {where}: {item!r} spans more than a month; check the dates")
+                problems.append(
+                    f"{source}:{line}: {where}: "
+                    + _("{item} spans more than a month; check the dates", item=repr(item))
+                )
                 continue
             out.update(start + dt.timedelta(days=i) for i in range((end - start).days + 1))
             continue
         day = _as_date(item)
         if day is None:
             problems.append(
-                f"{source}:{line}: {where}: {item!r} is not a date; write YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD"
+                f"{source}:{line}: {where}: "
+                + _("{item} is not a date; write YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", item=repr(item))
             )
             continue
         out.add(day)
@@ -131,16 +145,20 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
         return CalendarFile(source)
     problems: list[str] = []
     if not isinstance(data, dict):
-        raise PolicyError(f"{source}:1: expected a mapping with `version: 1` and `years:`")
+        raise PolicyError(f"{source}:1: " + _("expected a mapping with `version: 1` and `years:`"))
     for key in data:
         if key not in ("version", "years"):
-            problems.append(f"{source}:{loaded.line_of((str(key),))}: {key}: unknown key; expected version or years")
+            problems.append(
+                f"{source}:{loaded.line_of((str(key),))}: {key}: " + _("unknown key; expected version or years")
+            )
     if data.get("version", 1) != 1:
-        problems.append(f"{source}:{loaded.line_of(('version',))}: version: expected 1")
+        problems.append(f"{source}:{loaded.line_of(('version',))}: version: " + _("expected 1"))
     years_raw = data.get("years") or {}
     out: dict[int, YearOverride] = {}
     if not isinstance(years_raw, dict):
-        problems.append(f"{source}:{loaded.line_of(('years',))}: years: expected a mapping of year to its lists")
+        problems.append(
+            f"{source}:{loaded.line_of(('years',))}: years: " + _("expected a mapping of year to its lists")
+        )
         years_raw = {}
     for year_key, spec in years_raw.items():
         line = loaded.line_of(("years", str(year_key)))
@@ -149,16 +167,16 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
         except (TypeError, ValueError):
             year = 0
         if not 1950 <= year <= 2200 or isinstance(year_key, bool):
-            problems.append(f"{source}:{line}: years.{year_key}: expected a year such as 2027")
+            problems.append(f"{source}:{line}: years.{year_key}: " + _("expected a year such as 2027"))
             continue
         if not isinstance(spec, dict):
-            problems.append(f"{source}:{line}: years.{year}: expected holidays: [...] and workdays: [...]")
+            problems.append(f"{source}:{line}: years.{year}: " + _("expected holidays: [...] and workdays: [...]"))
             continue
         for key in spec:
             if key not in ("holidays", "workdays", "notice"):
                 problems.append(
                     f"{source}:{loaded.line_of(('years', str(year_key), str(key)))}: years.{year}.{key}: "
-                    "unknown key; expected holidays, workdays or notice"
+                    + _("unknown key; expected holidays, workdays or notice")
                 )
         lists: dict[str, set[dt.date]] = {}
         for name in ("holidays", "workdays"):
@@ -167,16 +185,24 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
             lists[name] = _dates(spec.get(name), where, kline, source, problems)
             for day in sorted(lists[name]):
                 if abs(day.year - year) > 1 or (day.year != year and day.month not in (1, 12)):
-                    problems.append(f"{source}:{kline}: {where}: {day} is not in or next to {year}")
+                    problems.append(
+                        f"{source}:{kline}: {where}: " + _("{day} is not in or next to {year}", day=day, year=year)
+                    )
         for day in sorted(lists["workdays"]):
             if day.weekday() < 5:
                 problems.append(
                     f"{source}:{loaded.line_of(('years', str(year_key), 'workdays'), line)}: years.{year}.workdays: "
-                    f"{day} is a {day:%A}, already a working day; list only weekend days worked in exchange"
+                    + _(
+                        "{day} is a {weekday}, already a working day; list only weekend days worked in exchange",
+                        day=day,
+                        weekday=_(WEEKDAY_NAMES[day.weekday()]),
+                    )
                 )
         both = lists["holidays"] & lists["workdays"]
         for day in sorted(both):
-            problems.append(f"{source}:{line}: years.{year}: {day} is listed both as a holiday and as a workday")
+            problems.append(
+                f"{source}:{line}: years.{year}: " + _("{day} is listed both as a holiday and as a workday", day=day)
+            )
         notice = spec.get("notice", "")
         out[year] = YearOverride(
             year=year,
@@ -186,7 +212,9 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
             line=line,
         )
     if problems:
-        raise PolicyError(f"{source}: the calendar does not validate ({len(problems)} problem(s))", problems)
+        raise PolicyError(
+            _("{file}: the calendar does not validate ({count} problem(s))", file=source, count=len(problems)), problems
+        )
     return CalendarFile(source, out)
 
 
@@ -225,7 +253,7 @@ def load_calendar_file(root: Path, policy: Policy) -> CalendarFile:
             ),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{rel}: cannot read: {exc}") from None
+        raise PolicyError(_("{file}: cannot read: {reason}", file=rel, reason=exc)) from None
     return parse_calendar(text, rel)
 
 

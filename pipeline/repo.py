@@ -106,7 +106,9 @@ def changed_post_folders(root: Path, ref: str) -> list[Path]:
         try:
             return subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
-            raise GitError(f"cannot run git: {exc}", hint="install git; --changed-since needs it") from None
+            raise GitError(
+                _("cannot run git: {reason}", reason=exc), hint=_("install git; --changed-since needs it")
+            ) from None
 
     def output(proc: subprocess.Popen[bytes]) -> str:
         out, err = proc.communicate()

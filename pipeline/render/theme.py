@@ -29,7 +29,9 @@ def theme_css(root: Path, policy: Policy) -> str:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{policy.render.theme}: cannot read the theme: {exc}") from None
+            raise ConfigError(
+                _("{path}: cannot read the theme: {reason}", path=policy.render.theme, reason=exc)
+            ) from None
         hit = _cache[path] = (mtime, text)
     return hit[1]
 

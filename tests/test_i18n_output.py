@@ -153,6 +153,12 @@ RUNS = [
     Run("status", ("status", SAMPLE_POST, "--now", NOW, *ROOT)),
     Run("render", ("render", SAMPLE_POST, *ROOT)),
     Run("preview", ("preview", SAMPLE_POST, "--output", "{tmp}/preview.html", *ROOT)),
+    *(
+        Run(f"{command} {folder.name}", (command, f"{CORPUS}/{folder.name}", *extra, *ROOT))
+        for folder in sorted((PROJECT / CORPUS).iterdir())
+        if folder.is_dir()
+        for command, extra in (("render", ()), ("preview", ("--output", "{tmp}/preview.html")), ("status", ()))
+    ),
     Run("usage error", ("check", "--now", "yesterday", *ROOT)),
     Run("unknown rule", ("rules", "no/such-rule")),
     *(

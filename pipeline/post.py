@@ -28,6 +28,8 @@ POST_ID_RE = re.compile(r"^(\d{4})/(\d{2})-(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 IMAGE_SUFFIXES = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png"}
 
 LIMITS = {"title": 32, "author": 16, "digest": 128}
+# the limited keys as people read them (the key itself stays as written in the front matter)
+LIMITED_KEY_LABELS = {"title": N_("title"), "author": N_("author"), "digest": N_("digest")}
 SOURCE_URL_MAX_BYTES = 1024
 
 
@@ -560,7 +562,7 @@ def _check_meta(post: Post, meta: FrontMatter, root: Path, policy: Policy) -> li
                     rel,
                     _(
                         "{key} is {length} characters; WeChat allows at most {limit}",
-                        key=key,
+                        key=_(LIMITED_KEY_LABELS[key]),
                         length=len(value),
                         limit=limit,
                     ),

@@ -31,9 +31,22 @@ from pathlib import Path
 
 from . import yamlsafe
 from .errors import ConfigError, PolicyError
+from .i18n import N_, _
 from .policy import POLICY_FILE, Policy
 
 FIRST_OFFICIAL_YEAR = 2001  # the package checks its data against the official notices from 2001 on
+
+
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+WEEKDAY_NAMES = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 
 
 class UnknownYearError(ConfigError):
@@ -90,26 +103,31 @@ def _dates(value: object, where: str, line: int, source: str, problems: list[str
     if value is None:
         return out
     if not isinstance(value, list):
-        problems.append(f"{source}:{line}: {where}: expected a list of dates such as [2027-02-05, 2027-02-06]")
+        problems.append(f"{source}:{line}: {where}: " + _("expected a list of dates such as [2027-02-05, 2027-02-06]"))
         return out
     for item in value:
         if isinstance(item, str) and ".." in item:
-            a, _, b = item.partition("..")
+            a, _dots, b = item.partition("..")
             start, end = _as_date(a), _as_date(b)
             if start is None or end is None or end < start:
                 problems.append(
-                    f"{source}:{line}: {where}: {item!r} is not a range of dates like 2027-02-05..2027-02-11"
+                    f"{source}:{line}: {where}: "
+                    + _("{item} is not a range of dates like 2027-02-05..2027-02-11", item=repr(item))
                 )
                 continue
             if (end - start).days > 31:
-                problems.append(f"{source}:{line}: {where}: {item!r} spans more than a month; check the dates")
+                problems.append(
+                    f"{source}:{line}: {where}: "
+                    + _("{item} spans more than a month; check the dates", item=repr(item))
+                )
                 continue
             out.update(start + dt.timedelta(days=i) for i in range((end - start).days + 1))
             continue
         day = _as_date(item)
         if day is None:
             problems.append(
-                f"{source}:{line}: {where}: {item!r} is not a date; write YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD"
+                f"{source}:{line}: {where}: "
+                + _("{item} is not a date; write YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", item=repr(item))
             )
             continue
         out.add(day)
@@ -127,16 +145,20 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
         return CalendarFile(source)
     problems: list[str] = []
     if not isinstance(data, dict):
-        raise PolicyError(f"{source}:1: expected a mapping with `version: 1` and `years:`")
+        raise PolicyError(f"{source}:1: " + _("expected a mapping with `version: 1` and `years:`"))
     for key in data:
         if key not in ("version", "years"):
-            problems.append(f"{source}:{loaded.line_of((str(key),))}: {key}: unknown key; expected version or years")
+            problems.append(
+                f"{source}:{loaded.line_of((str(key),))}: {key}: " + _("unknown key; expected version or years")
+            )
     if data.get("version", 1) != 1:
-        problems.append(f"{source}:{loaded.line_of(('version',))}: version: expected 1")
+        problems.append(f"{source}:{loaded.line_of(('version',))}: version: " + _("expected 1"))
     years_raw = data.get("years") or {}
     out: dict[int, YearOverride] = {}
     if not isinstance(years_raw, dict):
-        problems.append(f"{source}:{loaded.line_of(('years',))}: years: expected a mapping of year to its lists")
+        problems.append(
+            f"{source}:{loaded.line_of(('years',))}: years: " + _("expected a mapping of year to its lists")
+        )
         years_raw = {}
     for year_key, spec in years_raw.items():
         line = loaded.line_of(("years", str(year_key)))
@@ -145,16 +167,16 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
         except (TypeError, ValueError):
             year = 0
         if not 1950 <= year <= 2200 or isinstance(year_key, bool):
-            problems.append(f"{source}:{line}: years.{year_key}: expected a year such as 2027")
+            problems.append(f"{source}:{line}: years.{year_key}: " + _("expected a year such as 2027"))
             continue
         if not isinstance(spec, dict):
-            problems.append(f"{source}:{line}: years.{year}: expected holidays: [...] and workdays: [...]")
+            problems.append(f"{source}:{line}: years.{year}: " + _("expected holidays: [...] and workdays: [...]"))
             continue
         for key in spec:
             if key not in ("holidays", "workdays", "notice"):
                 problems.append(
                     f"{source}:{loaded.line_of(('years', str(year_key), str(key)))}: years.{year}.{key}: "
-                    "unknown key; expected holidays, workdays or notice"
+                    + _("unknown key; expected holidays, workdays or notice")
                 )
         lists: dict[str, set[dt.date]] = {}
         for name in ("holidays", "workdays"):
@@ -163,16 +185,24 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
             lists[name] = _dates(spec.get(name), where, kline, source, problems)
             for day in sorted(lists[name]):
                 if abs(day.year - year) > 1 or (day.year != year and day.month not in (1, 12)):
-                    problems.append(f"{source}:{kline}: {where}: {day} is not in or next to {year}")
+                    problems.append(
+                        f"{source}:{kline}: {where}: " + _("{day} is not in or next to {year}", day=day, year=year)
+                    )
         for day in sorted(lists["workdays"]):
             if day.weekday() < 5:
                 problems.append(
                     f"{source}:{loaded.line_of(('years', str(year_key), 'workdays'), line)}: years.{year}.workdays: "
-                    f"{day} is a {day:%A}, already a working day; list only weekend days worked in exchange"
+                    + _(
+                        "{day} is a {weekday}, already a working day; list only weekend days worked in exchange",
+                        day=day,
+                        weekday=_(WEEKDAY_NAMES[day.weekday()]),
+                    )
                 )
         both = lists["holidays"] & lists["workdays"]
         for day in sorted(both):
-            problems.append(f"{source}:{line}: years.{year}: {day} is listed both as a holiday and as a workday")
+            problems.append(
+                f"{source}:{line}: years.{year}: " + _("{day} is listed both as a holiday and as a workday", day=day)
+            )
         notice = spec.get("notice", "")
         out[year] = YearOverride(
             year=year,
@@ -182,7 +212,9 @@ def parse_calendar(text: str, source: str = "policy/calendar.yml") -> CalendarFi
             line=line,
         )
     if problems:
-        raise PolicyError(f"{source}: the calendar does not validate ({len(problems)} problem(s))", problems)
+        raise PolicyError(
+            _("{file}: the calendar does not validate ({count} problem(s))", file=source, count=len(problems)), problems
+        )
     return CalendarFile(source, out)
 
 
@@ -210,11 +242,18 @@ def load_calendar_file(root: Path, policy: Policy) -> CalendarFile:
             return CalendarFile(rel)
         line = _policy_line(root, ("leadtime", "calendar"))
         raise ConfigError(
-            f"{POLICY_FILE}:{line}: leadtime.calendar: the calendar file {rel} does not exist",
-            hint=f"create it, or fix `leadtime.calendar` in {POLICY_FILE} to name the holiday override file",
+            _(
+                "{file}:{line}: leadtime.calendar: the calendar file {calendar} does not exist",
+                file=POLICY_FILE,
+                line=line,
+                calendar=rel,
+            ),
+            hint=_(
+                "create it, or fix `leadtime.calendar` in {file} to name the holiday override file", file=POLICY_FILE
+            ),
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{rel}: cannot read: {exc}") from None
+        raise PolicyError(_("{file}: cannot read: {reason}", file=rel, reason=exc)) from None
     return parse_calendar(text, rel)
 
 
@@ -253,16 +292,24 @@ class WorkCalendar:
 
     def _unknown(self, year: int) -> UnknownYearError:
         pkg = sorted(self._package_years)
-        have = f"the holidays package knows {pkg[0]}-{pkg[-1]}" if pkg else "the holidays package knows no year"
+        have = (
+            _("the holidays package knows {first}-{last}", first=pkg[0], last=pkg[-1])
+            if pkg
+            else _("the holidays package knows no year")
+        )
         extra = sorted(y for y in self.file.years if y not in self._package_years)
         if extra:
-            have += f" and {self.file.path} adds {', '.join(map(str, extra))}"
+            have += _(" and {file} adds {years}", file=self.file.path, years=", ".join(map(str, extra)))
+        entry = f"`years: {year}: {{holidays: [...], workdays: [...]}}`"
         return UnknownYearError(
             year,
-            f"no official holiday calendar for {year}: {have}",
-            hint=(
-                f"when the State Council announces {year}'s holidays, add them to {self.file.path} under "
-                f"`years: {year}: {{holidays: [...], workdays: [...]}}` (or upgrade the holidays package)"
+            _("no official holiday calendar for {year}: {have}", year=year, have=have),
+            hint=_(
+                "when the State Council announces {year}'s holidays, add them to {file} under {entry} "
+                "(or upgrade the holidays package)",
+                year=year,
+                file=self.file.path,
+                entry=entry,
             ),
         )
 
@@ -307,13 +354,13 @@ class WorkCalendar:
 
     def is_working_day(self, day: dt.date) -> bool:
         """True on a weekday that is not a day off, and on a weekend day worked in exchange (调休)."""
-        off, work, _ = self._year(day.year)
+        off, work, _names = self._year(day.year)
         if day in work:
             return True
         return day.weekday() < 5 and day not in off
 
     def is_holiday(self, day: dt.date) -> bool:
-        off, _, _ = self._year(day.year)
+        off = self._year(day.year)[0]
         return day in off
 
     def holiday_name(self, day: dt.date) -> str | None:
@@ -321,16 +368,16 @@ class WorkCalendar:
 
     def describe(self, day: dt.date) -> str:
         """`2026-10-06 (Tue, holiday: 国庆节)` — a date as messages show it."""
-        wd = day.strftime("%a")
+        wd = _(WEEKDAYS[day.weekday()])
         try:
             if self.is_working_day(day):
-                kind = "adjusted workday 调休上班" if day.weekday() >= 5 else "working day"
+                kind = _("adjusted workday 调休上班") if day.weekday() >= 5 else _("working day")
             else:
                 name = self.holiday_name(day)
-                kind = f"holiday: {name}" if name else "weekend"
+                kind = _("holiday: {name}", name=name) if name else _("weekend")
         except UnknownYearError:
-            kind = "year not in the calendar"
-        return f"{day.isoformat()} ({wd}, {kind})"
+            kind = _("year not in the calendar")
+        return _("{date} ({weekday}, {kind})", date=day.isoformat(), weekday=wd, kind=kind)
 
     def add_working_days(self, day: dt.date, n: int) -> dt.date:
         """The `n`th working day after `day` (n > 0) or before it (n < 0); `day` itself when n == 0."""

@@ -80,7 +80,9 @@ class RemoteError(ApiError):
 
 class WeChatError(RemoteError):
     def __init__(self, errcode: int, errmsg: str, *, request: str = "", hint: str | None = None) -> None:
-        super().__init__(f"WeChat error {errcode}: {errmsg}", request=request, hint=hint)
+        from .i18n import _
+
+        super().__init__(_("WeChat error {code}: {message}", code=errcode, message=errmsg), request=request, hint=hint)
         self.errcode = errcode
         self.errmsg = errmsg
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def choose(explicit: str | None = None, environ: Mapping[str, str] | None = None
         if chosen is None:
             from .errors import UsageError
 
-            raise UsageError(f"--lang {explicit}: unknown language; use zh_CN or en")
+            raise UsageError(_("--lang {value}: unknown language; use zh_CN or en", value=explicit))
         return chosen
     env = os.environ if environ is None else environ
     wx = env.get("WXPUB_LANG", "")
@@ -81,7 +82,30 @@ def set_language(lang: str | None = None) -> str:
         _translations = gettext.NullTranslations()
     else:
         _translations = gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[chosen], fallback=True)
+        if type(_translations) is gettext.NullTranslations:
+            _missing_catalog(chosen)
     return chosen
+
+
+_warned: set[str] = set()
+
+
+def catalog_path(lang: str = DEFAULT) -> Path:
+    """Where the compiled catalog of `lang` must be."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
+def _missing_catalog(lang: str) -> None:
+    """Say once, on standard error, that the compiled catalog is missing: the messages fall back to
+    English, and nobody should mistake that for the chosen language."""
+    if lang in _warned:
+        return
+    _warned.add(lang)
+    print(
+        f"wxpub: the {lang} message catalog is not compiled ({catalog_path(lang)} is missing), so messages "
+        "are in English; reinstall wxpub (pip install .) or run scripts/i18n.sh compile",
+        file=sys.stderr,
+    )
 
 
 def language() -> str:

@@ -27,7 +27,8 @@ from .calendar import UnknownYearError, WorkCalendar
 from .check import CheckContext, full_post, run_check
 from .errors import ConfigError, ForgeError
 from .findings import Finding, Rule, Severity, register
-from .policy import Policy
+from .i18n import N_, _, ngettext
+from .policy import Policy, category_label
 from .post import Post, split_front_matter
 from .repo import POSTS_DIR
 from .schedule import Slot, collect_slots, counted_broadcasts, default_base, read_records, resolve
@@ -40,16 +41,18 @@ R_ONE_WEEK = register(
         name="one-week-lead-time",
         article="15",
         severity=Severity.ERROR,
-        summary="publish_at is less than the lead time (7 days) after the post was submitted",
-        help=(
+        summary=N_("publish_at is less than the lead time (7 days) after the post was submitted"),
+        help=N_(
             "Units send the content and the approval form to e-banking one week before publication (Art. 15). "
             "Submission is when the pull request was opened (outside a PR: the commit that added the post); "
             "the lead time runs from then to publish_at. The policy may set another number of days per category."
         ),
-        instead="Move publish_at later, or submit earlier; in a real emergency add `urgent: {reason: ...}` "
-        "and get the urgent tier's approval.",
+        instead=N_(
+            "Move publish_at later, or submit earlier; in a real emergency add `urgent: {reason: ...}` "
+            "and get the urgent tier's approval."
+        ),
         quote="第十五条 …各部门应将拟发布的信息内容及《XX农商银行信息发布审批表》提前1周报送电子银行部。",
-        example="submitted 2026-11-30 10:00, publish_at 2026-12-05 10:00: only 5 days",
+        example=N_("submitted 2026-11-30 10:00, publish_at 2026-12-05 10:00: only 5 days"),
     )
 )
 R_MAINTENANCE = register(
@@ -58,15 +61,15 @@ R_MAINTENANCE = register(
         name="maintenance-working-days",
         article="20",
         severity=Severity.ERROR,
-        summary="a downtime notice is submitted less than 3 working days before the maintenance window",
-        help=(
+        summary=N_("a downtime notice is submitted less than 3 working days before the maintenance window"),
+        help=N_(
             "Upgrades and maintenance are announced at least 3 working days ahead (Art. 20). Working days are "
             "whole days strictly between the submission and the window's start: weekends and China's public "
             "holidays do not count, adjusted workdays (调休) do."
         ),
-        instead="Submit the notice earlier, or move the maintenance window later.",
+        instead=N_("Submit the notice earlier, or move the maintenance window later."),
         quote="第二十条 技术支持部门如需对…的软硬件进行升级、调试等，须提前3个工作日通知管理部门，以便做好应急准备。",
-        example="submitted Wed 2026-09-30 for a window on Fri 2026-10-09: Oct 8 is the only working day between",
+        example=N_("submitted Wed 2026-09-30 for a window on Fri 2026-10-09: Oct 8 is the only working day between"),
     )
 )
 R_MAINTENANCE_LATE = register(
@@ -75,10 +78,10 @@ R_MAINTENANCE_LATE = register(
         name="notice-after-window",
         article="20",
         severity=Severity.ERROR,
-        summary="a downtime notice is published after its maintenance window has started",
-        help="A notice that appears once the downtime has begun warns nobody: publish_at must precede the window.",
-        instead="Set publish_at before maintenance.start (ideally a day or more before).",
-        example="publish_at 2026-12-19 08:00 for a window from 2026-12-19 00:00",
+        summary=N_("a downtime notice is published after its maintenance window has started"),
+        help=N_("A notice that appears once the downtime has begun warns nobody: publish_at must precede the window."),
+        instead=N_("Set publish_at before maintenance.start (ideally a day or more before)."),
+        example=N_("publish_at 2026-12-19 08:00 for a window from 2026-12-19 00:00"),
         quote="第二十条 …以便做好应急准备。",
     )
 )
@@ -88,13 +91,13 @@ R_CALENDAR = register(
         name="calendar-year-unknown",
         article="20",
         severity=Severity.ERROR,
-        summary="working days cannot be counted: the year's official holidays are not known",
-        help=(
+        summary=N_("working days cannot be counted: the year's official holidays are not known"),
+        help=N_(
             "Working days follow the State Council's yearly holiday notice. The holidays package ships the years "
             "it has official notices for; the bank adds newer years to policy/calendar.yml."
         ),
-        instead="Add the year's holidays and adjusted workdays to policy/calendar.yml (or upgrade `holidays`).",
-        example="a maintenance window in 2028 while the calendar knows up to 2027",
+        instead=N_("Add the year's holidays and adjusted workdays to policy/calendar.yml (or upgrade `holidays`)."),
+        example=N_("a maintenance window in 2028 while the calendar knows up to 2027"),
     )
 )
 R_PAST = register(
@@ -103,10 +106,10 @@ R_PAST = register(
         name="publish-at-in-the-past",
         article="15",
         severity=Severity.ERROR,
-        summary="publish_at was already past when the post was submitted",
-        help="A post cannot be approved for a time that had passed when it was submitted (Art. 15).",
-        instead="Set publish_at to a future time that leaves the lead time.",
-        example="a pull request opened 2026-12-06 for publish_at 2026-12-05 10:00",
+        summary=N_("publish_at was already past when the post was submitted"),
+        help=N_("A post cannot be approved for a time that had passed when it was submitted (Art. 15)."),
+        instead=N_("Set publish_at to a future time that leaves the lead time."),
+        example=N_("a pull request opened 2026-12-06 for publish_at 2026-12-05 10:00"),
     )
 )
 R_URGENT = register(
@@ -115,13 +118,13 @@ R_URGENT = register(
         name="urgent-waiver",
         article="15",
         severity=Severity.REVIEW,
-        summary="the lead time is waived for an urgent post, pending the urgent tier's approval",
-        help=(
+        summary=N_("the lead time is waived for an urgent post, pending the urgent tier's approval"),
+        help=N_(
             "`urgent: {reason: ...}` waives the one-week and working-day lead times; the approval gate then "
             "requires the policy's urgent tier. The check reports the waiver so reviewers see it."
         ),
-        instead="Remove `urgent` when the post can wait for the normal lead time.",
-        example="urgent: {reason: 系统故障紧急通知} on a post submitted the day before publication",
+        instead=N_("Remove `urgent` when the post can wait for the normal lead time."),
+        example=N_("urgent: {reason: 系统故障紧急通知} on a post submitted the day before publication"),
     )
 )
 R_QUOTA_MONTH = register(
@@ -130,13 +133,15 @@ R_QUOTA_MONTH = register(
         name="broadcast-monthly-quota",
         article="WeChat",
         severity=Severity.ERROR,
-        summary="more broadcasts in a calendar month than the quota (4 for a service account)",
-        help=(
+        summary=N_("more broadcasts in a calendar month than the quota (4 for a service account)"),
+        help=N_(
             "A service account reaches each follower at most 4 times a month. Broadcasts are counted per calendar "
             "month in the policy's timezone over the publication records, the posts on main and this change."
         ),
-        instead="Publish some of them with `delivery: publish` (no push to followers) or move one to another month.",
-        example="a fifth `delivery: broadcast` post in December 2026",
+        instead=N_(
+            "Publish some of them with `delivery: publish` (no push to followers) or move one to another month."
+        ),
+        example=N_("a fifth `delivery: broadcast` post in December 2026"),
     )
 )
 R_QUOTA_DAY = register(
@@ -145,10 +150,10 @@ R_QUOTA_DAY = register(
         name="broadcast-daily-quota",
         article="WeChat",
         severity=Severity.ERROR,
-        summary="more broadcasts on one day than the quota (1 a day)",
-        help="WeChat allows one send-to-all a day; a second broadcast on the same day would fail at publication.",
-        instead="Move one broadcast to another day, or publish it with `delivery: publish`.",
-        example="two broadcasts on 2026-12-20, at 08:00 and 19:00",
+        summary=N_("more broadcasts on one day than the quota (1 a day)"),
+        help=N_("WeChat allows one send-to-all a day; a second broadcast on the same day would fail at publication."),
+        instead=N_("Move one broadcast to another day, or publish it with `delivery: publish`."),
+        example=N_("two broadcasts on 2026-12-20, at 08:00 and 19:00"),
     )
 )
 R_HOURS = register(
@@ -157,13 +162,13 @@ R_HOURS = register(
         name="publishing-hours",
         article="7",
         severity=Severity.REVIEW,
-        summary="publish_at is outside the policy's publishing hours",
-        help=(
+        summary=N_("publish_at is outside the policy's publishing hours"),
+        help=N_(
             "E-banking publishes within the hours the policy sets (leadtime.publishing_hours), when someone "
             "can watch the account and answer customers (Art. 7, 12)."
         ),
-        instead="Move publish_at inside the publishing hours.",
-        example="publish_at 2026-12-05T23:30:00+08:00 with hours 07:00-22:00",
+        instead=N_("Move publish_at inside the publishing hours."),
+        example=N_("publish_at 2026-12-05T23:30:00+08:00 with hours 07:00-22:00"),
     )
 )
 R_EDIT = register(
@@ -172,13 +177,13 @@ R_EDIT = register(
         name="edit-after-publication",
         article="19",
         severity=Severity.ERROR,
-        summary="a post that was already published (or is being published) was changed",
-        help=(
+        summary=N_("a post that was already published (or is being published) was changed"),
+        help=N_(
             "WeChat cannot edit a published article, and the record shows what was approved and sent (Art. 18, "
             "19). Only the front-matter keys listed in leadtime.editable_after_publication may change afterwards."
         ),
-        instead="Revert the change; publish a correction as a new post (and retract the old one if needed).",
-        example="a title corrected after the post was published on 2026-12-05",
+        instead=N_("Revert the change; publish a correction as a new post (and retract the old one if needed)."),
+        example=N_("a title corrected after the post was published on 2026-12-05"),
     )
 )
 
@@ -202,11 +207,11 @@ def span(delta: dt.timedelta) -> str:
     d, rem = divmod(secs, 86400)
     h, rem = divmod(rem, 3600)
     m = rem // 60
-    parts = [f"{d} day{'s' if d != 1 else ''}"] if d else []
+    parts = [ngettext("{n} day", "{n} days", d)] if d else []
     if h:
-        parts.append(f"{h} h")
+        parts.append(_("{n} h", n=h))
     if m or not parts:
-        parts.append(f"{m} min")
+        parts.append(_("{n} min", n=m))
     return sign + " ".join(parts)
 
 
@@ -235,9 +240,11 @@ def pull_from_event(path: Path) -> PullInfo | None:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: event file not found", hint="unset GITHUB_EVENT_PATH outside Actions") from None
+        raise ConfigError(
+            _("{path}: event file not found", path=path), hint=_("unset GITHUB_EVENT_PATH outside Actions")
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the event file: {exc}") from None
+        raise ConfigError(_("{path}: cannot read the event file: {reason}", path=path, reason=exc)) from None
     pr = doc.get("pull_request") if isinstance(doc, dict) else None
     if not isinstance(pr, dict) or not pr.get("created_at"):
         return None
@@ -246,7 +253,7 @@ def pull_from_event(path: Path) -> PullInfo | None:
     try:
         created = parse_time(pr.get("created_at"))
     except ForgeError as exc:
-        raise ConfigError(f"{path}: pull_request.created_at: {exc.message}") from None
+        raise ConfigError(_("{path}: pull_request.created_at: {reason}", path=path, reason=exc.message)) from None
     if created is None:
         return None
     base_obj = pr.get("base")
@@ -265,7 +272,7 @@ def pull_from_forge(policy: Policy, number: int) -> PullInfo:
 
     pr = client_from_env(policy.forge.kind).pull(number)
     if pr.created_at is None:
-        raise ForgeError(f"pull request #{number} has no created_at")
+        raise ForgeError(_("pull request #{number} has no created_at", number=number))
     return PullInfo(number=pr.number, created_at=pr.created_at, base_ref=pr.base_ref)
 
 
@@ -392,11 +399,17 @@ class Submissions:
 
     def _capped(self, at: dt.datetime, what: str) -> Submission:
         if at > self.now:
-            return Submission(self.now, "commit", f"{what}, dated after now ({fmt(self.now, self.tz)}): using now")
+            return Submission(
+                self.now,
+                "commit",
+                _("{what}, dated after now ({now}): using now", what=what, now=fmt(self.now, self.tz)),
+            )
         return Submission(at, "commit", what)
 
     def _now(self, why: str) -> Submission:
-        return Submission(self.now, "uncommitted", f"{why}: submitted now, {fmt(self.now, self.tz)}")
+        return Submission(
+            self.now, "uncommitted", _("{why}: submitted now, {now}", why=why, now=fmt(self.now, self.tz))
+        )
 
     def get(self, post: Post) -> Submission:
         """The submission time of `post` (its `path` is relative to the repository root)."""
@@ -406,19 +419,25 @@ class Submissions:
         self._load()
         path = post.path
         if self.pull is not None and (self.at_base is None or path not in self.at_base):
-            what = f"pull request #{self.pull.number} opened {fmt(self.pull.created_at, self.tz)}"
+            what = _(
+                "pull request #{number} opened {time}",
+                number=self.pull.number,
+                time=fmt(self.pull.created_at, self.tz),
+            )
             return Submission(self.pull.created_at, "pr", what)
         if not self.is_git:
-            return self._now("not in a git repository")
+            return self._now(_("not in a git repository"))
         if path not in self._tracked and path not in self.main:
-            return self._now("index.md is not committed yet")
+            return self._now(_("index.md is not committed yet"))
         if path in self.branch:
             at, sha = self.branch[path]
-            return self._capped(at, f"commit {sha[:10]} added it on this branch, {fmt(at, self.tz)}")
+            return self._capped(
+                at, _("commit {sha} added it on this branch, {time}", sha=sha[:10], time=fmt(at, self.tz))
+            )
         if path in self.main:
             at, sha = self.main[path]
-            return self._capped(at, f"commit {sha[:10]} added it, {fmt(at, self.tz)}")
-        return self._now("index.md is not committed yet")
+            return self._capped(at, _("commit {sha} added it, {time}", sha=sha[:10], time=fmt(at, self.tz)))
+        return self._now(_("index.md is not committed yet"))
 
 
 def submission_time(
@@ -454,8 +473,13 @@ def lead_time_findings(post: Post, sub: Submission, policy: Policy) -> list[Find
         out.append(
             R_PAST.finding(
                 post.path,
-                f"publish_at {fmt(m.publish_at, tz)} was already past when the post was submitted "
-                f"({sub.detail}); set it to {fmt(sub.at + need, tz)} or later",
+                _(
+                    "publish_at {publish_at} was already past when the post was submitted ({submitted}); "
+                    "set it to {earliest} or later",
+                    publish_at=fmt(m.publish_at, tz),
+                    submitted=sub.detail,
+                    earliest=fmt(sub.at + need, tz),
+                ),
                 line=line,
             )
         )
@@ -465,23 +489,37 @@ def lead_time_findings(post: Post, sub: Submission, policy: Policy) -> list[Find
             out.append(
                 R_URGENT.finding(
                     post.path,
-                    f"urgent is set but the {days}-day lead time is met ({span(have)} after submission): nothing to "
-                    "waive; remove `urgent` unless it must skip the queue",
+                    _(
+                        "urgent is set but the {days}-day lead time is met ({have} after submission): nothing to "
+                        "waive; remove `urgent` unless it must skip the queue",
+                        days=days,
+                        have=span(have),
+                    ),
                     line=post.line_of("urgent"),
                     severity=Severity.INFO,
                 )
             )
         return out
-    msg = (
-        f"publish_at {fmt(m.publish_at, tz)} is only {span(have)} after submission ({sub.detail}); Art. 15 needs "
-        f"{days} days for a {m.category} post: publish at {fmt(sub.at + need, tz)} or later, "
-        f"or submit by {fmt(m.publish_at - need, tz)}"
+    msg = _(
+        "publish_at {publish_at} is only {have} after submission ({submitted}); Art. 15 needs {days} days for a "
+        "{category} post: publish at {earliest} or later, or submit by {latest}",
+        publish_at=fmt(m.publish_at, tz),
+        have=span(have),
+        submitted=sub.detail,
+        days=days,
+        category=category_label(m.category),
+        earliest=fmt(sub.at + need, tz),
+        latest=fmt(m.publish_at - need, tz),
     )
     if m.urgent is not None:
         out.append(
             R_URGENT.finding(
                 post.path,
-                f"lead time waived, pending urgent approval ({m.urgent.reason}): {msg}",
+                _(
+                    "lead time waived, pending urgent approval ({reason}): {message}",
+                    reason=m.urgent.reason,
+                    message=msg,
+                ),
                 line=post.line_of("urgent"),
             )
         )
@@ -503,8 +541,12 @@ def maintenance_findings(post: Post, sub: Submission, policy: Policy, calendar: 
         out.append(
             R_MAINTENANCE_LATE.finding(
                 post.path,
-                f"publish_at {fmt(m.publish_at, tz)} is not before the maintenance window starts "
-                f"({fmt(start, tz)}); publish the notice before the downtime",
+                _(
+                    "publish_at {publish_at} is not before the maintenance window starts ({start}); publish the "
+                    "notice before the downtime",
+                    publish_at=fmt(m.publish_at, tz),
+                    start=fmt(start, tz),
+                ),
                 line=post.line_of("publish_at"),
             )
         )
@@ -517,24 +559,38 @@ def maintenance_findings(post: Post, sub: Submission, policy: Policy, calendar: 
         out.append(
             R_CALENDAR.finding(
                 post.path,
-                f"cannot count working days before the maintenance window: {exc.message}; {exc.hint}",
+                _(
+                    "cannot count working days before the maintenance window: {reason}; {hint}",
+                    reason=exc.message,
+                    hint=exc.hint,
+                ),
                 line=post.line_of("maintenance", "start"),
             )
         )
         return out
     if have >= need:
         return out
-    msg = (
-        f"the maintenance window starts {fmt(start, tz)} but only {have} working day(s) lie between submission "
-        f"({sub.detail}) and {start_day}; Art. 20 needs {need}: submit by the end of "
-        f"{calendar.describe(latest)} or move the window to start on "
-        f"{calendar.add_working_days(sub_day, need) + dt.timedelta(days=1)} or later"
+    msg = _(
+        "the maintenance window starts {start} but only {have} working day(s) lie between submission "
+        "({submitted}) and {start_day}; Art. 20 needs {need}: submit by the end of {latest} or move the window "
+        "to start on {earliest} or later",
+        start=fmt(start, tz),
+        have=have,
+        submitted=sub.detail,
+        start_day=start_day,
+        need=need,
+        latest=calendar.describe(latest),
+        earliest=calendar.add_working_days(sub_day, need) + dt.timedelta(days=1),
     )
     if m.urgent is not None:
         out.append(
             R_URGENT.finding(
                 post.path,
-                f"working-day notice waived, pending urgent approval ({m.urgent.reason}): {msg}",
+                _(
+                    "working-day notice waived, pending urgent approval ({reason}): {message}",
+                    reason=m.urgent.reason,
+                    message=msg,
+                ),
                 line=post.line_of("urgent"),
             )
         )
@@ -555,8 +611,13 @@ def hours_findings(post: Post, policy: Policy) -> list[Finding]:
     return [
         R_HOURS.finding(
             post.path,
-            f"publish_at {fmt(post.meta.publish_at, policy.tz)} is outside the publishing hours "
-            f"{hours.start}-{hours.end} ({policy.timezone})",
+            _(
+                "publish_at {publish_at} is outside the publishing hours {start}-{end} ({timezone})",
+                publish_at=fmt(post.meta.publish_at, policy.tz),
+                start=hours.start,
+                end=hours.end,
+                timezone=policy.timezone,
+            ),
             line=post.line_of("publish_at"),
         )
     ]
@@ -590,8 +651,14 @@ def quota_findings(posts: Iterable[Post], slots: Mapping[str, Slot], policy: Pol
             out.append(
                 R_QUOTA_MONTH.finding(
                     post.path,
-                    f"{len(month)} broadcasts in {local:%Y-%m}, over the quota of {policy.broadcast.per_month} a "
-                    f"month: {names}; make one `delivery: publish` or move it to another month",
+                    _(
+                        "{count} broadcasts in {month}, over the quota of {quota} a month: {names}; make one "
+                        "`delivery: publish` or move it to another month",
+                        count=len(month),
+                        month=local.strftime("%Y-%m"),
+                        quota=policy.broadcast.per_month,
+                        names=names,
+                    ),
                     line=line,
                 )
             )
@@ -601,8 +668,14 @@ def quota_findings(posts: Iterable[Post], slots: Mapping[str, Slot], policy: Pol
             out.append(
                 R_QUOTA_DAY.finding(
                     post.path,
-                    f"{len(day)} broadcasts on {local.date()}, over the quota of {policy.broadcast.per_day} a day; "
-                    f"also broadcasting that day: {others}",
+                    _(
+                        "{count} broadcasts on {day}, over the quota of {quota} a day; also broadcasting that day: "
+                        "{others}",
+                        count=len(day),
+                        day=local.date(),
+                        quota=policy.broadcast.per_day,
+                        others=others,
+                    ),
                     line=line,
                 )
             )
@@ -611,8 +684,8 @@ def quota_findings(posts: Iterable[Post], slots: Mapping[str, Slot], policy: Pol
 
 def _src(s: Slot) -> str:
     return {
-        "record": ", published" if s.status != "retracted" else ", published and retracted",
-        "base": ", on main",
+        "record": _(", published") if s.status != "retracted" else _(", published and retracted"),
+        "base": _(", on main"),
     }.get(s.source, "")
 
 
@@ -654,17 +727,22 @@ def edit_findings(
         return []
     commit = getattr(record, "commit", "")
     when = getattr(record, "published_at", None)
-    what = f"published {fmt(when, policy.tz)}" if when else f"being published ({status})"
+    what = _("published {time}", time=fmt(when, policy.tz)) if when else _("being published ({status})", status=status)
     if status == "retracted":
-        what = "published and retracted"
+        what = _("published and retracted")
     if old_text is None:
         why = (
-            f"from commit {commit[:10]}, which is not in this clone; cannot tell whether it changed: fetch the "
-            "full history (fetch-depth: 0)"
+            _(
+                "from commit {commit}, which is not in this clone; cannot tell whether it changed: fetch the "
+                "full history (fetch-depth: 0)",
+                commit=commit[:10],
+            )
             if commit
-            else "but its record names no commit; cannot tell whether it changed since: compare it by hand"
+            else _("but its record names no commit; cannot tell whether it changed since: compare it by hand")
         )
-        return [R_EDIT.finding(post.path, f"this post was {what} {why}", severity=Severity.REVIEW)]
+        return [
+            R_EDIT.finding(post.path, _("this post was {what} {why}", what=what, why=why), severity=Severity.REVIEW)
+        ]
     keys, body = changed_keys(old_text, post.text)
     allowed = set(policy.leadtime.editable_after_publication)
     bad = [k for k in keys if k not in allowed]
@@ -673,22 +751,27 @@ def edit_findings(
         return []
     parts = []
     if bad:
-        parts.append(f"front matter {', '.join(bad)}")
+        parts.append(_("front matter {keys}", keys=", ".join(bad)))
     if body:
-        parts.append("the body")
+        parts.append(_("the body"))
     if files:
         parts.append(", ".join(files))
     hint = (
-        f"only {', '.join(sorted(allowed))} may change after publication"
+        _("only {keys} may change after publication", keys=", ".join(sorted(allowed)))
         if allowed
-        else "the policy allows no key to change after publication (leadtime.editable_after_publication)"
+        else _("the policy allows no key to change after publication (leadtime.editable_after_publication)")
     )
     line = post.line_of(bad[0]) if bad and bad[0] in post.raw else (post.body_line if body else 1)
     return [
         R_EDIT.finding(
             post.path,
-            f"this post was {what} from commit {commit[:10]}; changed since: {'; '.join(parts)}. WeChat cannot edit "
-            "a published article: revert, and publish a correction as a new post",
+            _(
+                "this post was {what} from commit {commit}; changed since: {changes}. WeChat cannot edit a "
+                "published article: revert, and publish a correction as a new post",
+                what=what,
+                commit=commit[:10],
+                changes="; ".join(parts),
+            ),
             line=line,
             hint=hint,
         )
@@ -811,7 +894,7 @@ def unchanged_since(root: Path, items: list[tuple[Post, str]]) -> set[str]:
         name = line[3:].strip().strip('"').removeprefix(prefix)  # porcelain paths are from the top level
         dirty.add("/".join(name.split("/")[:3]))
     same: set[str] = set()
-    for i, (post, _) in enumerate(items):
+    for i, (post, _commit) in enumerate(items):
         if then.get(i) and then[i] == head.get(folders[i]) and folders[i] not in dirty:
             same.add(post.id)
     return same

@@ -20,9 +20,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from . import yamlsafe
 from .errors import PolicyError
+from .i18n import N_, _
+from .problems import problem
 
 POLICY_FILE = "policy/policy.yml"
 CATEGORIES = ("product", "campaign", "notice", "service", "knowledge", "other")
+# the six kinds of Art. 13 as people read them (the form and the archive name them the same way)
+CATEGORY_LABELS = {
+    "product": N_("product"),
+    "campaign": N_("campaign"),
+    "notice": N_("notice"),
+    "service": N_("service"),
+    "knowledge": N_("knowledge"),
+    "other": N_("other"),
+}
+
+
+def category_label(category: str) -> str:
+    """`product` -> 产品动态 in Chinese, `product` in English; an unknown category as written."""
+    return _(CATEGORY_LABELS[category]) if category in CATEGORY_LABELS else category
+
+
 PRODUCTS = ("deposit", "wealth", "fund", "insurance", "loan", "card", "payment", "other")
 ROLE_NAMES = ("compliance", "ebanking", "leadership", "urgent", "technology")
 # Validation context key: leave the cross-section checks to `parse_policy`, which knows their lines.
@@ -42,7 +60,7 @@ class Approvers(Model):
     @model_validator(mode="after")
     def _not_empty(self) -> Approvers:
         if not self.users and not self.teams:
-            raise ValueError("name at least one user or team")
+            raise ValueError(_("name at least one user or team"))
         return self
 
 
@@ -95,7 +113,9 @@ class ApprovalPolicy(Model):
     def _categories(cls, v: dict[str, tuple[TierRef, ...]]) -> dict[str, tuple[TierRef, ...]]:
         for key in v:
             if key not in CATEGORIES:
-                raise ValueError(f"unknown category {key!r}; expected one of {', '.join(CATEGORIES)}")
+                raise ValueError(
+                    _("unknown category {key}; expected one of {choices}", key=repr(key), choices=", ".join(CATEGORIES))
+                )
         return v
 
     @field_validator("by_product")
@@ -103,7 +123,9 @@ class ApprovalPolicy(Model):
     def _products(cls, v: dict[str, tuple[TierRef, ...]]) -> dict[str, tuple[TierRef, ...]]:
         for key in v:
             if key not in PRODUCTS:
-                raise ValueError(f"unknown product {key!r}; expected one of {', '.join(PRODUCTS)}")
+                raise ValueError(
+                    _("unknown product {key}; expected one of {choices}", key=repr(key), choices=", ".join(PRODUCTS))
+                )
         return v
 
 
@@ -115,7 +137,7 @@ class Hours(Model):
     @classmethod
     def _hhmm(cls, v: str) -> str:
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
-            raise ValueError(f"expected a time as HH:MM but received {v!r}")
+            raise ValueError(_("expected a time as HH:MM but received {value}", value=repr(v)))
         return v
 
     def contains(self, t: dt.time) -> bool:
@@ -181,7 +203,9 @@ class Policy(Model):
         try:
             zoneinfo.ZoneInfo(v)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {v!r}; expected an IANA name such as Asia/Shanghai") from None
+            raise ValueError(
+                _("unknown timezone {value}; expected an IANA name such as Asia/Shanghai", value=repr(v))
+            ) from None
         return v
 
     @field_validator("roles")
@@ -189,7 +213,7 @@ class Policy(Model):
     def _roles(cls, v: dict[str, Approvers]) -> dict[str, Approvers]:
         missing = [r for r in ("compliance", "ebanking") if r not in v]
         if missing:
-            raise ValueError(f"missing role(s) {', '.join(missing)}: every post needs them (Art. 7, 8)")
+            raise ValueError(_("missing role(s) {roles}: every post needs them (Art. 7, 8)", roles=", ".join(missing)))
         return v
 
     @model_validator(mode="after")
@@ -198,7 +222,7 @@ class Policy(Model):
             return self  # `parse_policy` runs them itself, to report each at its key's line
         problems = self.cross_field_problems()
         if problems:
-            raise ValueError("; ".join(f"{key}: {msg}" for _, key, msg in problems))
+            raise ValueError("; ".join(f"{key}: {msg}" for _loc, key, msg in problems))
         return self
 
     def cross_field_problems(self) -> list[tuple[yamlsafe.Loc, str, str]]:
@@ -215,12 +239,16 @@ class Policy(Model):
             for i, ref in enumerate(chain):
                 if ref.tier not in known:
                     key = ".".join(str(p) for p in loc)
-                    out.append(((*loc, i, "tier"), key, f"unknown tier {ref.tier!r}; define it under roles"))
+                    out.append(
+                        ((*loc, i, "tier"), key, _("unknown tier {tier}; define it under roles", tier=repr(ref.tier)))
+                    )
         names = [u.name for u in self.units]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             second = next(i for i, n in enumerate(names) if n in dupes and names.index(n) < i)
-            out.append((("units", second, "name"), "units", f"duplicate unit name(s) {', '.join(dupes)}"))
+            out.append(
+                (("units", second, "name"), "units", _("duplicate unit name(s) {names}", names=", ".join(dupes)))
+            )
         return out
 
     # -- derived views ---------------------------------------------------------------------
@@ -243,9 +271,12 @@ def load_policy(root: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PolicyError(f"{POLICY_FILE}: not found under {root}", hint="run wxpub from the repository root") from None
+        raise PolicyError(
+            _("{file}: not found under {root}", file=POLICY_FILE, root=root),
+            hint=_("run wxpub from the repository root"),
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{POLICY_FILE}: cannot read: {exc}") from None
+        raise PolicyError(_("{file}: cannot read: {reason}", file=POLICY_FILE, reason=exc)) from None
     return parse_policy(text, source=POLICY_FILE)
 
 
@@ -255,23 +286,27 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
     except yamlsafe.YamlProblem as exc:
         raise PolicyError(f"{source}:{exc.line}: {exc.message}") from None
     if not isinstance(loaded.data, dict):
-        raise PolicyError(f"{source}:1: expected a mapping of policy keys")
+        raise PolicyError(_("{file}:1: expected a mapping of policy keys", file=source))
     try:
         policy = Policy.model_validate(loaded.data, context={DEFER_CROSS_CHECKS: True})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            key = ".".join(str(p) for p in loc) or "(top level)"
+            key = ".".join(str(p) for p in loc) or _("(top level)")
             line = loaded.line_of(loc)
-            msg = err["msg"].removeprefix("Value error, ")
+            msg = problem(err)
             if err["type"] == "extra_forbidden":
-                msg = "unknown key; check its spelling against docs/operations.md"
+                msg = _("unknown key; check its spelling against docs/operations.md")
             elif err["type"] == "missing":
-                msg = "required key is missing"
+                msg = _("required key is missing")
             problems.append(f"{source}:{line}: {key}: {msg}")
-        raise PolicyError(f"{source}: the policy does not validate ({len(problems)} problem(s))", problems) from None
+        raise PolicyError(
+            _("{file}: the policy does not validate ({count} problem(s))", file=source, count=len(problems)), problems
+        ) from None
     cross = [f"{source}:{loaded.line_of(loc)}: {key}: {msg}" for loc, key, msg in policy.cross_field_problems()]
     if cross:
-        raise PolicyError(f"{source}: the policy does not validate ({len(cross)} problem(s))", cross)
+        raise PolicyError(
+            _("{file}: the policy does not validate ({count} problem(s))", file=source, count=len(cross)), cross
+        )
     return policy

@@ -19,13 +19,17 @@ from pydantic_core import ErrorDetails
 
 from . import yamlsafe
 from .findings import Finding, Rule, Severity, register
+from .i18n import N_, _
 from .policy import CATEGORIES, Policy
+from .problems import problem
 
 MAX_BYTES = 1_000_000  # WeChat's content limit is 1 MB; the Markdown source must fit under it
 POST_ID_RE = re.compile(r"^(\d{4})/(\d{2})-(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 IMAGE_SUFFIXES = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png"}
 
 LIMITS = {"title": 32, "author": 16, "digest": 128}
+# the limited keys as people read them (the key itself stays as written in the front matter)
+LIMITED_KEY_LABELS = {"title": N_("title"), "author": N_("author"), "digest": N_("digest")}
 SOURCE_URL_MAX_BYTES = 1024
 
 
@@ -49,132 +53,134 @@ def _schema(
 R_UNREADABLE = _schema(
     "schema/unreadable",
     "unreadable-file",
-    "index.md is not a readable UTF-8 text file under 1 MB",
-    "A post's index.md must be UTF-8 text, smaller than 1 MB (WeChat's limit), with no binary content.",
-    instead="Save the file as UTF-8 text; move large media into image files beside it.",
+    N_("index.md is not a readable UTF-8 text file under 1 MB"),
+    N_("A post's index.md must be UTF-8 text, smaller than 1 MB (WeChat's limit), with no binary content."),
+    instead=N_("Save the file as UTF-8 text; move large media into image files beside it."),
 )
 R_BOM = _schema(
     "schema/bom",
     "byte-order-mark",
-    "index.md starts with a UTF-8 byte-order mark",
-    "A byte-order mark hides the front matter's opening `---` from some tools and editors.",
-    instead="Save the file as UTF-8 without BOM (most editors: 'UTF-8', not 'UTF-8 with BOM').",
+    N_("index.md starts with a UTF-8 byte-order mark"),
+    N_("A byte-order mark hides the front matter's opening `---` from some tools and editors."),
+    instead=N_("Save the file as UTF-8 without BOM (most editors: 'UTF-8', not 'UTF-8 with BOM')."),
 )
 R_FRONT_MATTER = _schema(
     "schema/front-matter",
     "front-matter",
-    "the front matter is missing or is not valid YAML",
-    "Every post opens with YAML front matter between two `---` lines; its keys drive every check.",
-    instead="Start index.md with `---`, the keys, then `---`; `wxpub new` writes a valid skeleton.",
+    N_("the front matter is missing or is not valid YAML"),
+    N_("Every post opens with YAML front matter between two `---` lines; its keys drive every check."),
+    instead=N_("Start index.md with `---`, the keys, then `---`; `wxpub new` writes a valid skeleton."),
 )
 R_REQUIRED = _schema(
     "schema/required",
     "required-key",
-    "a required front-matter key is missing",
-    "title, unit, category, publish_at and cover are required for every post (Art. 13, 15).",
-    instead="Add the key; `wxpub new` writes all required keys.",
+    N_("a required front-matter key is missing"),
+    N_("title, unit, category, publish_at and cover are required for every post (Art. 13, 15)."),
+    instead=N_("Add the key; `wxpub new` writes all required keys."),
 )
 R_TYPE = _schema(
     "schema/type",
     "value-type",
-    "a front-matter value has the wrong type or an unknown value",
-    "Each key has a type (text, date-time with timezone, list, ...) and some have a fixed set of values.",
-    instead="Write the value in the form the message names.",
+    N_("a front-matter value has the wrong type or an unknown value"),
+    N_("Each key has a type (text, date-time with timezone, list, ...) and some have a fixed set of values."),
+    instead=N_("Write the value in the form the message names."),
 )
 R_UNKNOWN_KEY = _schema(
     "schema/unknown-key",
     "unknown-key",
-    "a front-matter key wxpub does not know",
-    "A misspelt key (e.g. `prodcts`) would silently switch a rule off, so unknown keys are errors.",
-    instead="Correct the spelling or remove the key; the README lists every key.",
+    N_("a front-matter key wxpub does not know"),
+    N_("A misspelt key (e.g. `prodcts`) would silently switch a rule off, so unknown keys are errors."),
+    instead=N_("Correct the spelling or remove the key; the README lists every key."),
 )
 R_CATEGORY = _schema(
     "schema/category",
     "category",
-    "category is not one of the six kinds of Art. 13",
-    "Art. 13 allows six kinds of content: product, campaign, notice, service, knowledge, other.",
+    N_("category is not one of the six kinds of Art. 13"),
+    N_("Art. 13 allows six kinds of content: product, campaign, notice, service, knowledge, other."),
     article="13",
     quote="第十三条 发布内容包括：（一）产品最新动态…（六）其他有利于提高客户认知度的积极健康的内容。",
-    instead="Pick the kind that fits: product, campaign, notice, service, knowledge or other.",
+    instead=N_("Pick the kind that fits: product, campaign, notice, service, knowledge or other."),
 )
 R_UNIT = _schema(
     "schema/unit",
     "unit",
-    "unit is not a department or branch named in the policy",
-    "Every post names the unit that submits it; its head is the first approval tier (Art. 6, 10, 11).",
+    N_("unit is not a department or branch named in the policy"),
+    N_("Every post names the unit that submits it; its head is the first approval tier (Art. 6, 10, 11)."),
     article="6",
     quote="第六条 本办法适用于各级机构。各级机构包括行总部、营业网点。",
-    instead="Use the unit's name exactly as policy/policy.yml lists it under units.",
+    instead=N_("Use the unit's name exactly as policy/policy.yml lists it under units."),
 )
 R_NAIVE = _schema(
     "schema/naive-datetime",
     "naive-datetime",
-    "a date-time has no timezone",
-    "A time without a timezone is ambiguous between the runner (UTC) and the bank (Asia/Shanghai).",
-    instead="Write the offset, e.g. `publish_at: 2026-12-05T10:00:00+08:00`.",
+    N_("a date-time has no timezone"),
+    N_("A time without a timezone is ambiguous between the runner (UTC) and the bank (Asia/Shanghai)."),
+    instead=N_("Write the offset, e.g. `publish_at: 2026-12-05T10:00:00+08:00`."),
 )
 R_COVER = _schema(
     "schema/cover",
     "cover",
-    "the cover is missing, outside the post folder, or not a JPEG/PNG image",
-    "WeChat needs a cover image for every article; it must live in the post's folder (Art. 4).",
+    N_("the cover is missing, outside the post folder, or not a JPEG/PNG image"),
+    N_("WeChat needs a cover image for every article; it must live in the post's folder (Art. 4)."),
     article="4",
-    instead="Put cover.jpg (900x383, 2.35:1) in the post folder and write `cover: cover.jpg`.",
+    instead=N_("Put cover.jpg (900x383, 2.35:1) in the post folder and write `cover: cover.jpg`."),
 )
 R_EMPTY_BODY = _schema(
     "schema/empty-body",
     "empty-body",
-    "the post has front matter but no body",
-    "WeChat rejects an article with empty content (44003).",
-    instead="Write the article below the front matter.",
+    N_("the post has front matter but no body"),
+    N_("WeChat rejects an article with empty content (44003)."),
+    instead=N_("Write the article below the front matter."),
 )
 R_LAYOUT = _schema(
     "schema/layout",
     "layout",
-    "the post is not at posts/<yyyy>/<mm-dd>-<slug>/index.md",
-    "The post's id is its path under posts/; the archive's permalinks and the records depend on it.",
-    instead="Move the folder to posts/2026/12-05-short-english-slug/ (lowercase letters, digits, hyphens).",
+    N_("the post is not at posts/<yyyy>/<mm-dd>-<slug>/index.md"),
+    N_("The post's id is its path under posts/; the archive's permalinks and the records depend on it."),
+    instead=N_("Move the folder to posts/2026/12-05-short-english-slug/ (lowercase letters, digits, hyphens)."),
 )
 R_SYMLINK = _schema(
     "schema/symlink",
     "symlink",
-    "a post contains a symbolic link",
-    "A post is plain files in its folder. A symbolic link lets content change outside the reviewed folder "
-    "after approval (git records only the link's target path) or pulls a file of the machine into a post.",
+    N_("a post contains a symbolic link"),
+    N_(
+        "A post is plain files in its folder. A symbolic link lets content change outside the reviewed folder "
+        "after approval (git records only the link's target path) or pulls a file of the machine into a post."
+    ),
     article="18",
-    instead="Replace the link with a copy of the file itself.",
+    instead=N_("Replace the link with a copy of the file itself."),
 )
 R_TITLE = _schema(
     "wechat/title-length",
     "title-length",
-    "title longer than 32 characters",
-    "WeChat rejects an article title over 32 characters.",
+    N_("title longer than 32 characters"),
+    N_("WeChat rejects an article title over 32 characters."),
     article="WeChat",
-    instead="Shorten the title; put detail in the digest.",
+    instead=N_("Shorten the title; put detail in the digest."),
 )
 R_AUTHOR = _schema(
     "wechat/author-length",
     "author-length",
-    "author longer than 16 characters",
-    "WeChat rejects an author over 16 characters.",
+    N_("author longer than 16 characters"),
+    N_("WeChat rejects an author over 16 characters."),
     article="WeChat",
-    instead="Shorten the author.",
+    instead=N_("Shorten the author."),
 )
 R_DIGEST = _schema(
     "wechat/digest-length",
     "digest-length",
-    "digest longer than 128 characters",
-    "WeChat rejects a digest over 128 characters.",
+    N_("digest longer than 128 characters"),
+    N_("WeChat rejects a digest over 128 characters."),
     article="WeChat",
-    instead="Shorten the digest to one or two sentences.",
+    instead=N_("Shorten the digest to one or two sentences."),
 )
 R_SOURCE_URL = _schema(
     "wechat/source-url",
     "source-url",
-    "source_url longer than 1 KB or not http(s)",
-    "WeChat's 阅读原文 link must be an http(s) URL of at most 1 KB.",
+    N_("source_url longer than 1 KB or not http(s)"),
+    N_("WeChat's 阅读原文 link must be an http(s) URL of at most 1 KB."),
     article="WeChat",
-    instead="Use a short http(s) link.",
+    instead=N_("Use a short http(s) link."),
 )
 
 
@@ -295,20 +301,20 @@ def image_kind(path: Path) -> str | None:
 def resolve_inside(folder: Path, name: str, root: Path) -> tuple[Path | None, str]:
     """Resolve a file named in front matter; (path, '') when it stays inside the post folder."""
     if not name:
-        return None, "is empty"
+        return None, _("is empty")
     p = Path(name)
     if p.is_absolute() or name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
-        return None, f"{name!r} is an absolute path; name a file in the post folder"
+        return None, _("{name} is an absolute path; name a file in the post folder", name=repr(name))
     if ".." in p.parts:
-        return None, f"{name!r} leaves the post folder; keep images beside index.md"
+        return None, _("{name} leaves the post folder; keep images beside index.md", name=repr(name))
     target = folder / p
     if _has_symlink(folder, p):
-        return None, f"{name!r} goes through a symbolic link; a post holds plain files only"
+        return None, _("{name} goes through a symbolic link; a post holds plain files only", name=repr(name))
     real, inside = os.path.realpath(target), os.path.realpath(folder)  # strings: Path.resolve() without the Paths
     if real != inside and not real.startswith(inside.rstrip(os.sep) + os.sep):
-        return None, f"{name!r} resolves outside the post folder"
+        return None, _("{name} resolves outside the post folder", name=repr(name))
     if not target.is_file():
-        return None, f"{name!r} does not exist in the post folder"
+        return None, _("{name} does not exist in the post folder", name=repr(name))
     return target, ""
 
 
@@ -386,13 +392,17 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
     findings: list[Finding] = []
 
     if not POST_ID_RE.match(post.id):
-        findings.append(R_LAYOUT.finding(rel, f"post id {post.id!r} does not match <yyyy>/<mm-dd>-<slug>"))
+        findings.append(R_LAYOUT.finding(rel, _("post id {id} does not match <yyyy>/<mm-dd>-<slug>", id=repr(post.id))))
 
     links = symlinks_in(folder.absolute(), (root / "posts").absolute())
     if links:
         findings.append(
             R_SYMLINK.finding(
-                rel, f"symbolic link(s) in the post: {', '.join(links[:5])}; replace each with the file itself"
+                rel,
+                _(
+                    "symbolic link(s) in the post: {links}; replace each with the file itself",
+                    links=", ".join(links[:5]),
+                ),
             )
         )
         if index.is_symlink() or any(x.endswith("/") for x in links):
@@ -400,22 +410,25 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
     try:
         size = index.stat().st_size
     except OSError as exc:
-        findings.append(R_UNREADABLE.finding(rel, f"cannot read index.md: {exc.strerror}"))
+        findings.append(R_UNREADABLE.finding(rel, _("cannot read index.md: {reason}", reason=exc.strerror)))
         return post, findings
     if size > MAX_BYTES:
         findings.append(
             R_UNREADABLE.finding(
                 rel,
-                f"index.md is {size / 1_000_000:.1f} MB; a post must be under 1 MB (WeChat's content limit)",
+                _(
+                    "index.md is {size} MB; a post must be under 1 MB (WeChat's content limit)",
+                    size=round(size / 1_000_000, 1),
+                ),
             )
         )
         return post, findings
     data = index.read_bytes()
     if b"\x00" in data:
-        findings.append(R_UNREADABLE.finding(rel, "index.md is a binary file, not Markdown text"))
+        findings.append(R_UNREADABLE.finding(rel, _("index.md is a binary file, not Markdown text")))
         return post, findings
     if data.startswith(b"\xef\xbb\xbf"):
-        findings.append(R_BOM.finding(rel, "index.md starts with a UTF-8 byte-order mark (BOM)"))
+        findings.append(R_BOM.finding(rel, _("index.md starts with a UTF-8 byte-order mark (BOM)")))
         data = data[3:]
     try:
         text = data.decode("utf-8")
@@ -423,7 +436,9 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
         line = data[: exc.start].count(b"\n") + 1
         findings.append(
             R_UNREADABLE.finding(
-                rel, f"index.md is not UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8", line=line
+                rel,
+                _("index.md is not UTF-8 (byte {byte}); save it as UTF-8", byte=hex(data[exc.start])),
+                line=line,
             )
         )
         return post, findings
@@ -431,14 +446,14 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
     post.text = text
 
     if not text.strip():
-        findings.append(R_FRONT_MATTER.finding(rel, "index.md is empty; it needs front matter and a body"))
+        findings.append(R_FRONT_MATTER.finding(rel, _("index.md is empty; it needs front matter and a body")))
         return post, findings
     parts = split_front_matter(text)
     if parts is None:
         msg = (
-            "no front matter: index.md must start with a `---` line"
+            _("no front matter: index.md must start with a `---` line")
             if not text.startswith("---")
-            else "the front matter is not closed: add a `---` line after the keys"
+            else _("the front matter is not closed: add a `---` line after the keys")
         )
         findings.append(R_FRONT_MATTER.finding(rel, msg))
         return post, findings
@@ -451,7 +466,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
         return post, findings
     post.lines = loaded
     if not isinstance(loaded.data, dict):
-        findings.append(R_FRONT_MATTER.finding(rel, "the front matter must be a mapping of keys to values", line=2))
+        findings.append(R_FRONT_MATTER.finding(rel, _("the front matter must be a mapping of keys to values"), line=2))
         return post, findings
     raw: dict[str, object] = {str(k): v for k, v in loaded.data.items()}
     post.raw = raw
@@ -459,7 +474,9 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
     for key in raw:
         if key not in KNOWN_KEYS:
             findings.append(
-                R_UNKNOWN_KEY.finding(rel, f"unknown front-matter key {key!r}", line=post.line_of(key), match=key)
+                R_UNKNOWN_KEY.finding(
+                    rel, _("unknown front-matter key {key}", key=repr(key)), line=post.line_of(key), match=key
+                )
             )
     try:
         meta = FrontMatter.model_validate({k: v for k, v in raw.items() if k in KNOWN_KEYS})
@@ -468,7 +485,7 @@ def load_post(folder: Path, root: Path, policy: Policy) -> tuple[Post, list[Find
             findings.append(_schema_finding(post, err))
         meta = None
     if not body.strip():
-        findings.append(R_EMPTY_BODY.finding(rel, "the post has no body below its front matter", line=body_line - 1))
+        findings.append(R_EMPTY_BODY.finding(rel, _("the post has no body below its front matter"), line=body_line - 1))
 
     if meta is not None:
         findings += _check_meta(post, meta, root, policy)
@@ -482,27 +499,29 @@ def _schema_finding(post: Post, err: ErrorDetails) -> Finding:
     line = post.line_of(*loc)
     value = err.get("input")
     if err["type"] == "missing":
-        return R_REQUIRED.finding(post.path, f"missing required key {key!r}", line=2 if not post.raw else 1)
+        return R_REQUIRED.finding(
+            post.path, _("missing required key {key}", key=repr(key)), line=2 if not post.raw else 1
+        )
     if "naive date-time" in err["msg"]:
         return R_NAIVE.finding(
             post.path,
-            f"{key}: {value} has no timezone; write e.g. {value}+08:00"
+            _("{key}: {value} has no timezone; write e.g. {value}+08:00", key=key, value=value)
             if isinstance(value, (str, dt.datetime))
-            else f"{key}: add a timezone",
+            else _("{key}: add a timezone", key=key),
             line=line,
         )
     if loc and loc[0] == "category":
         return R_CATEGORY.finding(
             post.path,
-            f"category {value!r} is not one of: {', '.join(CATEGORIES)}",
+            _("category {value} is not one of: {categories}", value=repr(value), categories=", ".join(CATEGORIES)),
             line=line,
             match=str(value),
         )
-    msg = err["msg"].removeprefix("Value error, ")
+    msg = problem(err)
     shown = repr(value) if isinstance(value, (str, int, float, bool)) or value is None else type(value).__name__
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    return R_TYPE.finding(post.path, f"{key}: {msg} (got {shown})", line=line)
+    return R_TYPE.finding(post.path, _("{key}: {problem} (got {value})", key=key, problem=msg, value=shown), line=line)
 
 
 def _check_meta(post: Post, meta: FrontMatter, root: Path, policy: Policy) -> list[Finding]:
@@ -512,7 +531,11 @@ def _check_meta(post: Post, meta: FrontMatter, root: Path, policy: Policy) -> li
         out.append(
             R_CATEGORY.finding(
                 rel,
-                f"category {meta.category!r} is not one of: {', '.join(CATEGORIES)}",
+                _(
+                    "category {value} is not one of: {categories}",
+                    value=repr(meta.category),
+                    categories=", ".join(CATEGORIES),
+                ),
                 line=post.line_of("category"),
                 match=meta.category,
             )
@@ -521,7 +544,11 @@ def _check_meta(post: Post, meta: FrontMatter, root: Path, policy: Policy) -> li
         out.append(
             R_UNIT.finding(
                 rel,
-                f"unit {meta.unit!r} is not in the policy; known units: {', '.join(policy.unit_names)}",
+                _(
+                    "unit {unit} is not in the policy; known units: {units}",
+                    unit=repr(meta.unit),
+                    units=", ".join(policy.unit_names),
+                ),
                 line=post.line_of("unit"),
                 match=meta.unit,
             )
@@ -533,7 +560,12 @@ def _check_meta(post: Post, meta: FrontMatter, root: Path, policy: Policy) -> li
             out.append(
                 rule.finding(
                     rel,
-                    f"{key} is {len(value)} characters; WeChat allows at most {limit}",
+                    _(
+                        "{key} is {length} characters; WeChat allows at most {limit}",
+                        key=_(LIMITED_KEY_LABELS[key]),
+                        length=len(value),
+                        limit=limit,
+                    ),
                     line=post.line_of(key),
                 )
             )
@@ -542,29 +574,29 @@ def _check_meta(post: Post, meta: FrontMatter, root: Path, policy: Policy) -> li
         if len(url.encode()) > SOURCE_URL_MAX_BYTES or meta.source_url.scheme not in ("http", "https"):
             out.append(
                 R_SOURCE_URL.finding(
-                    rel, "source_url must be an http(s) URL of at most 1 KB", line=post.line_of("source_url")
+                    rel, _("source_url must be an http(s) URL of at most 1 KB"), line=post.line_of("source_url")
                 )
             )
     if meta.maintenance and meta.maintenance.end <= meta.maintenance.start:
         out.append(
             R_TYPE.finding(
                 rel,
-                "maintenance.end must come after maintenance.start",
+                _("maintenance.end must come after maintenance.start"),
                 line=post.line_of("maintenance", "end"),
             )
         )
     cover, why = resolve_inside(post.folder, meta.cover, root)
     post.resolved_cover = (meta.cover, cover)
     if cover is None:
-        out.append(R_COVER.finding(rel, f"cover {why}", line=post.line_of("cover")))
+        out.append(R_COVER.finding(rel, _("cover {why}", why=why), line=post.line_of("cover")))
     else:
         kind = image_kind(cover)
         if kind not in ("jpeg", "png"):
-            what = "is not an image" if kind is None else f"is a {kind.upper()} image"
+            what = _("is not an image") if kind is None else _("is a {kind} image", kind=kind.upper())
             out.append(
                 R_COVER.finding(
                     rel,
-                    f"cover {meta.cover!r} {what}; WeChat covers must be JPEG or PNG",
+                    _("cover {name} {what}; WeChat covers must be JPEG or PNG", name=repr(meta.cover), what=what),
                     line=post.line_of("cover"),
                 )
             )

@@ -21,11 +21,13 @@ import argparse
 import glob
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Rule
+from .i18n import N_, _, language
 
 DOCUMENT = "docs/regulation.md"
 ARTICLE_NUMBERS: tuple[str, ...] = (*(str(n) for n in range(1, 23)), "Annex 1")
@@ -136,7 +138,9 @@ ARTICLES: tuple[Article, ...] = (
         "whole is the means; its checks, approval gate and publish job are the controls of the articles below.",
         organisational=True,
         controls=(
-            Control("organisational", "the pipeline as a whole", "every later article's control serves this purpose"),
+            Control(
+                "organisational", N_("the pipeline as a whole"), "every later article's control serves this purpose"
+            ),
         ),
     ),
     Article(
@@ -194,7 +198,7 @@ ARTICLES: tuple[Article, ...] = (
         controls=(
             Control("policy", "account.approved_accounts", "the only WeChat accounts a post may promote"),
             Control("policy", "bank.reserved_words", "words other accounts may not use (XX农商银行, XX农商行, PYNSYH)"),
-            Control("organisational", "account registration", "HQ approves new accounts outside the pipeline"),
+            Control("organisational", N_("account registration"), "HQ approves new accounts outside the pipeline"),
         ),
     ),
     Article(
@@ -355,9 +359,13 @@ ARTICLES: tuple[Article, ...] = (
         "actions, one publisher at a time, exactly-once publishing that resumes after a crash.",
         controls=(
             Control("workflow", "zizmor --offline", "the workflow audit reports nothing", (T_WORKFLOWS,)),
-            Control("workflow", "actions pinned to commit SHAs", "a moved tag cannot change what runs", (T_WORKFLOWS,)),
+            Control(
+                "workflow", N_("actions pinned to commit SHAs"), "a moved tag cannot change what runs", (T_WORKFLOWS,)
+            ),
             Control("workflow", "permissions: {}", "read-only by default; write only where needed", (T_WORKFLOWS,)),
-            Control("publish", "exactly-once publishing", "each step recorded before and after its call", (T_PUBLISH,)),
+            Control(
+                "publish", N_("exactly-once publishing"), "each step recorded before and after its call", (T_PUBLISH,)
+            ),
         ),
     ),
     Article(
@@ -427,7 +435,9 @@ ARTICLES: tuple[Article, ...] = (
             Control(
                 "workflow", "archive.yml", "the site kept as an artifact or copied to an intranet host", (T_WORKFLOWS,)
             ),
-            Control("organisational", "private repository", "read access only for the bank's staff (operations.md)"),
+            Control(
+                "organisational", N_("private repository"), "read access only for the bank's staff (operations.md)"
+            ),
         ),
     ),
     Article(
@@ -440,7 +450,7 @@ ARTICLES: tuple[Article, ...] = (
         organisational=True,
         controls=(
             Control("policy", _P, "every threshold and list the bank may change, versioned in git", (T_POLICY,)),
-            Control("organisational", "HQ interprets the rules", "changes to the policy go through its owners"),
+            Control("organisational", N_("HQ interprets the rules"), "changes to the policy go through its owners"),
         ),
     ),
     Article(
@@ -453,7 +463,7 @@ ARTICLES: tuple[Article, ...] = (
         controls=(
             Control("command", "wxpub form", "renders the form (Markdown and printable HTML)", (T_FORM,)),
             Control("record", "records/<post-id>.form.md", "the form archived with the publication", (T_PUBLISH,)),
-            Control("record", "archive post page", "the internal archive shows each post's form", (T_ARCHIVE,)),
+            Control("record", N_("archive post page"), "the internal archive shows each post's form", (T_ARCHIVE,)),
         ),
     ),
 )
@@ -589,18 +599,47 @@ def to_markdown(entries: Sequence[ArticleEntry]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+# the kinds of control, as `wxpub rules --by-article` names them
+CONTROL_KIND_LABELS = {
+    "rule": N_("rule"),
+    "policy": N_("policy"),
+    "workflow": N_("workflow"),
+    "publish": N_("publish"),
+    "record": N_("record"),
+    "command": N_("command"),
+    "organisational": N_("organisational"),
+}
+
+
+def _pad(text: str, width: int) -> str:
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
 def to_text(entries: Sequence[ArticleEntry]) -> str:
-    """A terminal view of the same mapping (for `wxpub rules --by-article`)."""
+    """A terminal view of the same mapping (for `wxpub rules --by-article`), in the reader's language:
+    English shows the article's English title beside the Chinese one, Chinese only the regulation's."""
+    from .report import article_column, severity_label
+
+    english = language() == "en"
     lines = []
     for e in entries:
         art = e.article
-        tag = " (organisational)" if art.organisational else ""
-        lines.append(f"{art.label} {art.title_zh} · {art.title}{tag}")
+        tag = _(" (organisational)") if art.organisational else ""
+        if english:
+            lines.append(f"{art.label} {art.title_zh} · {art.title}{tag}")
+        else:
+            label = _("Annex {number}", number=art.number.split()[-1]) if art.number.startswith("Annex") else None
+            label = label or _("Art. {article}", article=art.number)
+            lines.append(f"{label} {art.title_zh}{tag}")
         lines.append(f"  {art.quote}")
         for r in e.rules:
-            lines.append(f"  rule     {r.id:<32} {r.severity:<7} {r.article}")
+            lines.append(
+                f"  {_pad(_(CONTROL_KIND_LABELS['rule']), 8)} {r.id:<32} {_pad(severity_label(r.severity), 7)} "
+                f"{article_column(r.article)}"
+            )
         for c in e.controls:
-            lines.append(f"  {c.kind:<8} {c.name}")
+            lines.append(f"  {_pad(_(CONTROL_KIND_LABELS.get(c.kind, c.kind)), 8)} {_(c.name)}")
         lines.append("")
     return "\n".join(lines).rstrip()
 

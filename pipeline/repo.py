@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from .errors import GitError, UsageError
+from .i18n import _, ngettext
 
 POSTS_DIR = "posts"
 
@@ -23,7 +24,9 @@ def find_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / "policy" / "policy.yml").is_file():
             return folder
-    raise UsageError(f"no policy/policy.yml in {here} or above", hint="run wxpub inside a wxpub repository")
+    raise UsageError(
+        _("no policy/policy.yml in {here} or above", here=here), hint=_("run wxpub inside a wxpub repository")
+    )
 
 
 def post_folders(root: Path, paths: list[str] | None = None) -> list[Path]:
@@ -38,7 +41,7 @@ def post_folders(root: Path, paths: list[str] | None = None) -> list[Path]:
     for t in targets:
         t = t if t.is_absolute() else (Path.cwd() / t)
         if not t.exists() and not t.is_symlink():
-            raise UsageError(f"{t}: no such file or folder")
+            raise UsageError(_("{path}: no such file or folder", path=t))
         if t.name == "index.md" or t.is_file():
             if t.name == "index.md" or (t.parent / "index.md").exists():  # a file of a post: that post
                 found[t.parent.absolute()] = None
@@ -51,8 +54,13 @@ def post_folders(root: Path, paths: list[str] | None = None) -> list[Path]:
     if paths and not found:
         named = ", ".join(paths)
         raise UsageError(
-            f"{named}: no post (a folder with index.md) found under {'it' if len(paths) == 1 else 'them'}",
-            hint="name post folders such as posts/2026/12-05-card-offer, or give no PATH to take all of posts/",
+            ngettext(
+                "{paths}: no post (a folder with index.md) found under it",
+                "{paths}: no post (a folder with index.md) found under them",
+                len(paths),
+                paths=named,
+            ),
+            hint=_("name post folders such as posts/2026/12-05-card-offer, or give no PATH to take all of posts/"),
         )
     return sorted(found)
 
@@ -80,10 +88,10 @@ def _index_folders(top: Path) -> list[Path]:
 
 def _git_failed(root: Path, ref: str, stderr: str) -> GitError:
     if "not a git repository" in stderr:
-        return GitError(f"{root} is not a git repository; --changed-since needs one")
+        return GitError(_("{root} is not a git repository; --changed-since needs one", root=root))
     return GitError(
-        f"git cannot compare with {ref!r}: {stderr.strip()}",
-        hint="fetch the base branch first, e.g. git fetch origin main",
+        _("git cannot compare with {ref}: {reason}", ref=repr(ref), reason=stderr.strip()),
+        hint=_("fetch the base branch first, e.g. git fetch origin main"),
     )
 
 
@@ -98,7 +106,9 @@ def changed_post_folders(root: Path, ref: str) -> list[Path]:
         try:
             return subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
-            raise GitError(f"cannot run git: {exc}", hint="install git; --changed-since needs it") from None
+            raise GitError(
+                _("cannot run git: {reason}", reason=exc), hint=_("install git; --changed-since needs it")
+            ) from None
 
     def output(proc: subprocess.Popen[bytes]) -> str:
         out, err = proc.communicate()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .findings import Finding, Rule, Severity, all_rules
+from .i18n import N_, _
 
 FORMATS = ("text", "json", "github", "sarif")
 JSON_SCHEMA_VERSION = 1
@@ -31,6 +32,46 @@ def summary(findings: list[Finding], posts: int) -> dict[str, int]:
     }
 
 
+# -- words of the report ------------------------------------------------------------------------
+
+# what a person reads for a severity (the JSON and SARIF `severity` values stay error/review/info)
+SEVERITY_LABELS = {Severity.ERROR: N_("error"), Severity.REVIEW: N_("review"), Severity.INFO: N_("info")}
+
+
+def severity_label(severity: Severity) -> str:
+    return _(SEVERITY_LABELS[severity])
+
+
+def article_label(article: str) -> str:
+    """An article as people read it: `15` -> Art. 15 (第15条), `14.6` -> Art. 14.6 (第14条第（6）项),
+    `AdLaw 25` -> 《广告法》第25条, `WeChat` -> 微信平台规则; anything else as written."""
+    law, _sep, number = article.rpartition(" ")
+    main, dot, item = number.partition(".")
+    if not main.isdigit() or (dot and not item.isdigit()):
+        return _(article) if article in ("WeChat", "Schema") else article
+    if law == "":
+        return _("Art. {article}.{item}", article=main, item=item) if dot else _("Art. {article}", article=main)
+    if law == "AdLaw":
+        return _("AdLaw {article}.{item}", article=main, item=item) if dot else _("AdLaw {article}", article=main)
+    if law == "PIPL":
+        return _("PIPL {article}.{item}", article=main, item=item) if dot else _("PIPL {article}", article=main)
+    return article
+
+
+# the non-numbered "articles" a rule may name, for extraction (shown through article_label)
+_ARTICLE_WORDS = (N_("WeChat"), N_("Schema"))
+
+
+def summary_line(s: dict[str, int]) -> str:
+    return _(
+        "{posts} post(s) checked: {errors} error(s), {reviews} for review, {infos} info",
+        posts=s["posts"],
+        errors=s["errors"],
+        reviews=s["reviews"],
+        infos=s["infos"],
+    )
+
+
 # -- text --------------------------------------------------------------------------------------
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.REVIEW: "\033[33m", Severity.INFO: "\033[36m"}
@@ -41,15 +82,15 @@ def to_text(findings: list[Finding], posts: int, *, colour: bool = False) -> str
     for path, group in groupby(findings, key=lambda f: f.path):
         out.append(f"\033[1m{path}\033[0m" if colour else path)
         for f in group:
-            sev = f"{_COLOURS[f.severity]}{f.severity.value}\033[0m" if colour else f.severity.value
+            label = severity_label(f.severity)
+            sev = f"{_COLOURS[f.severity]}{label}\033[0m" if colour else label
             line = f"  {path}:{f.line}:{f.column}: {sev} [{f.rule}] {f.message}"
             if f.article and f.article not in ("Schema",):
-                line += f" (Art. {f.article})" if f.article[0].isdigit() else f" ({f.article})"
+                line += _(" ({article})", article=article_label(f.article))
             out.append(line)
             if f.hint:
-                out.append(f"      hint: {f.hint}")
-    s = summary(findings, posts)
-    out.append(f"{s['posts']} post(s) checked: {s['errors']} error(s), {s['reviews']} for review, {s['infos']} info")
+                out.append("      " + _("hint: {hint}", hint=f.hint))
+    out.append(summary_line(summary(findings, posts)))
     return "\n".join(out)
 
 
@@ -113,6 +154,11 @@ def _escape_property(s: str) -> str:
 _LEVEL = {Severity.ERROR: "error", Severity.REVIEW: "warning", Severity.INFO: "notice"}
 
 
+def _title(f: Finding) -> str:
+    """An annotation's title: the rule, and the article when the regulation numbers it."""
+    return f"{f.rule} ({article_label(f.article)})" if f.article[:1].isdigit() else f.rule
+
+
 def to_github(findings: list[Finding]) -> str:
     lines = []
     for f in findings:
@@ -122,7 +168,7 @@ def to_github(findings: list[Finding]) -> str:
                 f"line={f.line}",
                 f"col={f.column}",
                 f"endColumn={f.end_column}",
-                f"title={_escape_property(f'{f.rule} (Art. {f.article})' if f.article[:1].isdigit() else f.rule)}",
+                f"title={_escape_property(_title(f))}",
             ]
         )
         lines.append(f"::{_LEVEL[f.severity]} {props}::{_escape_data(f.message)}")
@@ -138,18 +184,30 @@ def to_markdown(findings: list[Finding], posts: int, title: str = "wxpub check")
     out = [
         f"### {title}",
         "",
-        f"{s['posts']} post(s) checked: **{s['errors']} error(s)**, {s['reviews']} for compliance review, "
-        f"{s['infos']} info.",
+        _(
+            "{posts} post(s) checked: **{errors} error(s)**, {reviews} for compliance review, {infos} info.",
+            posts=s["posts"],
+            errors=s["errors"],
+            reviews=s["reviews"],
+            infos=s["infos"],
+        ),
         "",
     ]
     if findings:
-        out += ["| severity | file | line | rule | article | message |", "|---|---|---|---|---|---|"]
+        out += [_("| severity | file | line | rule | article | message |"), "|---|---|---|---|---|---|"]
         for f in findings:
             out.append(
-                f"| {f.severity.value} | {_md_cell(f.path)} | {f.line} | `{f.rule}` | {f.article} | "
-                f"{_md_cell(f.message)} |"
+                f"| {severity_label(f.severity)} | {_md_cell(f.path)} | {f.line} | `{f.rule}` | "
+                f"{_md_cell(article_column(f.article))} | {_md_cell(f.message)} |"
             )
     return "\n".join(out) + "\n"
+
+
+def article_column(article: str) -> str:
+    """An article in a table column: as written in English (`15`, `AdLaw 25`), spelt out in other languages."""
+    from .i18n import language
+
+    return article if language() == "en" else article_label(article)
 
 
 def append_step_summary(markdown: str) -> None:
@@ -177,9 +235,15 @@ def _sarif_rule(r: Rule) -> dict[str, object]:
     return {
         "id": r.id,
         "name": r.name,
-        "shortDescription": {"text": r.summary},
-        "fullDescription": {"text": r.help or r.summary},
-        "help": {"text": "\n".join(x for x in (r.help, r.instead and f"Instead: {r.instead}", r.quote) if x)},
+        "shortDescription": {"text": _(r.summary)},
+        "fullDescription": {"text": _(r.help or r.summary)},
+        "help": {
+            "text": "\n".join(
+                x
+                for x in (r.help and _(r.help), r.instead and _("Instead: {instead}", instead=_(r.instead)), r.quote)
+                if x
+            )
+        },
         "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
         "properties": {"article": r.article, "severity": r.severity.value},
     }

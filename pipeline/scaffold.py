@@ -11,6 +11,7 @@ from pathlib import Path
 import frontmatter
 
 from .errors import UsageError
+from .i18n import _
 from .policy import CATEGORIES, PRODUCTS, Policy
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -40,20 +41,32 @@ def validate(spec: NewPost, policy: Policy) -> None:
     if not spec.title.strip():
         problems.append("--title is empty")
     elif len(spec.title) > 32:
-        problems.append(f"--title is {len(spec.title)} characters; WeChat allows 32")
+        problems.append(_("--title is {length} characters; WeChat allows 32", length=len(spec.title)))
     if policy.unit(spec.unit) is None:
-        problems.append(f"--unit {spec.unit!r} is not in the policy; choose one of {', '.join(policy.unit_names)}")
+        problems.append(
+            _(
+                "--unit {unit} is not in the policy; choose one of {units}",
+                unit=repr(spec.unit),
+                units=", ".join(policy.unit_names),
+            )
+        )
     if spec.category not in CATEGORIES:
-        problems.append(f"--category {spec.category!r}: choose one of {', '.join(CATEGORIES)}")
+        problems.append(
+            _("--category {value}: choose one of {choices}", value=repr(spec.category), choices=", ".join(CATEGORIES))
+        )
     if not SLUG_RE.match(spec.slug):
-        problems.append(f"--slug {spec.slug!r}: use lowercase letters, digits and hyphens, e.g. card-fee-waiver")
+        problems.append(
+            _("--slug {value}: use lowercase letters, digits and hyphens, e.g. card-fee-waiver", value=repr(spec.slug))
+        )
     bad = [p for p in spec.products if p not in PRODUCTS]
     if bad:
-        problems.append(f"--products {', '.join(bad)}: choose from {', '.join(PRODUCTS)}")
+        problems.append(
+            _("--products {values}: choose from {choices}", values=", ".join(bad), choices=", ".join(PRODUCTS))
+        )
     if spec.publish_at.tzinfo is None:
         problems.append("--publish-at needs a timezone offset, e.g. 2026-12-05T10:00:00+08:00")
     if problems:
-        raise UsageError("cannot create the post: " + "; ".join(problems))
+        raise UsageError(_("cannot create the post: {problems}", problems="; ".join(problems)))
 
 
 def placeholder_cover() -> bytes:
@@ -72,7 +85,7 @@ def create(root: Path, spec: NewPost, policy: Policy) -> Path:
     local = spec.publish_at.astimezone(policy.tz)
     folder = root / "posts" / f"{local:%Y}" / f"{local:%m-%d}-{spec.slug}"
     if folder.exists():
-        raise UsageError(f"{folder.relative_to(root)} already exists; choose another --slug")
+        raise UsageError(_("{folder} already exists; choose another --slug", folder=folder.relative_to(root)))
     meta: dict[str, object] = {
         "title": spec.title,
         "author": spec.author or spec.unit,

@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlsafe
+from .i18n import N_, _, ngettext
 from .policy import Policy
 from .post import POST_ID_RE, Post, split_front_matter
 from .repo import POSTS_DIR
@@ -94,17 +96,24 @@ def _minutes(delta: dt.timedelta | None) -> int | None:
 def lateness(delta: dt.timedelta) -> str:
     """`21 days late`, `3 hours late`, `7 minutes late`, `5 minutes early`."""
     secs = delta.total_seconds()
-    word = "late" if secs >= 0 else "early"
+    late = secs >= 0
     secs = abs(secs)
     if secs < 60:
-        return f"less than a minute {word}"
+        return _("less than a minute late") if late else _("less than a minute early")
     if secs < 2 * 3600:
-        n, unit = int(secs // 60), "minute"
-    elif secs < 2 * 86400:
-        n, unit = int(secs // 3600), "hour"
-    else:
-        n, unit = int(secs // 86400), "day"
-    return f"{n} {unit}{'s' if n != 1 else ''} {word}"
+        n = int(secs // 60)
+        if late:
+            return ngettext("{n} minute late", "{n} minutes late", n)
+        return ngettext("{n} minute early", "{n} minutes early", n)
+    if secs < 2 * 86400:
+        n = int(secs // 3600)
+        if late:
+            return ngettext("{n} hour late", "{n} hours late", n)
+        return ngettext("{n} hour early", "{n} hours early", n)
+    n = int(secs // 86400)
+    if late:
+        return ngettext("{n} day late", "{n} days late", n)
+    return ngettext("{n} day early", "{n} days early", n)
 
 
 def published_note(s: Slot, tz: dt.tzinfo) -> str:
@@ -114,7 +123,7 @@ def published_note(s: Slot, tz: dt.tzinfo) -> str:
     when, plan = s.published_at.astimezone(tz), s.at.astimezone(tz)
     if f"{when:%Y-%m-%d %H:%M}" == f"{plan:%Y-%m-%d %H:%M}":
         return ""
-    return f"published {when:%Y-%m-%d %H:%M}, {lateness(s.late_by)}"
+    return _("published {time}, {lateness}", time=when.strftime("%Y-%m-%d %H:%M"), lateness=lateness(s.late_by))
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -342,8 +351,10 @@ def read_records(root: Path, *, directory: Path | None = None) -> dict[str, Any]
     except GitError:
         return {}
     except (ValueError, UnicodeDecodeError) as exc:  # a record file that is not a record
-        where = directory or "the wxpub-records branch"
-        raise ConfigError(f"{where}: cannot read the publication records: {exc}") from None
+        where = directory or _("the wxpub-records branch")
+        raise ConfigError(
+            _("{where}: cannot read the publication records: {reason}", where=where, reason=exc)
+        ) from None
 
 
 def default_base(root: Path, explicit: str | None = None, *, strict: bool = False) -> str | None:
@@ -356,7 +367,10 @@ def default_base(root: Path, explicit: str | None = None, *, strict: bool = Fals
     if explicit and strict and resolve(root, explicit) is None:
         from .errors import GitError
 
-        raise GitError(f"{explicit!r} names no commit in {root}", hint="fetch it first, e.g. git fetch origin main")
+        raise GitError(
+            _("{ref} names no commit in {root}", ref=repr(explicit), root=root),
+            hint=_("fetch it first, e.g. git fetch origin main"),
+        )
     candidates = [explicit] if explicit else []
     env = os.environ.get("GITHUB_BASE_REF", "").strip()
     if env:
@@ -560,7 +574,9 @@ def build_schedule(
             by_day[local.date()].append(s.post_id)
     for when, ids in sorted(by_hour.items()):
         if len(ids) > 1:
-            sched.clashes.append(Clash("same-hour", when, tuple(ids), f"{len(ids)} posts in the hour {when}"))
+            sched.clashes.append(
+                Clash("same-hour", when, tuple(ids), _("{count} posts in the hour {hour}", count=len(ids), hour=when))
+            )
     for day, ids in sorted(by_day.items()):
         if len(ids) > policy.broadcast.per_day:
             sched.clashes.append(
@@ -568,7 +584,12 @@ def build_schedule(
                     "broadcast-day",
                     day.isoformat(),
                     tuple(ids),
-                    f"{len(ids)} broadcasts on {day} (at most {policy.broadcast.per_day} a day)",
+                    _(
+                        "{count} broadcasts on {day} (at most {quota} a day)",
+                        count=len(ids),
+                        day=day,
+                        quota=policy.broadcast.per_day,
+                    ),
                 )
             )
     for m in sched.months:
@@ -578,7 +599,12 @@ def build_schedule(
                     "broadcast-month",
                     m.month,
                     m.broadcasts,
-                    f"{m.used} broadcasts in {m.month} (at most {m.quota} a month)",
+                    _(
+                        "{count} broadcasts in {month} (at most {quota} a month)",
+                        count=m.used,
+                        month=m.month,
+                        quota=m.quota,
+                    ),
                 )
             )
 
@@ -603,53 +629,105 @@ def build_schedule(
 # -- views -----------------------------------------------------------------------------------------------
 
 
+# what people read for a slot's status, delivery, category and weekday
+STATUS_LABELS = {
+    "published": N_("published"),
+    "retracted": N_("RETRACTED"),
+    "pending": N_("pending"),
+    "in-progress": N_("in-progress"),
+    "failed": N_("failed"),
+}
+DELIVERY_LABELS = {"publish": N_("publish"), "broadcast": N_("broadcast")}
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def weekday(day: dt.date) -> str:
+    return _(WEEKDAYS[day.weekday()])
+
+
+def _status(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
 def _line(s: Slot, tz: dt.tzinfo) -> str:
+    from .policy import category_label
+
     local = s.at.astimezone(tz)
-    state = {"scheduled": "", "published": " published", "retracted": " RETRACTED"}.get(s.status, f" {s.status}")
+    state = "" if s.status == "scheduled" else f" {_status(s.status)}"
     note = published_note(s, tz)
     if note:
         state = f" {note}" if s.status == "published" else f"{state} ({note})"
-    cast = "broadcast" if s.broadcast else "publish"
-    return f"  {local:%H:%M}  {cast:<9}  {s.category:<9}  {s.unit}  {s.post_id}  {s.title}{state}".rstrip()
+    cast = _(DELIVERY_LABELS["broadcast" if s.broadcast else "publish"])
+    return (
+        f"  {local:%H:%M}  {_pad(cast, 9)}  {_pad(category_label(s.category), 9)}  {s.unit}  {s.post_id}  "
+        f"{s.title}{state}"
+    ).rstrip()
 
 
 def _late_text(s: Slot, tz: dt.tzinfo) -> str:
     """`2026/12-16-x  due 2026-12-16 12:00, published 2027-01-06 12:00: 21 days late`."""
     assert s.published_at is not None and s.late_by is not None
     sent = s.published_at.astimezone(tz)
-    text = (
-        f"{s.post_id}  due {s.at.astimezone(tz):%Y-%m-%d %H:%M}, published {sent:%Y-%m-%d %H:%M}: {lateness(s.late_by)}"
+    text = _(
+        "{post}  due {due}, published {sent}: {lateness}",
+        post=s.post_id,
+        due=s.at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+        sent=sent.strftime("%Y-%m-%d %H:%M"),
+        lateness=lateness(s.late_by),
     )
     if s.broadcast and month_key(s.at, tz) != month_key(sent, tz):
-        text += f" (counted here in {month_key(s.at, tz)}; WeChat counted the broadcast in {sent:%Y-%m})"
+        text += _(
+            " (counted here in {month}; WeChat counted the broadcast in {sent_month})",
+            month=month_key(s.at, tz),
+            sent_month=sent.strftime("%Y-%m"),
+        )
     return text
 
 
 def _gap_text(a: dt.date, b: dt.date) -> str:
     n = (b - a).days + 1
-    return f"{a}" + (f"..{b}" if b != a else "") + f" ({n} day{'s' if n != 1 else ''})"
+    return f"{a}" + (f"..{b}" if b != a else "") + " " + ngettext("({n} day)", "({n} days)", n)
 
 
 def to_text(sched: Schedule) -> str:
     tz = _tz(sched.timezone)
-    out = [f"Publication calendar {sched.start} .. {sched.end} ({sched.timezone})"]
+    out = [
+        _(
+            "Publication calendar {start} .. {end} ({timezone})",
+            start=sched.start,
+            end=sched.end,
+            timezone=sched.timezone,
+        )
+    ]
     if not sched.days:
-        out.append("  nothing scheduled or published in this period")
+        out.append("  " + _("nothing scheduled or published in this period"))
     for day in sorted(sched.days):
-        out.append(f"{day} {day:%a}")
+        out.append(f"{day} {weekday(day)}")
         out += [_line(s, tz) for s in sched.days[day]]
-    out.append("Broadcasts per month:")
+    out.append(_("Broadcasts per month:"))
     for m in sched.months:
-        over = f"  OVER by {m.used - m.quota}" if m.used > m.quota else ""
-        out.append(f"  {m.month}: {m.used} used, {m.left} left of {m.quota}{over}")
+        over = _("  OVER by {count}", count=m.used - m.quota) if m.used > m.quota else ""
+        out.append(
+            "  "
+            + _("{month}: {used} used, {left} left of {quota}", month=m.month, used=m.used, left=m.left, quota=m.quota)
+            + over
+        )
     if sched.late:
-        out.append(f"Published late ({len(sched.late)}): check the publish job's runs")
+        out.append(_("Published late ({count}): check the publish job's runs", count=len(sched.late)))
         out += [f"  {_late_text(s, tz)}" for s in sched.late]
     if sched.clashes:
-        out.append("Clashes:")
+        out.append(_("Clashes:"))
         out += [f"  {c.message}: {', '.join(c.posts)}" for c in sched.clashes]
     if sched.gaps:
-        out.append("Days with nothing scheduled:")
+        out.append(_("Days with nothing scheduled:"))
         out += [f"  {_gap_text(a, b)}" for a, b in sched.gaps]
     return "\n".join(out)
 
@@ -664,32 +742,36 @@ def _cell(s: str) -> str:
 
 def to_markdown(sched: Schedule) -> str:
     tz = _tz(sched.timezone)
-    out = [f"### Publication calendar {sched.start} – {sched.end}", ""]
+    from .policy import category_label
+
+    out = ["### " + _("Publication calendar {start} – {end}", start=sched.start, end=sched.end), ""]
     if sched.days:
-        out += ["| date | time | delivery | category | unit | post | status |", "|---|---|---|---|---|---|---|"]
+        out += [_("| date | time | delivery | category | unit | post | status |"), "|---|---|---|---|---|---|---|"]
         for s in sched.slots:
             local = s.at.astimezone(tz)
             post = f"[{_cell(s.title or s.post_id)}]({s.url})" if s.url else _cell(s.title or s.post_id)
             note = published_note(s, tz)
-            status = (note if s.status == "published" else f"{s.status} ({note})") if note else s.status
+            shown = _status(s.status) if s.status != "scheduled" else _("scheduled")
+            status = (note if s.status == "published" else f"{shown} ({note})") if note else shown
+            delivery = _(DELIVERY_LABELS[s.delivery]) if s.delivery in DELIVERY_LABELS else s.delivery
             out.append(
-                f"| {local:%Y-%m-%d %a} | {local:%H:%M} | {s.delivery} | {s.category} | {_cell(s.unit)} | "
-                f"{post} (`{s.post_id}`) | {status} |"
+                f"| {local:%Y-%m-%d} {weekday(local.date())} | {local:%H:%M} | {delivery} | "
+                f"{category_label(s.category)} | {_cell(s.unit)} | {post} (`{s.post_id}`) | {status} |"
             )
     else:
-        out.append("Nothing scheduled or published in this period.")
-    out += ["", "| month | broadcasts used | left | quota |", "|---|---|---|---|"]
+        out.append(_("Nothing scheduled or published in this period."))
+    out += ["", _("| month | broadcasts used | left | quota |"), "|---|---|---|---|"]
     for m in sched.months:
-        used = f"**{m.used}** (over)" if m.used > m.quota else str(m.used)
+        used = _("**{used}** (over)", used=m.used) if m.used > m.quota else str(m.used)
         out.append(f"| {m.month} | {used} | {m.left} | {m.quota} |")
     if sched.late:
-        out += ["", f"**Published late** ({len(sched.late)}): check the publish job's runs", ""]
+        out += ["", _("**Published late** ({count}): check the publish job's runs", count=len(sched.late)), ""]
         out += [f"- `{s.post_id}` {_cell(_late_text(s, tz).removeprefix(s.post_id).strip())}" for s in sched.late]
     if sched.clashes:
-        out += ["", "**Clashes**", ""]
+        out += ["", _("**Clashes**"), ""]
         out += [f"- {_cell(c.message)}: {', '.join(f'`{p}`' for p in c.posts)}" for c in sched.clashes]
     if sched.gaps:
-        out += ["", "**Days with nothing scheduled:** " + ", ".join(_gap_text(a, b) for a, b in sched.gaps)]
+        out += ["", _("**Days with nothing scheduled:**") + " " + ", ".join(_gap_text(a, b) for a, b in sched.gaps)]
     return "\n".join(out) + "\n"
 
 
@@ -776,7 +858,7 @@ class Life:
 
 def _fmt(t: dt.datetime | None, tz: dt.tzinfo) -> str:
     if t is None:
-        return "(unknown)"
+        return _("(unknown)")
     local = t.astimezone(tz)
     off = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} {off[:3]}:{off[3:]}"
@@ -790,7 +872,11 @@ def _note_lateness(life: Life, record: Any, tz: dt.tzinfo) -> None:
     life.late_by = sent - planned
     if life.late_by >= LATE_AFTER:
         life.details.append(
-            f"published {lateness(life.late_by)}: its publish_at was {_fmt(planned, tz)}; check the publish job's runs"
+            _(
+                "published {lateness}: its publish_at was {planned}; check the publish job's runs",
+                lateness=lateness(life.late_by),
+                planned=_fmt(planned, tz),
+            )
         )
 
 
@@ -855,9 +941,12 @@ def life_of(
         life.published_at = record.published_at
         life.retraction = record.retraction
         r = record.retraction or {}
-        life.summary = (
-            f"retracted {_fmt(r.get('at'), tz)} by {r.get('by') or '(unknown)'}: {r.get('reason') or '(no reason)'}; "
-            f"it had been published {_fmt(record.published_at, tz)}"
+        life.summary = _(
+            "retracted {time} by {who}: {reason}; it had been published {published}",
+            time=_fmt(r.get("at"), tz),
+            who=r.get("by") or _("(unknown)"),
+            reason=r.get("reason") or _("(no reason)"),
+            published=_fmt(record.published_at, tz),
         )
         _note_lateness(life, record, tz)
         return life
@@ -865,89 +954,134 @@ def life_of(
         life.stage = "published"
         life.url = record.article_url
         life.published_at = record.published_at
-        life.summary = f"published {_fmt(record.published_at, tz)}" + (
+        life.summary = _("published {time}", time=_fmt(record.published_at, tz)) + (
             f": {record.article_url}" if record.article_url else ""
         )
         _note_lateness(life, record, tz)
         if errors:
-            life.details.append(f"{len(errors)} check error(s) now: the post changed after publication?")
+            life.details.append(_("{count} check error(s) now: the post changed after publication?", count=len(errors)))
         return life
     if status in ("pending", "in-progress"):
         life.stage = "publishing"
-        life.summary = f"the publish job is on it ({status}); last step at {_fmt(record.updated_at, tz)}"
+        life.summary = _(
+            "the publish job is on it ({status}); last step at {time}",
+            status=_status(status),
+            time=_fmt(record.updated_at, tz),
+        )
         return life
     if status == "failed":
-        life.details.append(f"the last publication attempt failed: {record.error or '(no message)'}")
+        life.details.append(_("the last publication attempt failed: {error}", error=record.error or _("(no message)")))
     if post is None:
-        life.summary = "no such post in the working tree and no publication record"
+        life.summary = _("no such post in the working tree and no publication record")
         return life
     if meta is None or errors:
         life.stage = "failing-checks"
-        life.summary = f"{len(errors)} check error(s) to fix before anything else"
+        life.summary = _("{count} check error(s) to fix before anything else", count=len(errors))
         return life
     if status == "failed":
         life.stage = "failed"
-        life.summary = (
-            f"publication failed: {record.error or '(no message)'}; the publish job retries it on its next run"
+        life.summary = _(
+            "publication failed: {error}; the publish job retries it on its next run",
+            error=record.error or _("(no message)"),
         )
         return life
     if merged:
         if meta.publish_at > now:
             life.stage = "scheduled"
-            life.summary = f"merged on {base}: scheduled for {_fmt(meta.publish_at, tz)} ({meta.delivery})"
+            life.summary = _(
+                "merged on {base}: scheduled for {time} ({delivery})",
+                base=base,
+                time=_fmt(meta.publish_at, tz),
+                delivery=_(DELIVERY_LABELS[meta.delivery]),
+            )
         else:
             life.stage = "due"
-            life.summary = f"merged on {base} and due since {_fmt(meta.publish_at, tz)}: waiting for the publish job"
+            life.summary = _(
+                "merged on {base} and due since {time}: waiting for the publish job",
+                base=base,
+                time=_fmt(meta.publish_at, tz),
+            )
         return life
     if base_version is not None:
         life.details.append(
-            f"{base} has another version of this post, due {_fmt(base_version.at, tz)}: this change edits it"
+            _(
+                "{base} has another version of this post, due {time}: this change edits it",
+                base=base,
+                time=_fmt(base_version.at, tz),
+            )
         )
     if verdict is not None:
         missing = [t for t in verdict.tiers if not t.ok]
         life.waiting_for = [t.name for t in missing]
         if verdict.ok:
             life.stage = "approved"
-            life.summary = f"pull request #{verdict.pr} is approved by every tier: waiting to be merged"
+            life.summary = _(
+                "pull request #{number} is approved by every tier: waiting to be merged", number=verdict.pr
+            )
         else:
             life.stage = "awaiting-approval"
             first = missing[0] if missing else None
             who = f" ({first.who})" if first is not None and first.who else ""
             life.summary = (
-                f"pull request #{verdict.pr} is waiting for {first.name}{who}"
+                _("pull request #{number} is waiting for {tier}{who}", number=verdict.pr, tier=first.name, who=who)
                 if first is not None
-                else f"pull request #{verdict.pr} is not approved: {'; '.join(verdict.reasons) or 'see the gate'}"
+                else _(
+                    "pull request #{number} is not approved: {reasons}",
+                    number=verdict.pr,
+                    reasons="; ".join(verdict.reasons) or _("see the gate"),
+                )
             )
         return life
-    where = f"not on {base} yet" if base else "not merged yet"
+    where = _("not on {base} yet", base=base) if base else _("not merged yet")
     if base_version is not None:
-        where = f"this version is not on {base} yet"
-    life.summary = f"{where}: open a pull request (or pass --pr N / --reviews-file F to see its approvals)"
+        where = _("this version is not on {base} yet", base=base)
+    life.summary = _(
+        "{where}: open a pull request (or pass --pr N / --reviews-file F to see its approvals)", where=where
+    )
     return life
 
 
+# the stages of `wxpub status`, as people read them (the JSON keeps the ids)
+STAGE_LABELS = {
+    "not-submitted": N_("not-submitted"),
+    "failing-checks": N_("failing-checks"),
+    "awaiting-approval": N_("awaiting-approval"),
+    "approved": N_("approved"),
+    "scheduled": N_("scheduled"),
+    "due": N_("due"),
+    "publishing": N_("publishing"),
+    "published": N_("published"),
+    "failed": N_("failed"),
+    "retracted": N_("retracted"),
+}
+
+
 def life_text(life: Life, tz: dt.tzinfo) -> str:
-    out = [f"{life.post_id}: {life.stage}", f"  {life.summary}"]
+    from .report import severity_label
+
+    stage = _(STAGE_LABELS[life.stage]) if life.stage in STAGE_LABELS else life.stage
+    out = [f"{life.post_id}: {stage}", f"  {life.summary}"]
     if life.title:
-        out.append(f"  title: {life.title}")
+        out.append("  " + _("title: {title}", title=life.title))
     if life.publish_at:
-        out.append(f"  publish_at: {_fmt(life.publish_at, tz)} ({life.delivery})")
+        delivery = _(DELIVERY_LABELS[life.delivery]) if life.delivery in DELIVERY_LABELS else life.delivery
+        out.append("  " + _("publish_at: {time} ({delivery})", time=_fmt(life.publish_at, tz), delivery=delivery))
     if life.url:
-        out.append(f"  article: {life.url}")
-    checks = f"  checks: {len(life.errors)} error(s), {len(life.reviews)} for review"
-    out.append(checks)
-    for f in life.errors:
-        out.append(f"    {f.path}:{f.line}: error [{f.rule}] {f.message}")
-    for f in life.reviews:
-        out.append(f"    {f.path}:{f.line}: review [{f.rule}] {f.message}")
+        out.append("  " + _("article: {url}", url=life.url))
+    out.append(
+        "  " + _("checks: {errors} error(s), {reviews} for review", errors=len(life.errors), reviews=len(life.reviews))
+    )
+    for f in [*life.errors, *life.reviews]:
+        out.append(f"    {f.path}:{f.line}: {severity_label(f.severity)} [{f.rule}] {f.message}")
     if life.approval is not None:
         for t in life.approval.tiers:
-            mark = "ok" if t.ok else "waiting"
+            mark = _("ok") if t.ok else _("waiting")
             by = ", ".join(a.login for a in t.approved_by)
             out.append(
-                f"  tier {t.name}: {mark}"
+                "  "
+                + _("tier {tier}: {state}", tier=t.name, state=mark)
                 + (f" ({by})" if by else "")
-                + (f"; needs {t.who}" if not t.ok and t.who else "")
+                + (_("; needs {who}", who=t.who) if not t.ok and t.who else "")
             )
     out += [f"  {d}" for d in life.details]
     return "\n".join(out)

@@ -10,6 +10,38 @@ from dataclasses import dataclass
 
 import yaml
 
+from .i18n import N_, _
+
+# What the YAML parser says, for the problems people make in front matter (others are shown as the parser
+# words them, in backticks).
+PARSER_PROBLEMS = {
+    "did not find expected ',' or ']'": N_("a list in [ ] is not closed with ]"),
+    "did not find expected ',' or '}'": N_("a mapping in { } is not closed with }"),
+    "mapping values are not allowed in this context": N_(
+        "a colon where a value was expected: put text with a colon in quotes, or check the indentation"
+    ),
+    "mapping values are not allowed here": N_(
+        "a colon where a value was expected: put text with a colon in quotes, or check the indentation"
+    ),
+    "found character that cannot start any token": N_("a character YAML does not allow here (a tab? use spaces)"),
+    "found unexpected end of stream": N_("a quotation mark is not closed"),
+    "did not find expected '-' indicator": N_("a list item without its - (check the indentation)"),
+    "could not find expected ':'": N_("a key without its colon (:)"),
+    "did not find expected key": N_("the indentation is off: keys of one mapping must line up"),
+    "found undefined alias": N_("YAML anchors and aliases (&, *) are not allowed"),
+}
+
+
+def _parser_problem(problem: str | None) -> str:
+    from .i18n import language
+
+    text = problem or ""
+    if language() == "en":
+        return text
+    known = PARSER_PROBLEMS.get(text)
+    return _(known) if known else f"`{text}`"
+
+
 MAX_NODES = 5_000
 MAX_DEPTH = 20
 
@@ -45,9 +77,11 @@ def load(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line) from None
+        raise YamlProblem(
+            _("invalid YAML: {problem}", problem=_parser_problem(exc.problem or exc.context)), line
+        ) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {exc}", 1) from None
+        raise YamlProblem(_("invalid YAML: {problem}", problem=exc), 1) from None
     if node is None:
         return Loaded(None, {})
     lines: dict[Loc, int] = {}
@@ -59,23 +93,27 @@ def load(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -
         nonlocal count
         count += 1
         if count > max_nodes:
-            raise YamlProblem(f"front matter too large: more than {max_nodes} values", n.start_mark.line + 1)
+            raise YamlProblem(
+                _("front matter too large: more than {limit} values", limit=max_nodes), n.start_mark.line + 1
+            )
         if depth > max_depth:
-            raise YamlProblem(f"front matter nested deeper than {max_depth} levels", n.start_mark.line + 1)
+            raise YamlProblem(
+                _("front matter nested deeper than {limit} levels", limit=max_depth), n.start_mark.line + 1
+            )
         if id(n) in seen:
-            raise YamlProblem("YAML anchors and aliases (&, *) are not allowed", n.start_mark.line + 1)
+            raise YamlProblem(_("YAML anchors and aliases (&, *) are not allowed"), n.start_mark.line + 1)
         seen.add(id(n))
         lines.setdefault(loc, n.start_mark.line + 1)
         if isinstance(n, yaml.MappingNode):
             out: dict[object, object] = {}
             for key_node, value_node in n.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise YamlProblem("YAML merge keys (<<) are not allowed", key_node.start_mark.line + 1)
+                    raise YamlProblem(_("YAML merge keys (<<) are not allowed"), key_node.start_mark.line + 1)
                 key = build_scalar(key_node)
                 if isinstance(key, (list, dict)):
-                    raise YamlProblem("a key must be a plain value", key_node.start_mark.line + 1)
+                    raise YamlProblem(_("a key must be a plain value"), key_node.start_mark.line + 1)
                 if key in out:
-                    raise YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+                    raise YamlProblem(_("duplicate key {key}", key=repr(key)), key_node.start_mark.line + 1)
                 kloc = (*loc, str(key))
                 lines[kloc] = key_node.start_mark.line + 1
                 out[key] = build(value_node, kloc, depth + 1)
@@ -90,7 +128,7 @@ def load(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -
         try:
             return constructor.construct_object(n, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-            raise YamlProblem(f"invalid YAML value: {exc}", n.start_mark.line + 1) from None
+            raise YamlProblem(_("invalid YAML value: {problem}", problem=exc), n.start_mark.line + 1) from None
 
     data = build(node, (), 0)
     return Loaded(data, lines)

@@ -10,16 +10,18 @@ if [ -z "$PY" ]; then
     fi
   done
 fi
-[ -n "$PY" ] || { echo "bootstrap: Python 3.11 or newer is needed" >&2; exit 2; }
+[ -n "$PY" ] || { echo "bootstrap：需要 Python 3.11 或更高版本" >&2; exit 2; }
 if [ ! -x .venv/bin/python ]; then
-  echo "bootstrap: creating .venv with $($PY --version)"
+  echo "bootstrap：正在用 $($PY --version) 创建 .venv"
   "$PY" -m venv .venv
 fi
 stamp=.venv/.wxpub-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "bootstrap: installing wxpub and its dependencies into .venv"
+  echo "bootstrap：正在把 wxpub 及其依赖安装到 .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   echo "$want" > "$stamp"
 fi
+# The compiled message catalogs follow the .po files (installs compile them too: setup.py's build hook).
+.venv/bin/pybabel -q compile -d pipeline/locale -D wxpub

@@ -5,19 +5,19 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test: installing Debian's chromium for the browser tests"
+    echo "test：正在安装 Debian 的 chromium，供浏览器测试使用"
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
-    echo "test: chromium is not installed; browser tests will be skipped (install Debian's chromium to run them)"
+    echo "test：没有安装 chromium，将跳过浏览器测试（安装 Debian 的 chromium 后即可运行）"
   fi
 fi
-echo "test: ruff"
+echo "test：代码规范检查（ruff）"
 .venv/bin/ruff check pipeline tests benchmarks
 .venv/bin/ruff format --check --quiet pipeline tests benchmarks
-echo "test: mypy"
+echo "test：类型检查（mypy）"
 .venv/bin/mypy --no-error-summary pipeline
-echo "test: zizmor (workflow audit)"
+echo "test：工作流审计（zizmor）"
 .venv/bin/zizmor --offline --quiet .github/workflows
-echo "test: pytest"
+echo "test：运行全部测试（pytest）"
 exec .venv/bin/python -m pytest "$@"

@@ -18,6 +18,19 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=TZ)
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """wxpub speaks Chinese by default; the tests written against its English keep their meaning: every
+    test starts in English, and so do the commands it runs in subprocesses (WXPUB_LANG, and LANGUAGE for
+    those that get a filtered environment). A test of the Chinese output opts in: `--lang zh_CN`, or
+    `set_language("zh_CN")` (see tests/test_i18n_output.py)."""
+    from pipeline.i18n import set_language
+
+    monkeypatch.setenv("WXPUB_LANG", "en")
+    monkeypatch.setenv("LANGUAGE", "en")
+    set_language("en")
+
+
 def cover_bytes(fmt: str = "JPEG", size: tuple[int, int] = (900, 383)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, (24, 96, 160)).save(buf, format=fmt)

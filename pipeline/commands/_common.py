@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..findings import Finding
+from ..i18n import _
 from ..policy import Policy, load_policy
 from ..repo import find_root
 
@@ -17,16 +18,21 @@ def add_now(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--now",
         metavar="ISO-8601",
-        help="pretend the time is this (default: the clock); e.g. 2026-12-01T09:00:00+08:00",
+        help=_("pretend the time is this (default: the clock); e.g. 2026-12-01T09:00:00+08:00"),
     )
 
 
 def add_format(p: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
-    p.add_argument("--format", choices=choices, default=choices[0], help=f"output format (default: {choices[0]})")
+    p.add_argument(
+        "--format",
+        choices=choices,
+        default=choices[0],
+        help=_("output format (default: {default})", default=choices[0]),
+    )
 
 
 def add_root(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--root", metavar="DIR", help="the repository (default: the nearest folder with policy/)")
+    p.add_argument("--root", metavar="DIR", help=_("the repository (default: the nearest folder with policy/)"))
 
 
 def parse_now(value: str | None, policy: Policy | None = None) -> dt.datetime:
@@ -36,10 +42,12 @@ def parse_now(value: str | None, policy: Policy | None = None) -> dt.datetime:
     try:
         t = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--now {value!r}: expected ISO-8601 such as 2026-12-01T09:00:00+08:00") from None
+        raise UsageError(
+            _("--now {value}: expected ISO-8601 such as 2026-12-01T09:00:00+08:00", value=repr(value))
+        ) from None
     if t.tzinfo is None:
         if policy is None:
-            raise UsageError(f"--now {value!r}: add a timezone offset such as +08:00")
+            raise UsageError(_("--now {value}: add a timezone offset such as +08:00", value=repr(value)))
         t = t.replace(tzinfo=policy.tz)
     return t
 
@@ -59,8 +67,8 @@ def use_colour(stream: object | None = None) -> bool:
 
 def add_post_selection(p: argparse.ArgumentParser) -> None:
     """PATH... and --changed-since: which posts a findings command looks at."""
-    p.add_argument("paths", nargs="*", metavar="PATH", help="post folders, index.md files or folders to search")
-    p.add_argument("--changed-since", metavar="REF", help="check only the posts changed since this git ref")
+    p.add_argument("paths", nargs="*", metavar="PATH", help=_("post folders, index.md files or folders to search"))
+    p.add_argument("--changed-since", metavar="REF", help=_("check only the posts changed since this git ref"))
 
 
 def selected_folders(root: Path, args: argparse.Namespace) -> list[Path]:
@@ -82,7 +90,7 @@ def add_report_options(p: argparse.ArgumentParser) -> None:
     from .. import report
 
     add_format(p, report.FORMATS)
-    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.add_argument("--output", "-o", metavar="FILE", help=_("write the report to FILE instead of standard output"))
 
 
 def emit_report(args: argparse.Namespace, findings: list[Finding], posts: int, root: Path, title: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import report
 from ..check import CheckContext, check_folders
+from ..i18n import _
 from ._common import (
     add_now,
     add_post_selection,
@@ -22,13 +23,13 @@ from ._common import (
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "check",
-        help="check posts: compliance, schema, WeChat limits, lead time",
-        description="Check post folders (default: all of posts/). Exit 1 when any error is found.",
+        help=_("check posts: compliance, schema, WeChat limits, lead time"),
+        description=_("Check post folders (default: all of posts/). Exit 1 when any error is found."),
     )
     add_post_selection(p)
     add_report_options(p)
-    p.add_argument("--sarif", metavar="FILE", help="also write a SARIF 2.1.0 report to FILE")
-    p.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
+    p.add_argument("--sarif", metavar="FILE", help=_("also write a SARIF 2.1.0 report to FILE"))
+    p.add_argument("--jobs", "-j", type=int, default=0, help=_("worker processes (default: all cores)"))
     add_now(p)
     add_root(p)
     p.set_defaults(func=run)

@@ -6,19 +6,22 @@ import argparse
 from pathlib import Path
 
 from ..demo import run_demo
+from ..i18n import _
 from ..repo import find_root
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "demo",
-        help="run the whole flow on the sample posts against a local WeChat",
-        description="In a temporary copy of the repository: check, lead time, approvals from "
-        "sample reviews, publish to the local WeChat stand-in, build the archive and serve it.",
+        help=_("run the whole flow on the sample posts against a local WeChat"),
+        description=_(
+            "In a temporary copy of the repository: check, lead time, approvals from "
+            "sample reviews, publish to the local WeChat stand-in, build the archive and serve it."
+        ),
     )
-    p.add_argument("--port", type=int, default=8000, help="serve the archive on 127.0.0.1:PORT (default: 8000)")
-    p.add_argument("--no-serve", action="store_true", help="stop after building the archive")
-    p.add_argument("--workdir", metavar="DIR", help="work here instead of a new temporary folder")
+    p.add_argument("--port", type=int, default=8000, help=_("serve the archive on 127.0.0.1:PORT (default: 8000)"))
+    p.add_argument("--no-serve", action="store_true", help=_("stop after building the archive"))
+    p.add_argument("--workdir", metavar="DIR", help=_("work here instead of a new temporary folder"))
     p.set_defaults(func=run)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..check import CheckContext
+from ..i18n import _
 from ..leadtime import check_timing
 from ..post import load_post
 from ._common import (
@@ -22,16 +23,16 @@ from ._common import (
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "leadtime",
-        help="check timing: one-week lead time, working days before maintenance, broadcast quota",
-        description=(
+        help=_("check timing: one-week lead time, working days before maintenance, broadcast quota"),
+        description=_(
             "Check the timing rules on post folders (default: all of posts/). Submission time: the pull "
             "request's created_at ($GITHUB_EVENT_PATH or --pr N), else the commit that added the post, else now. "
             "Exit 1 when any error is found."
         ),
     )
     add_post_selection(p)
-    p.add_argument("--pr", type=int, metavar="N", help="read the submission time of pull request N from the forge")
-    p.add_argument("--records-dir", metavar="DIR", help="read publication records from DIR instead of git")
+    p.add_argument("--pr", type=int, metavar="N", help=_("read the submission time of pull request N from the forge"))
+    p.add_argument("--records-dir", metavar="DIR", help=_("read publication records from DIR instead of git"))
     add_report_options(p)
     add_now(p)
     add_root(p)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
+from ..i18n import _
 from ..policy import CATEGORIES
 from ..scaffold import NewPost, create, default_publish_at
 from ._common import add_now, add_root, parse_now, root_and_policy
@@ -14,18 +15,20 @@ from ._common import add_now, add_root, parse_now, root_and_policy
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "new",
-        help="create a new post folder with valid front matter",
-        description="Create posts/<yyyy>/<mm-dd>-<slug>/ with index.md and a placeholder cover. "
-        "Missing values are asked for on a terminal.",
+        help=_("create a new post folder with valid front matter"),
+        description=_(
+            "Create posts/<yyyy>/<mm-dd>-<slug>/ with index.md and a placeholder cover. "
+            "Missing values are asked for on a terminal."
+        ),
     )
     p.add_argument("--title")
-    p.add_argument("--unit", help="the submitting department or branch, as named in the policy")
+    p.add_argument("--unit", help=_("the submitting department or branch, as named in the policy"))
     p.add_argument("--category", choices=CATEGORIES)
-    p.add_argument("--slug", help="short English name for the folder, e.g. card-fee-waiver")
-    p.add_argument("--publish-at", metavar="ISO-8601", help="default: the first 10:00 after the lead time")
+    p.add_argument("--slug", help=_("short English name for the folder, e.g. card-fee-waiver"))
+    p.add_argument("--publish-at", metavar="ISO-8601", help=_("default: the first 10:00 after the lead time"))
     p.add_argument("--author", default="")
     p.add_argument("--digest", default="")
-    p.add_argument("--products", default="", help="comma-separated, e.g. wealth,fund")
+    p.add_argument("--products", default="", help=_("comma-separated, e.g. wealth,fund"))
     p.add_argument("--delivery", choices=("publish", "broadcast"), default="publish")
     add_now(p)
     add_root(p)
@@ -36,7 +39,9 @@ def _ask(label: str, value: str | None) -> str:
     if value:
         return value
     if not sys.stdin.isatty():
-        raise UsageError(f"missing --{label}", hint="give it as a flag, or run on a terminal to be asked")
+        raise UsageError(
+            _("missing --{flag}", flag=label), hint=_("give it as a flag, or run on a terminal to be asked")
+        )
     return input(f"{label}: ").strip()
 
 
@@ -57,5 +62,6 @@ def run(args: argparse.Namespace) -> int:
         delivery=args.delivery,
     )
     folder = create(root, spec, policy)
-    print(f"created {folder.relative_to(root)}/index.md; edit it, then run: wxpub check {folder.relative_to(root)}")
+    where = folder.relative_to(root)
+    print(_("created {path}; edit it, then run: wxpub check {folder}", path=where / "index.md", folder=where))
     return 0

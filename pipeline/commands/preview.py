@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import report
 from ..findings import Severity
+from ..i18n import _
 from ..render import preview_html
 from ..render.preview import serve
 from ..signals import stop_on_signals, wait_for
@@ -20,16 +21,16 @@ from .render import load_one
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "preview",
-        help="write (or serve) a 375 px phone preview of a post",
-        description=(
+        help=_("write (or serve) a 375 px phone preview of a post"),
+        description=_(
             "Write a self-contained HTML preview (cover, title, author, account, date, digest and body, "
             "375 px wide, images embedded). Default file: <tmp>/wxpub-preview/<post-id>.html."
         ),
     )
-    p.add_argument("post", metavar="POST", help="a post folder or its index.md")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the preview to FILE")
-    p.add_argument("--serve", action="store_true", help="also serve it on http://127.0.0.1:PORT/ until Ctrl-C")
-    p.add_argument("--port", type=int, default=8765, metavar="N", help="port for --serve (default 8765; 0: any)")
+    p.add_argument("post", metavar="POST", help=_("a post folder or its index.md"))
+    p.add_argument("--output", "-o", metavar="FILE", help=_("write the preview to FILE"))
+    p.add_argument("--serve", action="store_true", help=_("also serve it on http://127.0.0.1:PORT/ until Ctrl-C"))
+    p.add_argument("--port", type=int, default=8765, metavar="N", help=_("port for --serve (default 8765; 0: any)"))
     add_root(p)
     p.set_defaults(func=run)
 
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         out = Path(tempfile.gettempdir()) / "wxpub-preview" / (re.sub(r"[^\w.-]+", "_", post.id) + ".html")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
-    print(f"preview: {out}")
+    print(_("preview: {path}", path=out))
     if findings:
         print(report.to_text(sorted(findings), 1), file=sys.stderr)
     if args.serve:
@@ -52,10 +53,18 @@ def run(args: argparse.Namespace) -> int:
             try:
                 server = serve(page, port=args.port)
             except OSError as exc:
-                print(f"wxpub: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; try --port 0", file=sys.stderr)
+                print(
+                    _(
+                        "wxpub: cannot listen on {address}: {reason}; try --port 0",
+                        address="127.0.0.1:" + str(args.port),
+                        reason=exc.strerror,
+                    ),
+                    file=sys.stderr,
+                )
                 return 2
             try:
-                print(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+                url = f"http://127.0.0.1:{server.server_address[1]}/"
+                print(_("serving {url} (Ctrl-C to stop)", url=url), flush=True)
                 wait_for(stop)
             finally:
                 server.shutdown()

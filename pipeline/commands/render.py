@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import report
 from ..errors import PostError, UsageError
 from ..findings import Finding, Severity
+from ..i18n import _
 from ..policy import Policy
 from ..post import Post, load_post
 from ..render import render_post
@@ -23,14 +24,14 @@ from ._common import add_root, root_and_policy
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "render",
-        help="print the HTML body that would be sent to WeChat",
-        description=(
+        help=_("print the HTML body that would be sent to WeChat"),
+        description=_(
             "Render a post's body to the HTML WeChat receives (theme inlined, sanitised, links as references). "
             "Local images keep their relative paths; at publish time they become the URLs WeChat assigns."
         ),
     )
-    p.add_argument("post", metavar="POST", help="a post folder or its index.md")
-    p.add_argument("--output", "-o", metavar="FILE", help="write the HTML to FILE instead of standard output")
+    p.add_argument("post", metavar="POST", help=_("a post folder or its index.md"))
+    p.add_argument("--output", "-o", metavar="FILE", help=_("write the HTML to FILE instead of standard output"))
     add_root(p)
     p.set_defaults(func=run)
 
@@ -40,10 +41,12 @@ def load_one(arg: str, root: Path, policy: Policy) -> tuple[Post, list[Finding]]
     path = Path(arg)
     folder = path.parent if path.name == "index.md" or path.is_file() else path
     if not (folder / "index.md").is_file():
-        raise UsageError(f"{arg}: not a post (no index.md)", hint="name a post folder such as posts/2026/12-05-slug")
+        raise UsageError(
+            _("{path}: not a post (no index.md)", path=arg), hint=_("name a post folder such as posts/2026/12-05-slug")
+        )
     post, findings = load_post(folder.resolve(), root, policy)
     if not post.text:
-        detail = "; ".join(f.message for f in findings) or "cannot read it"
+        detail = "; ".join(f.message for f in findings) or _("cannot read it")
         raise PostError(f"{post.path}: {detail}")
     return post, findings
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..check import CheckContext, check_folders
 from ..errors import UsageError
+from ..i18n import _
 from ..post import POST_ID_RE
 from ..repo import POSTS_DIR, post_folders
 from ..schedule import base_version, default_base, life_of, life_text, merged_on, read_records
@@ -17,21 +18,23 @@ from ._common import add_format, add_now, add_root, parse_now, root_and_policy
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "status",
-        help="where a post is: failing checks, waiting for a tier, scheduled, published, retracted",
-        description=(
+        help=_("where a post is: failing checks, waiting for a tier, scheduled, published, retracted"),
+        description=_(
             "Show where a post is in its life: the checks' errors, the approval tier it waits for (with --pr N "
             "or --reviews-file F), whether it is merged and scheduled, published (URL and time) or retracted. "
             "Exit 1 when the post fails its checks."
         ),
     )
-    p.add_argument("post", metavar="POST", help="a post folder, its index.md, or its id such as 2026/12-05-card-offer")
     p.add_argument(
-        "--pr", type=int, metavar="N", help="the pull request that submits it (reads approvals from the forge)"
+        "post", metavar="POST", help=_("a post folder, its index.md, or its id such as 2026/12-05-card-offer")
     )
-    p.add_argument("--reviews-file", metavar="F", help="read the pull request and its reviews from a JSON file")
-    p.add_argument("--forge", choices=("github", "gitea"), help="the forge (default: forge.kind in the policy)")
-    p.add_argument("--base", metavar="REF", help="the branch posts are merged on (default: origin/main or main)")
-    p.add_argument("--records-dir", metavar="DIR", help="read publication records from DIR instead of git")
+    p.add_argument(
+        "--pr", type=int, metavar="N", help=_("the pull request that submits it (reads approvals from the forge)")
+    )
+    p.add_argument("--reviews-file", metavar="F", help=_("read the pull request and its reviews from a JSON file"))
+    p.add_argument("--forge", choices=("github", "gitea"), help=_("the forge (default: forge.kind in the policy)"))
+    p.add_argument("--base", metavar="REF", help=_("the branch posts are merged on (default: origin/main or main)"))
+    p.add_argument("--records-dir", metavar="DIR", help=_("read publication records from DIR instead of git"))
     add_format(p, ("text", "json"))
     add_now(p)
     add_root(p)
@@ -44,16 +47,18 @@ def _locate(root: Path, value: str) -> tuple[str, Path | None]:
     if path.exists():
         folders = post_folders(root, [value])
         if len(folders) != 1:
-            raise UsageError(f"{value}: names {len(folders)} posts; give one post folder or index.md")
+            raise UsageError(
+                _("{value}: names {count} posts; give one post folder or index.md", value=value, count=len(folders))
+            )
         folder = folders[0]
         try:
             pid = folder.resolve().relative_to((root / POSTS_DIR).resolve()).as_posix()
         except ValueError:
-            raise UsageError(f"{value}: not a post under {root / POSTS_DIR}") from None
+            raise UsageError(_("{value}: not a post under {posts}", value=value, posts=root / POSTS_DIR)) from None
         return pid, folder
     pid = value.strip().strip("/").removeprefix(f"{POSTS_DIR}/").removesuffix("/index.md")
     if not POST_ID_RE.match(pid):
-        raise UsageError(f"{value}: no such post folder, and not a post id like 2026/12-05-card-offer")
+        raise UsageError(_("{value}: no such post folder, and not a post id like 2026/12-05-card-offer", value=value))
     folder = root / POSTS_DIR / pid
     return pid, folder if (folder / "index.md").is_file() else None
 
@@ -66,7 +71,7 @@ def _pr_number(args: argparse.Namespace) -> int | None:
             doc = json.loads(Path(args.reviews_file).read_text(encoding="utf-8"))
             return int(doc["pull"]["number"])
         except (OSError, ValueError, KeyError, TypeError):
-            raise UsageError("--reviews-file holds several pull requests (or none): add --pr N") from None
+            raise UsageError(_("--reviews-file holds several pull requests (or none): add --pr N")) from None
     return None
 
 
@@ -107,9 +112,16 @@ def run(args: argparse.Namespace) -> int:
         if forge is not None and number is not None and not merged and record is None:
             from ..approval import check_pull
 
-            verdict, _, _ = check_pull(forge, policy, root, number)
+            verdict = check_pull(forge, policy, root, number)[0]
     elif record is None:
-        raise UsageError(f"{args.post}: no such post in {root / POSTS_DIR} and no publication record for {pid}")
+        raise UsageError(
+            _(
+                "{post}: no such post in {posts} and no publication record for {id}",
+                post=args.post,
+                posts=root / POSTS_DIR,
+                id=pid,
+            )
+        )
     life = life_of(
         pid,
         policy=policy,

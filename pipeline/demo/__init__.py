@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import WxpubError
+from ..i18n import _
 
 HERE = Path(__file__).resolve().parent
 REVIEWS = HERE / "reviews.json"
@@ -100,7 +101,7 @@ def run_demo(
 
     started = time.monotonic()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="wxpub-demo-"))
-    out(f"wxpub demo: working in {workdir} (a temporary copy; your repository is not touched)")
+    out(_("wxpub demo: working in {workdir} (a temporary copy; your repository is not touched)", workdir=workdir))
     repo = prepare(source, workdir)
     site = workdir / "site"
     state = workdir / "state"
@@ -116,36 +117,36 @@ def run_demo(
             "WXPUB_STATE_DIR": str(state),
             "GITHUB_ACTOR": "ebank-publisher",
         }
-        out(f"local WeChat (sandbox) listening on {base_url}")
+        out(_("local WeChat (sandbox) listening on {url}", url=base_url))
         steps = [
-            Step("1. compliance check on the pull request (Art. 8, 13, 14, 17)", ["check", "--now", SUBMITTED]),
-            Step("2. lead time and broadcast quota (Art. 15, 20)", ["leadtime", "--now", SUBMITTED]),
+            Step(_("1. compliance check on the pull request (Art. 8, 13, 14, 17)"), ["check", "--now", SUBMITTED]),
+            Step(_("2. lead time and broadcast quota (Art. 15, 20)"), ["leadtime", "--now", SUBMITTED]),
             Step(
-                "3. tiered approvals from the pull request's reviews (Art. 8, 12, 15)",
+                _("3. tiered approvals from the pull request's reviews (Art. 8, 12, 15)"),
                 ["approvals", "--reviews-file", str(REVIEWS), "--pr", "1"],
                 show=30,
             ),
             Step(
-                "4. the publish job runs on 12 December: only what is due goes out (Art. 12, 18)",
+                _("4. the publish job runs on 12 December: only what is due goes out (Art. 12, 18)"),
                 ["publish", "--now", FIRST_RUN, "--reviews-file", str(REVIEWS), "--poll-timeout", "30"],
                 show=16,
                 env=env,
             ),
             Step(
-                "5. the publish job runs on 6 January: the rest, each exactly once",
+                _("5. the publish job runs on 6 January: the rest, each exactly once"),
                 ["publish", "--now", PUBLISH_NOW, "--reviews-file", str(REVIEWS), "--poll-timeout", "30"],
                 show=24,
                 env=env,
             ),
             Step(
-                "6. it runs again: nothing is sent twice",
+                _("6. it runs again: nothing is sent twice"),
                 ["publish", "--now", PUBLISH_NOW, "--reviews-file", str(REVIEWS)],
                 show=6,
                 env=env,
             ),
-            Step("7. the publication calendar", ["schedule", "--from", "2026-12-01", "--to", "2027-01-31"], show=30),
+            Step(_("7. the publication calendar"), ["schedule", "--from", "2026-12-01", "--to", "2027-01-31"], show=30),
             Step(
-                "8. the archive site with every publication and its approval form (Art. 15, 18)",
+                _("8. the archive site with every publication and its approval form (Art. 15, 18)"),
                 ["archive", "build", "--site-dir", str(site)],
                 show=10,
             ),
@@ -155,17 +156,29 @@ def run_demo(
         published = sandbox.published_articles()
         mass_sends = sandbox.mass_sends()
     out("")
-    out(f"published on the local WeChat: {len(published)} article(s)")
+    out(_("published on the local WeChat: {count} article(s)", count=len(published)))
     for art in published[:20]:
         out(f"  {art.get('title', '')}  {art.get('url', '')}")
-    out(f"records: git -C {repo} log --oneline wxpub-records   (one commit per step, append-only)")
-    out(f"approval forms: git -C {repo} show wxpub-records:records/<post-id>.form.md")
-    out(f"site: {site}")
+    out(
+        _(
+            "records: {command}   (one commit per step, append-only)",
+            command="git -C " + str(repo) + " log --oneline wxpub-records",
+        )
+    )
+    out(_("approval forms: {command}", command="git -C " + str(repo) + " show wxpub-records:records/<post-id>.form.md"))
+    out(_("site: {path}", path=site))
     elapsed = time.monotonic() - started
-    failed = [t for t, code, _ in results if code != 0]
-    out(f"demo finished in {elapsed:.1f} s: {len(results) - len(failed)}/{len(results)} steps as expected")
+    failed = [t for t, code, _took in results if code != 0]
+    out(
+        _(
+            "demo finished in {seconds} s: {done}/{total} steps as expected",
+            seconds=round(elapsed, 1),
+            done=len(results) - len(failed),
+            total=len(results),
+        )
+    )
     if failed:
-        raise WxpubError("demo step(s) failed: " + "; ".join(failed))
+        raise WxpubError(_("demo step(s) failed: {steps}", steps="; ".join(failed)))
     if site_port is not None:
         _serve(site, site_port, out)
     return DemoResult(workdir=workdir, site=site, steps=results, articles=published, mass_sends=mass_sends)
@@ -192,12 +205,12 @@ def _run(step: Step, repo: Path, out: Callable[[str], None]) -> tuple[str, int, 
     shown = (
         lines
         if len(lines) <= step.show
-        else [*lines[: step.show - 2], f"… ({len(lines) - step.show + 2} more lines)", lines[-1]]
+        else [*lines[: step.show - 2], _("… ({count} more lines)", count=len(lines) - step.show + 2), lines[-1]]
     )
     for line in shown:
         out(f"   {line}")
     code = 0 if proc.returncode in step.ok_codes else proc.returncode or 1
-    out(f"   -> exit {proc.returncode} in {took:.1f} s")
+    out("   " + _("-> exit {code} in {seconds} s", code=proc.returncode, seconds=round(took, 1)))
     return step.title, code, took
 
 
@@ -214,8 +227,8 @@ def _serve(site: Path, port: int, out: Callable[[str], None]) -> None:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
         raise WxpubError(
-            f"cannot serve the archive on 127.0.0.1:{port}: {exc.strerror}",
-            hint="free the port, or run wxpub demo --port N",
+            _("cannot serve the archive on {address}: {reason}", address="127.0.0.1:" + str(port), reason=exc.strerror),
+            hint=_("free the port, or run wxpub demo --port N"),
         ) from None
     import threading
 
@@ -225,7 +238,8 @@ def _serve(site: Path, port: int, out: Callable[[str], None]) -> None:
         threading.Thread(target=server.serve_forever, name="wxpub-demo", daemon=True).start()
         try:
             out("")
-            out(f"archive: http://127.0.0.1:{server.server_address[1]}/   (Ctrl-C to stop)")
+            url = f"http://127.0.0.1:{server.server_address[1]}/"
+            out(_("archive: {url}   (Ctrl-C to stop)", url=url))
             wait_for(stop)
         finally:
             server.shutdown()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..findings import Finding
+from ..i18n import _
 from ..policy import Policy
 from ..post import Post
 from . import rules, shape
@@ -202,12 +203,16 @@ def _images(
             make_figure(img)
             continue
         if src.kind is Kind.REMOTE:
-            report("source", f"image {raw!r} is a web address; WeChat shows only images uploaded to it", raw)
+            report(
+                "source",
+                _("image {name} is a web address; WeChat shows only images uploaded to it", name=repr(raw)),
+                raw,
+            )
             img.replace_with()
             continue
         if src.kind is Kind.BAD:
             shown = raw if len(raw) <= 60 else raw[:57] + "..."
-            report("source", f"image {shown!r} is not a file in the post folder", raw[:60])
+            report("source", _("image {name} is not a file in the post folder", name=repr(shown)), raw[:60])
             img.replace_with()
             continue
         if src.key not in local:
@@ -221,7 +226,9 @@ def _images(
             url = images.get(src.key) or images.get(src.written)
             if not url or not url.lower().startswith(("http://", "https://")):
                 if problem not in ("missing", "source"):
-                    report("unmapped", f"image {src.key!r} has no WeChat URL; it would be dropped", raw)
+                    report(
+                        "unmapped", _("image {name} has no WeChat URL; it would be dropped", name=repr(src.key)), raw
+                    )
                 img.replace_with()
                 continue
             img.attrs["src"] = url
@@ -257,7 +264,7 @@ def _list_findings(offsets: list[int], lines: list[str], path: str, body_line: i
         out.append(
             rules.R_LIST_DEPTH.finding(
                 path,
-                "list nested more than two levels: WeChat shows two, so the deeper items were lifted to level 2",
+                _("list nested more than two levels: WeChat shows two, so the deeper items were lifted to level 2"),
                 line=body_line + offset,
                 column=_indent(line) + 1,
                 match=_ITEM_TEXT.sub("", line).strip(),
@@ -271,11 +278,11 @@ def _unsafe_finding(what: list[str], lines: list[str], path: str, body_line: int
     hit = _UNSAFE_SOURCE.search(lines[offset]) if offset < len(lines) else None
     return rules.R_UNSAFE_HTML.finding(
         path,
-        f"raw HTML removed: {', '.join(what)}; WeChat would remove it too",
+        _("raw HTML removed: {what}; WeChat would remove it too", what=", ".join(what)),
         line=body_line + offset,
         column=hit.start() + 1 + (len(hit.group(0)) - len(hit.group(0).lstrip())) if hit else 1,
         match=hit.group(0).strip() if hit else "",
-        hint="write the content in Markdown or plain formatting tags",
+        hint=_("write the content in Markdown or plain formatting tags"),
     )
 
 
@@ -286,9 +293,14 @@ def _length_findings(html: str, path: str, body_line: int) -> list[Finding]:
     return [
         rules.R_BODY_LENGTH.finding(
             path,
-            f"the rendered article is {chars:,} characters ({size / 1000:,.0f} KB); "
-            f"WeChat accepts less than {MAX_CHARS:,} characters and 1 MB",
+            _(
+                "the rendered article is {chars} characters ({size} KB); WeChat accepts less than {limit} characters "
+                "and 1 MB",
+                chars=format(chars, ","),
+                size=format(round(size / 1000), ","),
+                limit=format(MAX_CHARS, ","),
+            ),
             line=body_line,
-            hint="split it into two posts or shorten it",
+            hint=_("split it into two posts or shorten it"),
         )
     ]

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..i18n import _
 from ..post import image_kind, resolve_inside
 from ..urls import WECHAT_IMAGE_HOSTS as _IMAGE_HOSTS
 from ..urls import vet_url
@@ -74,15 +75,22 @@ def file_problem(folder: Path, key: str, root: Path) -> tuple[str, str]:
     """('', '') for a good JPEG/PNG under 1 MB, else (rule id suffix, message)."""
     path, why = resolve_inside(folder, key, root)
     if path is None:
-        return ("missing" if "does not exist" in why else "source"), f"image {why}"
+        missing = why == _("{name} does not exist in the post folder", name=repr(key))
+        return ("missing" if missing else "source"), _("image {why}", why=why)
     kind = image_kind(path)
     if kind is None:
-        return "format", f"image {key!r} is not a JPEG, PNG, GIF, WebP or BMP image"
+        return "format", _("image {name} is not a JPEG, PNG, GIF, WebP or BMP image", name=repr(key))
     size = path.stat().st_size
     if size >= MAX_BODY_IMAGE_BYTES:
-        return "size", f"image {key!r} is {size / 1024 / 1024:.1f} MB; it will be recompressed to fit WeChat's 1 MB"
+        return "size", _(
+            "image {name} is {size} MB; it will be recompressed to fit WeChat's 1 MB",
+            name=repr(key),
+            size=round(size / 1024 / 1024, 1),
+        )
     if kind not in ("jpeg", "png"):
-        return "convert", f"image {key!r} is {kind.upper()}; it will be converted to PNG/JPEG for WeChat"
+        return "convert", _(
+            "image {name} is {kind}; it will be converted to PNG/JPEG for WeChat", name=repr(key), kind=kind.upper()
+        )
     return "", ""
 
 

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ..findings import Finding
+from ..i18n import _
 from ..policy import Policy
 from ..post import Post, cover_path, image_kind, resolve_inside
 from ..urls import vet_url
@@ -127,7 +128,7 @@ def embed_images(html: str, folder: Path, root: Path) -> str:
         src = htmllib.unescape(m.group(2))
         if src.lower().startswith(("http://", "https://", "data:")):
             return m.group(0)
-        path, _ = resolve_inside(folder, src, root)
+        path, _why = resolve_inside(folder, src, root)
         return m.group(1) + (_data_uri(path) if path else _MISSING) + m.group(3)
 
     return _IMG_SRC.sub(sub, html)
@@ -153,8 +154,24 @@ def _notes(findings: list[Finding]) -> str:
     if not findings:
         return ""
     esc = htmllib.escape
-    rows = "".join(f"<p>{esc(f.severity.value)} {esc(f.rule)} (line {f.line}): {esc(f.message)}</p>" for f in findings)
-    return f'<aside class="notes"><p><b>wxpub</b> 提示 · notes (not part of the article)</p>{rows}</aside>'
+    from ..report import severity_label
+
+    rows = "".join(
+        "<p>"
+        + esc(
+            _(
+                "{severity} {rule} (line {line}): {message}",
+                severity=severity_label(f.severity),
+                rule=f.rule,
+                line=f.line,
+                message=f.message,
+            )
+        )
+        + "</p>"
+        for f in findings
+    )
+    notes = esc(_("notes (not part of the article)"))
+    return f'<aside class="notes"><p><b>wxpub</b> {notes}</p>{rows}</aside>'
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..findings import Rule, Severity, register
+from ..i18n import N_
 
 R_BODY_LENGTH = register(
     Rule(
@@ -10,13 +11,13 @@ R_BODY_LENGTH = register(
         name="body-length",
         article="WeChat",
         severity=Severity.ERROR,
-        summary="the rendered article is 20,000 characters or more, or 1 MB or more",
-        help=(
+        summary=N_("the rendered article is 20,000 characters or more, or 1 MB or more"),
+        help=N_(
             "WeChat rejects an article whose HTML content is 20,000 characters or more, or 1 MB or more "
             "(45002 content size out of limit). The count is of the HTML wxpub sends: the text plus the "
             "inline styles of the theme and the image URLs WeChat assigns."
         ),
-        instead="Split the article into two posts, or shorten it; long tables and code blocks cost the most.",
+        instead=N_("Split the article into two posts, or shorten it; long tables and code blocks cost the most."),
     )
 )
 R_LIST_DEPTH = register(
@@ -25,9 +26,9 @@ R_LIST_DEPTH = register(
         name="list-depth",
         article="WeChat",
         severity=Severity.INFO,
-        summary="a list is nested more than two levels deep and is flattened",
-        help="WeChat's article view keeps lists to two levels; wxpub lifts deeper items to the second level.",
-        instead="Keep lists to two levels, or turn the third level into a sentence or a table.",
+        summary=N_("a list is nested more than two levels deep and is flattened"),
+        help=N_("WeChat's article view keeps lists to two levels; wxpub lifts deeper items to the second level."),
+        instead=N_("Keep lists to two levels, or turn the third level into a sentence or a table."),
         example="- 一级\n    - 二级\n        - 三级（会被提升到二级）",
     )
 )
@@ -37,9 +38,9 @@ R_IMAGE_MISSING = register(
         name="image-missing",
         article="WeChat",
         severity=Severity.ERROR,
-        summary="a body image does not exist in the post folder",
-        help="Every image the body shows is uploaded to WeChat from the post folder; a missing file cannot be.",
-        instead="Add the file beside index.md, or correct the name (names are case-sensitive).",
+        summary=N_("a body image does not exist in the post folder"),
+        help=N_("Every image the body shows is uploaded to WeChat from the post folder; a missing file cannot be."),
+        instead=N_("Add the file beside index.md, or correct the name (names are case-sensitive)."),
     )
 )
 R_IMAGE_SOURCE = register(
@@ -48,12 +49,12 @@ R_IMAGE_SOURCE = register(
         name="image-source",
         article="WeChat",
         severity=Severity.ERROR,
-        summary="a body image is not a file in the post folder (a web address, data: URI or outside path)",
-        help=(
+        summary=N_("a body image is not a file in the post folder (a web address, data: URI or outside path)"),
+        help=N_(
             "WeChat shows only images uploaded through its API and drops every other image address; "
             "files outside the post folder are not part of the reviewed post."
         ),
-        instead="Save the image (with its licence noted under `sources:`) in the post folder: ![说明](chart.png).",
+        instead=N_("Save the image (with its licence noted under `sources:`) in the post folder: ![说明](chart.png)."),
     )
 )
 R_IMAGE_FORMAT = register(
@@ -62,9 +63,9 @@ R_IMAGE_FORMAT = register(
         name="image-format",
         article="WeChat",
         severity=Severity.INFO,
-        summary="a body image is not JPEG or PNG and will be converted",
-        help="WeChat's body-image upload accepts only JPEG and PNG; other formats are converted before upload.",
-        instead="Save the image as PNG (charts, screenshots) or JPEG (photos).",
+        summary=N_("a body image is not JPEG or PNG and will be converted"),
+        help=N_("WeChat's body-image upload accepts only JPEG and PNG; other formats are converted before upload."),
+        instead=N_("Save the image as PNG (charts, screenshots) or JPEG (photos)."),
     )
 )
 R_IMAGE_SIZE = register(
@@ -73,12 +74,12 @@ R_IMAGE_SIZE = register(
         name="image-size",
         article="WeChat",
         severity=Severity.INFO,
-        summary="a body image is 1 MB or larger and will be recompressed",
-        help=(
+        summary=N_("a body image is 1 MB or larger and will be recompressed"),
+        help=N_(
             "WeChat's body-image upload (media/uploadimg) refuses files of 1 MB or more; the publisher "
             "recompresses or scales such images down before uploading, which can blur text in them."
         ),
-        instead="Resize the image yourself (1080 px wide is plenty for a phone) or save it as JPEG at quality 85.",
+        instead=N_("Resize the image yourself (1080 px wide is plenty for a phone) or save it as JPEG at quality 85."),
     )
 )
 R_IMAGE_UNMAPPED = register(
@@ -87,9 +88,11 @@ R_IMAGE_UNMAPPED = register(
         name="image-unmapped",
         article="WeChat",
         severity=Severity.ERROR,
-        summary="a body image has no WeChat URL at publish time",
-        help="At publish time every local image must have been uploaded; an image without its WeChat URL is dropped.",
-        instead="Re-run the publish job; if it persists, report it: the publisher did not upload the image.",
+        summary=N_("a body image has no WeChat URL at publish time"),
+        help=N_(
+            "At publish time every local image must have been uploaded; an image without its WeChat URL is dropped."
+        ),
+        instead=N_("Re-run the publish job; if it persists, report it: the publisher did not upload the image."),
     )
 )
 R_UNSAFE_HTML = register(
@@ -98,12 +101,12 @@ R_UNSAFE_HTML = register(
         name="unsafe-html",
         article="WeChat",
         severity=Severity.REVIEW,
-        summary="raw HTML with scripts, frames, event handlers or script URLs was removed",
-        help=(
+        summary=N_("raw HTML with scripts, frames, event handlers or script URLs was removed"),
+        help=N_(
             "WeChat removes scripts and active content, and so does wxpub; raw HTML that tries to run "
             "something is unusual in a bank's article and worth a second look."
         ),
-        instead="Write the content in Markdown; use only plain formatting tags in raw HTML.",
+        instead=N_("Write the content in Markdown; use only plain formatting tags in raw HTML."),
     )
 )
 

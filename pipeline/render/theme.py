@@ -8,6 +8,7 @@ from pathlib import Path
 import css_inline
 
 from ..errors import ConfigError
+from ..i18n import _
 from ..policy import Policy
 
 _cache: dict[Path, tuple[int, str]] = {}
@@ -20,15 +21,17 @@ def theme_css(root: Path, policy: Policy) -> str:
         mtime = path.stat().st_mtime_ns
     except OSError:
         raise ConfigError(
-            f"{policy.render.theme}: the render theme does not exist",
-            hint="restore policy/theme.css or point render.theme in policy/policy.yml at the theme",
+            _("{path}: the render theme does not exist", path=policy.render.theme),
+            hint=_("restore policy/theme.css or point render.theme in policy/policy.yml at the theme"),
         ) from None
     hit = _cache.get(path)
     if hit is None or hit[0] != mtime:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{policy.render.theme}: cannot read the theme: {exc}") from None
+            raise ConfigError(
+                _("{path}: cannot read the theme: {reason}", path=policy.render.theme, reason=exc)
+            ) from None
         hit = _cache[path] = (mtime, text)
     return hit[1]
 
@@ -50,4 +53,6 @@ def inline(html: str, css: str) -> str:
     try:
         return inliner().inline_fragment(html, css)
     except (css_inline.InlineError, ValueError) as exc:  # pragma: no cover - css-inline tolerates nearly anything
-        raise ConfigError(f"the render theme cannot be applied: {exc}", hint="check policy/theme.css") from None
+        raise ConfigError(
+            _("the render theme cannot be applied: {reason}", reason=exc), hint=_("check policy/theme.css")
+        ) from None

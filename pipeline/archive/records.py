@@ -38,6 +38,8 @@ class RecordView:
     path: str = ""
     commit: str = ""
     article_url: str = ""
+    msg_id: str = ""  # a broadcast's message ids (recorded by the publisher; absent in older records)
+    msg_data_id: str = ""
     publish_at: dt.datetime | None = None
     published_at: dt.datetime | None = None
     approvers: list[dict[str, Any]] = field(default_factory=list)
@@ -57,6 +59,8 @@ class RecordView:
             path=rec.path,
             commit=rec.commit,
             article_url=rec.article_url,
+            msg_id=recorded(rec, "msg_id"),
+            msg_data_id=recorded(rec, "msg_data_id"),
             publish_at=rec.publish_at,
             published_at=rec.published_at,
             approvers=rec.approvers,
@@ -69,7 +73,7 @@ class RecordView:
         r = self.retraction
         return {
             **{k: getattr(self, k) for k in ("post_id", "status", "title", "unit", "category", "delivery", "path")},
-            **{k: getattr(self, k) for k in ("commit", "article_url", "approvers", "key")},
+            **{k: getattr(self, k) for k in ("commit", "article_url", "msg_id", "msg_data_id", "approvers", "key")},
             "publish_at": _iso(self.publish_at),
             "published_at": _iso(self.published_at),
             "retraction": {**r, "at": _iso(r.get("at"))} if r else None,
@@ -83,11 +87,22 @@ class RecordView:
         return cls(
             **{k: obj[k] for k in ("post_id", "status", "title", "unit", "category", "delivery", "path")},
             **{k: obj[k] for k in ("commit", "article_url", "approvers", "key")},
+            msg_id=str(obj.get("msg_id") or ""),
+            msg_data_id=str(obj.get("msg_data_id") or ""),
             publish_at=_time(obj.get("publish_at")),
             published_at=_time(obj.get("published_at")),
             retraction={**r, "at": _time(r.get("at"))} if isinstance(r, dict) else None,
             form_blob=(str(kind), str(blob)),
         )
+
+
+def recorded(rec: Any, name: str) -> str:
+    """A field of a record read defensively: the ledger's property when it has one, else the newest event
+    that carries it (fields the publisher added later are absent from older records: "")."""
+    value = getattr(rec, name, None)
+    if value is None and callable(getattr(rec, "_latest", None)):
+        value = rec._latest(name)
+    return str(value or "")
 
 
 def _iso(t: object) -> str | None:

@@ -174,6 +174,7 @@ def test_every_page_fits_a_phone_shows_what_was_published_and_the_form_prints_on
                     assert "借记卡年费减免通知" not in found and "惠农贷助力春耕" not in found, found
                     assert search(page, base, "个人金融部") == []
                     assert search(page, base, "城关支行") == []  # the fraud post's unit
+                    assert search(page, base, "春耕") == ["惠农贷助力春耕"]  # the title is indexed
                     # footnotes as WeChat got them: 注1 in the text, the notes under 注释
                     page.goto(base + PAGE_KINDS["post-footnotes"])
                     body = page.locator(".wxpub-content").inner_text()

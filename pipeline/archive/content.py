@@ -143,7 +143,7 @@ class Converter:
         html = to_html(normalise_lists(text).text)
         if 'class="footnote' in html:
             html = footnotes_as_published(html)
-        return self.clean(html, attribute_filter), list(dict.fromkeys(kept))
+        return _no_broken_images(self.clean(html, attribute_filter)), list(dict.fromkeys(kept))
 
     def clean(self, html: str, attribute_filter: Callable[[str, str, str], str | None] | None = None) -> str:
         """Sanitise HTML: known tags and attributes only; images keep a `src` only when the filter allows."""
@@ -157,6 +157,22 @@ class Converter:
             strip_comments=True,
             clean_content_tags={"title", "style", "script"},  # a whole HTML document: its body only
         )
+
+
+_IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)([^>]*)>")
+_ALT = re.compile(r'\salt="([^"]*)"')
+
+
+def _no_broken_images(html: str) -> str:
+    """An image left without a source (on another host, or not in the post) as a note, not a broken icon:
+    WeChat did not get it either."""
+
+    def note(m: re.Match[str]) -> str:
+        alt = _ALT.search(m.group(1))
+        what = f"：{alt.group(1)}" if alt and alt.group(1).strip() else ""
+        return f'<span class="wxpub-noimage" data-pagefind-ignore>［图片{what}（不在文章文件夹中，未发布）］</span>'
+
+    return _IMG_WITHOUT_SRC.sub(note, html)
 
 
 def _no_images(tag: str, attr: str, value: str) -> str | None:

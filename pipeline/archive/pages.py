@@ -43,15 +43,14 @@ _li_cache: dict[int, tuple[Entry, str]] = {}
 
 
 def _entry_li(e: Entry, here: str) -> str:
-    """One line of an index: time, title (marked when retracted), category and unit."""
+    """One line of an index: the title (marked when retracted), then its time, category and unit."""
     cached = _li_cache.get(id(e))
     if cached is None or cached[0] is not e:
         mark = ' <span class="wxpub-badge wxpub-retracted">已撤回</span>' if e.status == "retracted" else ""
         html = (
-            f'<li><time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time> '
-            f'<a href="{_ROOT}{e.url}">{escape(e.title)}</a>{mark}'
-            f' <span class="wxpub-facets"><a href="{_ROOT}{e.category_url}">'
-            f"{escape(e.category_name)}</a> · "
+            f'<li><a class="wxpub-list__title" href="{_ROOT}{e.url}">{escape(e.title)}</a>{mark}'
+            f' <span class="wxpub-facets"><time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time>'
+            f' · <a href="{_ROOT}{e.category_url}">{escape(e.category_name)}</a> · '
             f'<a href="{_ROOT}unit/{slug(e.unit)}/">{escape(e.unit)}</a></span></li>'
         )
         cached = _li_cache[id(e)] = (e, html)
@@ -191,6 +190,7 @@ SEARCH_HTML = """<h1>搜索</h1>
 
 
 APPROVER_LABELS = {"tier": "审批层级", "user": "审批人", "login": "审批人", "at": "时间", "state": "结论"}
+APPROVER_ORDER = {"tier": 0, "user": 1, "login": 1, "state": 2, "at": 3}
 TIER_LABELS = {
     "unit_head": "信息发布单位负责人",
     "compliance": "合规部",
@@ -210,7 +210,7 @@ def _approvers(approvers: list[dict[str, Any]]) -> str:
     """The record's approvers as a table, whatever keys the ledger gives them (tier, user, time, ...)."""
     if not approvers:
         return ""
-    keys = list(dict.fromkeys(k for a in approvers for k in a))
+    keys = sorted(dict.fromkeys(k for a in approvers for k in a), key=lambda k: (APPROVER_ORDER.get(k, 9), k))
     head = "".join(f"<th>{escape(APPROVER_LABELS.get(k, k))}</th>" for k in keys)
 
     def cell(a: dict[str, Any], k: str) -> str:
@@ -388,8 +388,9 @@ def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
     body = _tables_in_boxes(content) if e.origin else "<p><em>文章源文件已不在仓库中。</em></p>"
     cls = "wxpub-content wxpub-retracted-content" if e.status == "retracted" else "wxpub-content"
     return (
-        f'<div class="wxpub-post" data-pagefind-body>\n<h1>{escape(e.title)}</h1>\n{filters}\n{retracted}\n'
-        f'<div class="wxpub-meta" data-pagefind-ignore><table>{meta}</table></div>\n'
+        f'<div class="wxpub-post" data-pagefind-body>\n'
+        f"<h1>{escape(e.title)}</h1>\n{filters}\n{retracted}\n"
+        f'<div class="wxpub-meta" data-pagefind-ignore><table class="wxpub-facts">{meta}</table></div>\n'
         + (f'<p class="wxpub-digest">{escape(e.digest)}</p>\n' if e.digest else "")
         + f'{provenance(e)}{cover_html}<div class="{cls}">\n{body}\n</div>\n'
         f"{form_section(e, form_html)}\n</div>"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, GitError
+from ..i18n import _
 from ..ledger import BRANCH, RECORDS_DIR, REMOTE, Record
 from .gitread import reader_for
 
@@ -127,13 +128,15 @@ def load_records(
     """
     from ..ledger import read_records
 
-    where = f"--records-dir {records_dir}" if records_dir else "the wxpub-records branch"
+    where = f"--records-dir {records_dir}" if records_dir else _("the wxpub-records branch")
     try:
         if records_dir is not None:
             return dict(read_records(root, directory=records_dir)), {}
         return _from_branch(root, ref, cache or {})
     except (ValueError, OSError, KeyError, TypeError) as exc:  # a record that is not JSON, or unreadable
-        raise ConfigError(f"{where}: a record cannot be read: {exc}", hint="check the records") from None
+        raise ConfigError(
+            _("{where}: a record cannot be read: {error}", where=where, error=exc), hint=_("check the records")
+        ) from None
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -151,7 +154,10 @@ def records_commit(root: Path, ref: str | None = None) -> str | None:
     if ref is not None:
         commit = _rev(root, ref)
         if commit is None:
-            raise GitError(f"no such records ref: {ref}", hint=f"fetch it first: git fetch {REMOTE} {BRANCH}")
+            raise GitError(
+                _("no such records ref: {ref}", ref=ref),
+                hint=_("fetch it first: git fetch {remote} {branch}", remote=REMOTE, branch=BRANCH),
+            )
         return commit
     local, remote = _rev(root, f"refs/heads/{BRANCH}"), _rev(root, f"refs/remotes/{REMOTE}/{BRANCH}")
     if local and remote and local != remote and _git(root, "merge-base", "--is-ancestor", local, remote) is not None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import urllib.request
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,11 @@ APPROVERS = [  # as the ledger keeps them: times in UTC
     {"tier": "compliance", "user": "qian-compliance", "at": "2026-11-21T02:00:00+00:00"},
     {"tier": "ebanking", "user": "zhou-ebank", "at": "2026-11-22T02:00:00+00:00"},
 ]
+# a WeChat article's address as the API gives it: long, with no place to break it (it must wrap on a phone)
+CARD_URL = (
+    "https://mp.weixin.qq.com/s?__biz=MzA5NzE2NjQ0MA==&mid=2650000001&idx=1&sn=0123456789abcdef0123456789abcdef"
+    "&chksm=8b5a1c2dbc2d953b1f4e7a9c0d3e5f7a9b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e#rd"
+)
 BROADCAST_MSG_ID = "1000000123"  # the loan post was broadcast; the publisher recorded no link for it
 
 
@@ -184,7 +190,11 @@ def records() -> list[Record]:
                 category=cat,
                 publish_at=when,
                 delivery="broadcast" if pid == LOAN else "publish",
-                article_url=None if pid == LOAN else f"https://mp.weixin.qq.com/s/article{i}",
+                article_url=None
+                if pid == LOAN
+                else CARD_URL
+                if pid == CARD
+                else f"https://mp.weixin.qq.com/s/article{i}",
                 msg_id=BROADCAST_MSG_ID if pid == LOAN else "",
                 commit=f"{i:040x}",
                 approvers=APPROVERS,
@@ -253,7 +263,7 @@ def test_post_page_at_its_permalink_shows_record_and_form(built: tuple[Path, Pat
         "2026-12-05 10:00",
         "发布（不推送）",
         "已发布",
-        'href="https://mp.weixin.qq.com/s/article0"',
+        f'href="{escape(CARD_URL)}"',
         "XX农商银行信息发布审批表</h2>",
         "同意发布（编号FORM-0）",
         "即日起，本行借记卡免收年费",

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import PROJECT
-from test_archive import BROADCAST_MSG_ID, CARD, FRAUD, LOAN, WEALTH, make_archive_repo, records
+from test_archive import BROADCAST_MSG_ID, CARD, CARD_URL, FRAUD, LOAN, WEALTH, make_archive_repo, records
 
 from pipeline.archive import build_archive, serve_in_thread, url_of
 from pipeline.archive.samples import write_records
@@ -68,7 +68,7 @@ def test_browse_read_form_and_search_in_chinese_without_leaving_the_site(site: P
             form = page.locator("#approval")
             assert "信息发布审批表" in form.inner_text() and "同意发布（编号FORM-0）" in form.inner_text()
             link = page.locator("a.wxpub-article-link")
-            assert link.get_attribute("href") == "https://mp.weixin.qq.com/s/article0"
+            assert link.get_attribute("href") == CARD_URL
 
             for word, expected, absent in (
                 ("年费", "借记卡年费减免通知", "反诈小课堂"),

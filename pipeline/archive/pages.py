@@ -295,6 +295,7 @@ def form_section(e: Entry, form_html: str) -> str:
         table = _approvers(e.approvers)
         return (
             '<section class="wxpub-form" id="approval" data-pagefind-ignore>\n<h2>审批记录</h2>\n'
+            '<p class="wxpub-form__print"><a href="form/">打印版（A4）</a></p>\n'
             "<p><em>发布记录中没有审批表；以下为发布时核验的审批人。</em></p>\n"
             f"{table or '<p>无审批记录。</p>'}\n</section>"
         )
@@ -366,7 +367,8 @@ def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
         rows.append(("标签", links))
     if e.commit:
         rows.append(("提交", f"<code>{escape(e.commit[:12])}</code>"))
-    rows.append(("审批表", '<a href="#approval">见下方</a> · <a href="form/">打印版</a>' if form_html else "—"))
+    form_links = '<a href="#approval">见下方</a> · <a href="form/">打印版</a>'
+    rows.append(("审批表", form_links if form_html else "无（见审批记录）"))
     meta = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     retracted = ""
     if e.status == "retracted":

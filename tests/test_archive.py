@@ -298,8 +298,14 @@ def test_the_form_has_a_printable_page(built: tuple[Path, Path, Path]) -> None:
     assert "default-src 'self'" in form and 'href="../../../../stylesheets/form.css"' in form
     assert "<h1>XX农商银行信息发布审批表</h1>" in form and form.count("<h1") == 1
     assert CARD in form and "0" * 40 in form and "审批表生成时间：2026-11-22 10:05" in form
-    assert form.count("签字：") == 3 and "合规部" in form and "md-header" not in form
+    # the form's own lines to sign (pipeline.form writes them), once; the archive adds its own only to an
+    # older form that has none (the loan post's)
+    assert form.count("签字：") == 3 and '<table class="signatures">' in form and "wxpub-sign" not in form
+    assert "合规部" in form and "md-header" not in form
+    loan = page(site, f"p/{LOAN}/form")
+    assert '<table class="wxpub-sign">' in loan and loan.count("签字：") == 3 and "信息发布单位负责人" in loan
     assert 'href="form/"' in page(site, f"p/{CARD}")
+    assert "签字：" not in page(site, f"p/{CARD}")  # on paper only
     assert (site / "stylesheets" / "form.css").is_file()
 
 

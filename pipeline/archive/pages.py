@@ -282,6 +282,7 @@ def form_heading(form_html: str) -> tuple[str, str]:
 FORM_TITLE = "信息发布审批表"
 _FORM_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>\s*", re.S)
 _TAGS = re.compile(r"<[^>]+>")
+_SIGNATURES = re.compile(r'<table class="signatures">.*?</table>', re.S)
 _GENERATED = re.compile(r"生成时间：\s*([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2})")
 
 
@@ -300,6 +301,7 @@ def form_section(e: Entry, form_html: str) -> str:
             f"{table or '<p>无审批记录。</p>'}\n</section>"
         )
     title, body = form_heading(form_html)
+    body = _SIGNATURES.sub("", body)  # lines to sign belong on paper: the form's printable page has them
     return (
         f'<section class="wxpub-form" id="approval" data-pagefind-ignore>\n<h2>{escape(title)}</h2>\n'
         f'<p class="wxpub-form__print"><a href="form/">打印版（A4）</a></p>\n'
@@ -339,7 +341,7 @@ def form_page(e: Entry, form_html: str, csp: str) -> str:
 <h1>{escape(title)}</h1>
 <p class="wxpub-formpage__post">{escape(e.title)}</p>
 {_tables_in_boxes(body)}
-{signature_lines(e)}
+{"" if _SIGNATURES.search(body) else signature_lines(e)}
 <footer class="wxpub-formpage__foot">{foot}</footer>
 </main>
 </body>

@@ -144,10 +144,18 @@ SENTENCES = [
     "本公告自发布之日起施行，由本行负责解释。",
     "感谢广大客户一直以来的信任与支持。",
 ]
-PNG_1PX = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8cfc0f01f0005"
-    "0001ff5ccc0b0b0000000049454e44ae426082"
-)
+
+
+def _png_1px() -> bytes:
+    """A well-formed 1x1 PNG cover (a malformed one would be left out of every page, with a warning each)."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (1, 1), (0, 120, 100)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+PNG_1PX = _png_1px()
 
 
 def gen_body(rng: random.Random, topic: str) -> str:

@@ -271,9 +271,32 @@ tr { page-break-inside: avoid; }
 ul { margin: 0; padding-left: 5mm; }
 .conclusion { margin-top: 4mm; font-weight: bold; }
 .ok { color: #0a5c0a; } .no { color: #a00000; }
-.footer { margin-top: 6mm; font-size: 9pt; color: #444; text-align: right; }
-@media print { .footer { position: fixed; bottom: 0; right: 0; } }
+.footer { margin-top: 4mm; font-size: 9pt; color: #444; text-align: right; }
+table.signatures { margin-top: 4mm; }
+table.signatures caption { caption-side: top; text-align: left; font-weight: bold; padding: 0 0 2mm; }
+table.signatures th { width: 40mm; }
+table.signatures td { height: 8mm; vertical-align: bottom; color: #444; }
+.scroll { max-width: 100%; overflow-x: auto; }
+@media print {
+  body { font-size: 10pt; }
+  h1 { margin-bottom: 4mm; }
+  h2 { margin: 3mm 0 1.5mm; }
+  th, td { padding: 1.2mm 2.5mm; }
+  table.signatures td { height: 7mm; }
+}
+@media screen and (max-width: 600px) {
+  body { padding: 3mm; font-size: 10.5pt; }
+  th { white-space: normal; }
+  table.fields th, table.signatures th { width: auto; }
+}
 """.strip()
+
+
+def _signatures(d: dict[str, Any]) -> str:
+    """Lines to sign by hand on the printed form, one per approval tier (the paper copy compliance keeps)."""
+    tiers = list(dict.fromkeys(str(r["tier"]) for r in d["tiers"] if r.get("tier")))
+    rows = "".join(f"<tr><th>{html_lib.escape(t)}</th><td>签字：</td><td>日期：</td></tr>" for t in tiers)
+    return f'<table class="signatures"><caption>审批签字</caption>{rows}</table>' if rows else ""
 
 
 def to_html(d: dict[str, Any]) -> str:
@@ -300,6 +323,7 @@ def to_html(d: dict[str, Any]) -> str:
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{e(d["form_title"])}：{e(d["title"])}</title>
 <style>
 {CSS}
@@ -314,11 +338,12 @@ def to_html(d: dict[str, Any]) -> str:
 {f"<tr><th>未解决的错误</th><td>{errors}</td></tr>" if d["errors"] else ""}
 </table>
 <h2>审批意见</h2>
-<table class="tiers">
+<div class="scroll"><table class="tiers">
 <tr><th>审批层级</th><th>审批人</th><th>意见</th><th>时间</th><th>版本</th></tr>
 {tier_rows}
-</table>
+</table></div>
 {warnings}<p class="conclusion {cls}">审批结论：{e(d["conclusion"])}</p>
+{_signatures(d)}
 <p class="footer">生成时间：{e(d["generated_at"])}（{e(d["timezone"])}）· wxpub</p>
 </body>
 </html>

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import urllib.request
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,12 @@ POSTS = {
     ),
     FRAUD: dict(
         text=post_text(
-            "## 防范电信诈骗\n\n凡是自称公检法要求转账到安全账户的，都是诈骗。请牢记反诈专线96110。\n",
+            "## 防范电信诈骗\n\n凡是自称公检法要求转账到安全账户的，都是诈骗[^1]。请牢记反诈专线96110[^hotline]。\n\n"
+            "| 诈骗类型 | 常见话术 | 识别要点 | 应对办法 | 举报渠道 |\n|---|---|---|---|---|\n"
+            "| 冒充公检法 | 您涉嫌洗钱，需将资金转入安全账户配合调查 | 公检法机关不会通过电话办案，也没有所谓安全账户 |"
+            " 立即挂断电话，向当地派出所核实 | 96110、110 |\n\n"
+            "[^1]: 公安机关提示：任何要求转账到“安全账户”的电话都是诈骗。\n"
+            "[^hotline]: 96110 为全国反诈预警劝阻专线，全天接听。\n",
             title="反诈小课堂",
             unit="城关支行",
             category="knowledge",
@@ -84,11 +90,82 @@ POSTS = {
     NO_RECORD: dict(text=post_text("这篇文章从未发布。\n", title="从未发布的文章")),
 }
 
-APPROVERS = [
-    {"tier": "unit_head", "user": "li-retail", "at": "2026-11-20T10:00:00+08:00"},
-    {"tier": "compliance", "user": "qian-compliance", "at": "2026-11-21T10:00:00+08:00"},
-    {"tier": "ebanking", "user": "zhou-ebank", "at": "2026-11-22T10:00:00+08:00"},
+APPROVERS = [  # as the ledger keeps them: times in UTC
+    {"tier": "unit_head", "user": "li-retail", "at": "2026-11-20T02:15:00+00:00"},
+    {"tier": "compliance", "user": "qian-compliance", "at": "2026-11-21T02:00:00+00:00"},
+    {"tier": "ebanking", "user": "zhou-ebank", "at": "2026-11-22T02:00:00+00:00"},
 ]
+# a WeChat article's address as the API gives it: long, with no place to break it (it must wrap on a phone)
+CARD_URL = (
+    "https://mp.weixin.qq.com/s?__biz=MzA5NzE2NjQ0MA==&mid=2650000001&idx=1&sn=0123456789abcdef0123456789abcdef"
+    "&chksm=8b5a1c2dbc2d953b1f4e7a9c0d3e5f7a9b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e#rd"
+)
+BROADCAST_MSG_ID = "1000000123"  # the loan post was broadcast; the publisher recorded no link for it
+
+
+def form_html(post_id: str, title: str, unit: str) -> str:
+    """The approval form as `pipeline.form` writes it for the record (`.form.html`)."""
+    from pipeline.form import to_html
+
+    tiers = [
+        {
+            "tier": "单位负责人",
+            "reviewer": "li-retail",
+            "decision": "同意",
+            "time": "2026-11-20 10:15",
+            "commit": "0" * 10,
+        },
+        {
+            "tier": "合规部",
+            "reviewer": "qian-compliance",
+            "decision": "同意",
+            "time": "2026-11-21 10:00",
+            "commit": "0" * 10,
+        },
+        {
+            "tier": "电子银行部",
+            "reviewer": "zhou-ebank",
+            "decision": "同意",
+            "time": "2026-11-22 10:00",
+            "commit": "0" * 10,
+        },
+    ]
+    return to_html(
+        {
+            "form_title": "XX农商银行信息发布审批表",
+            "post_id": post_id,
+            "unit": unit,
+            "title": title,
+            "author": "张三",
+            "category": "产品动态（product，第十三条第（一）项）",
+            "delivery": "发布（不推送）",
+            "publish_at": "2026-12-05 10:00",
+            "timezone": "Asia/Shanghai",
+            "digest": "借记卡免收年费和小额账户管理费。",
+            "products": "借记卡",
+            "urgent": "",
+            "submitted_at": "2026-11-19 09:30",
+            "submitted_how": "pull request #12 opened",
+            "leadtime": "满足：提前 16 天 0 小时，要求 3 天",
+            "review_findings": [
+                {
+                    "rule": "claims/fee",
+                    "article": "第八条",
+                    "line": 3,
+                    "message": "费用减免须注明期限（合规审核意见：同意发布（编号FORM-0））",
+                }
+            ],
+            "exceptions": [],
+            "errors": [],
+            "pull_request": 12,
+            "approved_commit": "0" * 10,
+            "tiers": tiers,
+            "conclusion": "已通过全部审批层级",
+            "warnings": [],
+            "approved": True,
+            "generated_at": "2026-11-22 10:05",
+        }
+    )
 
 
 def records() -> list[Record]:
@@ -113,12 +190,20 @@ def records() -> list[Record]:
                 category=cat,
                 publish_at=when,
                 delivery="broadcast" if pid == LOAN else "publish",
-                article_url=f"https://mp.weixin.qq.com/s/article{i}",
+                article_url=None
+                if pid == LOAN
+                else CARD_URL
+                if pid == CARD
+                else f"https://mp.weixin.qq.com/s/article{i}",
+                msg_id=BROADCAST_MSG_ID if pid == LOAN else "",
                 commit=f"{i:040x}",
                 approvers=APPROVERS,
                 retracted=retracted,
-                form_markdown=f"# 信息发布审批单\n\n| 项目 | 内容 |\n|---|---|\n| 标题 | {title} |\n"
+                form_markdown=""  # the fraud post's record has no form: its approvers are shown instead
+                if pid == FRAUD
+                else f"# 信息发布审批单\n\n| 项目 | 内容 |\n|---|---|\n| 标题 | {title} |\n"
                 f"| 合规审核意见 | 同意发布（编号FORM-{i}） |\n",
+                form_html=form_html(pid, title, unit) if pid == CARD else "",
             )
         )
     draft = Record(
@@ -178,10 +263,9 @@ def test_post_page_at_its_permalink_shows_record_and_form(built: tuple[Path, Pat
         "2026-12-05 10:00",
         "发布（不推送）",
         "已发布",
-        'href="https://mp.weixin.qq.com/s/article0"',
-        "信息发布审批单",
+        f'href="{escape(CARD_URL)}"',
+        "XX农商银行信息发布审批表</h2>",
         "同意发布（编号FORM-0）",
-        "qian-compliance",
         "即日起，本行借记卡免收年费",
         "借记卡</a>",
         "减费让利",
@@ -189,6 +273,60 @@ def test_post_page_at_its_permalink_shows_record_and_form(built: tuple[Path, Pat
         assert shown in html, shown
     loan = page(site, f"p/{LOAN}")
     assert "群发（推送给关注者）" in loan and "营销活动" in loan and "普惠金融部" in loan
+
+
+def test_the_form_is_shown_once_under_one_heading_with_bordered_tables(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    html = page(site, f"p/{CARD}")
+    section = html[html.index('id="approval"') :]
+    assert section.count("<h2") == 1 and "<h1" not in section  # the form's own title is the section's heading
+    assert section.count("XX农商银行信息发布审批表") == 1
+    assert "信息发布审批表：借记卡年费减免通知" not in html  # the form document's <title>: no stray line
+    assert "wxpub-approvers" not in html  # the form has the approvals: no second table above it
+    assert '<div class="wxpub-scroll"><table class="fields">' in section  # its own box, scrolling on a phone
+    css = (site / "stylesheets" / "archive.css").read_text(encoding="utf-8")
+    assert ".wxpub-form th, .md-typeset .wxpub-form td" in css and "border: 1px solid" in css
+    # without a form, the approvers the record names, at the bank's time (the ledger keeps UTC)
+    fraud = page(site, f"p/{FRAUD}")
+    assert "审批记录" in fraud and "wxpub-approvers" in fraud and "信息发布单位负责人" in fraud
+    assert "2026-11-20 10:15" in fraud and "T02:15" not in fraud and "+00:00" not in fraud
+
+
+def test_the_form_has_a_printable_page(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    form = page(site, f"p/{CARD}/form")
+    assert "default-src 'self'" in form and 'href="../../../../stylesheets/form.css"' in form
+    assert "<h1>XX农商银行信息发布审批表</h1>" in form and form.count("<h1") == 1
+    assert CARD in form and "0" * 40 in form and "审批表生成时间：2026-11-22 10:05" in form
+    # the form's own lines to sign (pipeline.form writes them), once; the archive adds its own only to an
+    # older form that has none (the loan post's)
+    assert form.count("签字：") == 3 and '<table class="signatures">' in form and "wxpub-sign" not in form
+    assert "合规部" in form and "md-header" not in form
+    loan = page(site, f"p/{LOAN}/form")
+    assert '<table class="wxpub-sign">' in loan and loan.count("签字：") == 3 and "信息发布单位负责人" in loan
+    assert 'href="form/"' in page(site, f"p/{CARD}")
+    assert "签字：" not in page(site, f"p/{CARD}")  # on paper only
+    assert (site / "stylesheets" / "form.css").is_file()
+
+
+def test_footnotes_as_wechat_got_them(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    html = page(site, f"p/{FRAUD}")
+    assert '都是诈骗<sup class="wx-fnref">注1</sup>' in html and '96110<sup class="wx-fnref">注2</sup>' in html
+    assert '<h4 class="wx-footnotes-title">注释</h4>' in html and "全天接听" in html
+    assert "fnref" not in html.replace("wx-fnref", "") and "[^1]" not in html
+    # the wide table of the post scrolls in its own box
+    assert '<div class="wxpub-scroll"><table>' in html
+
+
+def test_a_broadcast_without_a_link_says_it_was_a_broadcast_with_its_message_id(
+    built: tuple[Path, Path, Path],
+) -> None:
+    _, _, site = built
+    loan = page(site, f"p/{LOAN}")
+    assert f"群发消息（消息 ID <code>{BROADCAST_MSG_ID}</code>）" in loan and "wxpub-article-link" not in loan
+    card = page(site, f"p/{CARD}")
+    assert "群发消息" not in card and 'class="wxpub-article-link"' in card
 
 
 def test_retracted_post_is_marked_with_who_why_when_and_keeps_the_original(built: tuple[Path, Path, Path]) -> None:
@@ -282,7 +420,10 @@ def test_pagefind_index_with_filters(built: tuple[Path, Path, Path]) -> None:
         assert not (top / shard / "pagefind-ui.js").exists()  # the page's own small UI replaces it
         assert len(list((top / shard / "fragment").iterdir())) == pages
     html = page(site, f"p/{CARD}")
-    assert 'data-pagefind-filter="类别">产品动态' in html and 'data-pagefind-filter="单位">个人金融部' in html
+    # category, unit and status are filters, never words of the page (a unit's name would match every post)
+    for facet in ("类别:产品动态", "单位:个人金融部", "状态:已发布"):
+        assert f'<span data-pagefind-filter="{facet}"></span>' in html, facet
+    assert "data-pagefind-meta" not in html and "<span hidden" not in html
     assert '<script type="module" src="../javascripts/search.js">' in page(site, "search")
     assert 'import("../pagefind/pagefind.js")' in (site / "javascripts" / "search.js").read_text(encoding="utf-8")
 
@@ -561,21 +702,33 @@ def test_object_reader_reads_folders_at_commits_and_refuses_names(tmp_path: Path
         reader.close()
 
 
+def _visible(html: str) -> str:
+    """The text a reader sees, without tags or spaces."""
+    import html as html_lib
+
+    return re.sub(r"\s+", "", html_lib.unescape(re.sub(r"<[^>]+>", "", html)))
+
+
 @pytest.mark.parametrize(
     "text",
     [
-        *(spec["text"] for spec in POSTS.values()),
-        "第一行  \n第二行",
-        "中文*强调*和**加粗**、中文_下划线_",
-        "`代码` a\\*b [链接](https://example.com) ![图](chart.png) <https://a.example>",
-        "<b>粗</b>中文 &amp; &copy; &#x4e2d; a > b",
+        POSTS[FRAUD]["text"].split("---\n", 2)[2],  # footnotes and a wide table
+        POSTS[LOAN]["text"].split("---\n", 2)[2],
+        "第一行  \n第二行\n接着写的一行",
+        "中文*强调*和**加粗**、中文_下划线_，利率**2.60%**起",
+        "- 一级\n  - 二级（编辑器缩进两格）\n    - 三级\n- 另一项",
         "| 项目 | 内容 |\n|---|---|\n| 标题 | *x* |\n\n```\ncode *x*\n```\n\n> 引用 **y**\n\n1. 一\n2. 二",
+        "正文[^a]，又一处[^b]。\n\n[^a]: 第一条。\n[^b]: 第二条，含**加粗**。\n",
     ],
 )
-def test_the_fast_inline_path_converts_exactly_like_python_markdown(text: str) -> None:
+def test_the_archive_shows_the_text_wechat_got(text: str) -> None:
+    """The archive's body says what the WeChat renderer's does (footnotes, nested lists, emphasis...): the
+    same Markdown stage and footnote step. Links and images differ by design (see content.py)."""
     from pipeline.archive.content import Converter
+    from pipeline.render.article import render_body
 
-    assert Converter().convert(text) == Converter(fast=False).convert(text)
+    shown, _ = Converter().convert(text)
+    assert _visible(shown) == _visible(render_body(text, css="").html)
 
 
 def test_archive_images_carry_no_location_or_camera_metadata(tmp_path: Path) -> None:
@@ -604,3 +757,22 @@ def test_archive_images_carry_no_location_or_camera_metadata(tmp_path: Path) -> 
     assert b"SERIAL-0042" not in shown
     with Image.open(io.BytesIO(shown)) as img:
         assert img.size == (900, 383)
+
+
+def test_a_malformed_image_is_named_with_its_post_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The build says which post and which image it leaves out, once, not a bare line per image."""
+    root = make_archive_repo(tmp_path / "repo")
+    folder = root / "posts" / CARD
+    (folder / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 20)  # a PNG signature, then nothing
+    index = folder / "index.md"
+    index.write_text(index.read_text(encoding="utf-8") + "\n再看一次：![本地图](chart.png)\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a broken chart")
+    recs = tmp_path / "records"
+    write_records(recs, records())
+    with caplog.at_level("WARNING", logger="wxpub.archive"):
+        build_archive(root, tmp_path / "site", recs, search=False, jobs=1)
+    lines = [r.getMessage() for r in caplog.records if "well-formed" in r.getMessage()]
+    assert lines == [f"archive: posts/{CARD}/chart.png: not a well-formed image (PNG: truncated chunk); "
+                     "the page is shown without it"], lines  # fmt: skip
+    assert not (tmp_path / "site" / "p" / CARD / "chart.png").exists()

@@ -31,6 +31,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ from queue import Empty
 from typing import Any
 
 from ..errors import ConfigError, UsageError
+from ..i18n import _
 from ..imagemeta import strip_metadata
 from ..policy import load_policy
 from ..post import POST_ID_RE
@@ -55,9 +57,10 @@ from .search import SEARCH_DIR, SearchResult, index_search, run_pagefind  # noqa
 
 log = logging.getLogger("wxpub.archive")
 
-VERSION = "3"  # bump to force every post page to be rewritten
+VERSION = "4"  # bump to force every post page to be rewritten
 SKELETON_ROOT = "wxpub-skeleton/"
 POST_DEPTH = 3  # p/<yyyy>/<mm-dd-slug>/
+FORM_PAGE = "form/index.html"  # the printable approval form, beside the post's page
 TITLE_MARK = "@@WXPUB_TITLE@@"
 BODY_MARK = "@@WXPUB_BODY@@<!--<h1>-->"  # the comment keeps Material from adding its own <h1>
 UNUSED_ASSETS = ("assets/javascripts/lunr/", "assets/javascripts/workers/search")
@@ -110,9 +113,11 @@ def cache_dir_for(root: Path, site_dir: Path) -> Path:
 def _check_site_dir(root: Path, site: Path) -> None:
     for bad in (root, root / "docs", root / "posts", root / "policy", root / "pipeline", Path.home(), Path("/")):
         if site == bad.resolve():
-            raise UsageError(f"--site-dir {site}: refusing to build into {bad}; name a folder of its own")
+            raise UsageError(
+                _("--site-dir {site}: refusing to build into {bad}; name a folder of its own", site=site, bad=bad)
+            )
     if (site / ".git").exists():
-        raise UsageError(f"--site-dir {site}: it holds a git repository; name a folder of its own")
+        raise UsageError(_("--site-dir {site}: it holds a git repository; name a folder of its own", site=site))
 
 
 def build_archive(
@@ -137,9 +142,12 @@ def build_archive(
     _check_site_dir(root, site)
     cfg = (config_file or root / "mkdocs.yml").resolve()
     if not cfg.is_file():
-        raise ConfigError(f"{cfg.name}: not found in {cfg.parent}", hint="the archive is configured by mkdocs.yml")
+        raise ConfigError(
+            _("{name}: not found in {folder}", name=cfg.name, folder=cfg.parent),
+            hint=_("the archive is configured by mkdocs.yml"),
+        )
     if records_dir is not None and not records_dir.is_dir():
-        raise UsageError(f"--records-dir {records_dir}: no such folder")
+        raise UsageError(_("--records-dir {folder}: no such folder", folder=records_dir))
     cache = cache_dir_for(root, site)
     if not incremental and cache.exists():
         shutil.rmtree(cache)
@@ -150,14 +158,16 @@ def build_archive(
             config = load_config(str(cfg), site_dir=str(cache / "mkdocs"))
             build(config)
         except MkDocsException as exc:
-            raise ConfigError(f"mkdocs: {exc}") from None
+            raise ConfigError(_("mkdocs: {error}", error=exc)) from None
         finally:
             session = SESSIONS.pop(str(cfg), None)
             if session is not None:
                 session.close()
             close_readers()
     if session is None:
-        raise ConfigError(f"{cfg.name}: the archive hooks did not run; add `hooks: [pipeline/archive/hooks.py]`")
+        raise ConfigError(
+            _("{name}: the archive hooks did not run; add `hooks: [pipeline/archive/hooks.py]`", name=cfg.name)
+        )
     return session.result
 
 
@@ -203,6 +213,7 @@ class Session:
         self._pool: ProcessPoolExecutor | None = None
         self._futures: list[Future[list[tuple[str, list[str]]]]] = []
         SESSIONS[str(cfg_file)] = self
+        _reported.clear()  # each build names each malformed image once
 
         self.manifest = self._read_manifest()
         self.cache.mkdir(parents=True, exist_ok=True)
@@ -215,7 +226,7 @@ class Session:
         items = [(pid, r) for pid, r in records.items() if getattr(r, "status", "") in SHOWN]
         bad = [pid for pid, _ in items if not POST_ID_RE.match(pid)]
         if bad:
-            log.warning("archive: skipping records with malformed post ids: %s", ", ".join(bad[:5]))
+            log.warning(_("archive: records with malformed post ids are left out: {ids}", ids=", ".join(bad[:5])))
             items = [(pid, r) for pid, r in items if POST_ID_RE.match(pid)]
         workers = opts.jobs or os.cpu_count() or 1
         self.todo: list[Entry] = []
@@ -264,7 +275,7 @@ class Session:
         for i in range(0, len(items), size):
             self._futures.append(self._pool.submit(_collect_render_write, i, i + size, str(self.skeleton_file)))
         entries: list[Entry] = []
-        for _ in self._futures:
+        for _future in self._futures:
             while True:
                 try:
                     entries += queue.get(timeout=1)
@@ -378,7 +389,7 @@ class Session:
         skeleton = self.skeletons.get(POST_DEPTH, "")
         if not skeleton:
             self.close()
-            raise ConfigError("the skeleton page was not rendered; is the theme Material?")
+            raise ConfigError(_("the skeleton page was not rendered; is the theme Material?"))
         skel_hash = hashlib.sha1((VERSION + skeleton).encode()).hexdigest()
         old = self.manifest.get("posts", {})
         files: dict[str, list[str]] = {e.id: old[e.id][1] for e in self.entries if e.id in old}
@@ -447,8 +458,13 @@ class _Job:
 _job: _Job | None = None
 
 
-def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
-    """The HTML inside a post's page, and the local images (cover first) it shows."""
+CSP_MARK = "@@WXPUB_CSP@@"
+_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)"')
+
+
+def fragment(e: Entry, root: Path) -> tuple[str, list[str], str]:
+    """The HTML inside a post's page, the local images (cover first) it shows, and the printable page of
+    its approval form (with `CSP_MARK` where the skeleton's Content-Security-Policy goes)."""
     global _converter
     conv = _converter = _converter or Converter()
     folder = e.folder
@@ -461,7 +477,7 @@ def fragment(e: Entry, root: Path) -> tuple[str, list[str]]:
     form_html = conv.clean(text) if kind == "html" else conv.convert(text)[0] if kind == "markdown" else ""
     cover = keep(e.cover) if e.cover else None
     names = list(dict.fromkeys([*([cover] if cover else []), *images]))
-    return pages.post_html(e, content, form_html, cover), names
+    return pages.post_html(e, content, form_html, cover), names, pages.form_page(e, form_html, CSP_MARK)
 
 
 def prefetch_for_render(entries: list[Entry], root: Path) -> None:
@@ -479,15 +495,24 @@ def prefetch_for_render(entries: list[Entry], root: Path) -> None:
         reader_for(root).prefetch(want)
 
 
-def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path, root: Path) -> tuple[str, list[str]]:
-    """Write one post's page and copy its images, each only when changed; return (post id, files)."""
+def write_page(
+    e: Entry, skeleton: str, body: str, names: list[str], site: Path, root: Path, form: str = ""
+) -> tuple[str, list[str]]:
+    """Write one post's page (and its form's printable page) and copy its images, each only when changed;
+    return (post id, files)."""
     out_dir = site / e.url
     write_if_changed(out_dir / "index.html", fill(skeleton, e, body).encode("utf-8"))
     written = ["index.html"]
+    if form:
+        m = _CSP.search(skeleton)
+        write_if_changed(
+            out_dir / FORM_PAGE, form.replace(CSP_MARK, m.group(1) if m else "default-src 'self'").encode()
+        )
+        written.append(FORM_PAGE)
     if e.origin == "commit":  # the images as published, from git
         for name in names:
             data = e.file_bytes(name, root)
-            clean = clean_image(data) if data is not None else None
+            clean = clean_image(data, e.id, name) if data is not None else None
             if clean is not None:
                 write_if_changed(out_dir / name, clean)
                 written.append(name)
@@ -497,7 +522,7 @@ def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path,
         src, dst = e.folder / name, out_dir / name
         s, d = src.stat(), dst.stat() if dst.is_file() else None
         if d is None or d.st_size > s.st_size or d.st_mtime < s.st_mtime:
-            clean = clean_image(src.read_bytes())
+            clean = clean_image(src.read_bytes(), e.id, name)
             if clean is None:
                 continue
             dst.parent.mkdir(parents=True, exist_ok=True)
@@ -506,19 +531,32 @@ def write_page(e: Entry, skeleton: str, body: str, names: list[str], site: Path,
     return e.id, written
 
 
-def clean_image(data: bytes) -> bytes | None:
+_reported: set[tuple[str, str]] = set()
+
+
+def clean_image(data: bytes, post_id: str = "", name: str = "") -> bytes | None:
     """An image as the archive may show it: without EXIF/GPS/XMP/comments (the same bytes when it has none,
-    as WeChat got it); None for a file that is not a well-formed image, which the archive then leaves out."""
+    as WeChat got it); None for a file that is not a well-formed image, which the archive then leaves out
+    (said once per post and image, naming both)."""
     try:
         return strip_metadata(data)
-    except ValueError:
-        logging.getLogger(__name__).warning("archive: an image is not well formed and is left out")
+    except ValueError as exc:
+        if (post_id, name) not in _reported:
+            _reported.add((post_id, name))
+            log.warning(
+                _(
+                    "archive: posts/{post}/{image}: not a well-formed image ({why}); the page is shown without it",
+                    post=post_id,
+                    image=name,
+                    why=exc,
+                )
+            )
         return None
 
 
 def render_one(e: Entry, skeleton: str, root: Path, site: Path) -> tuple[str, list[str]]:
-    body, names = fragment(e, root)
-    return write_page(e, skeleton, body, names, site, root)
+    body, names, form = fragment(e, root)
+    return write_page(e, skeleton, body, names, site, root, form)
 
 
 def _init_worker(ready: Any, queue: Any = None) -> None:
@@ -543,7 +581,8 @@ def _collect_render_write(start: int, end: int, skeleton_file: str) -> list[tupl
         skeleton = Path(skeleton_file).read_text(encoding="utf-8")
     except OSError:
         return []  # the build failed before the skeleton was rendered
-    return [write_page(e, skeleton, body, names, job.session.opts.site_dir, job.root) for e, body, names in done]
+    site = job.session.opts.site_dir
+    return [write_page(e, skeleton, body, names, site, job.root, form) for e, body, names, form in done]
 
 
 def _render_chunk(args: tuple[list[Entry], str, Path, Path]) -> list[tuple[str, list[str]]]:

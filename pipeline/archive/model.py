@@ -22,7 +22,7 @@ import yaml
 
 from ..post import split_front_matter
 from .gitread import blob_id, reader_for
-from .records import SHOWN, form_of
+from .records import SHOWN, form_of, recorded
 
 CATEGORY_NAMES = {
     "product": "产品动态",
@@ -57,6 +57,8 @@ class Entry:
     delivery: str
     published_at: dt.datetime
     article_url: str = ""
+    msg_id: str = ""  # a broadcast's message id (and its data id), when the record has them
+    msg_data_id: str = ""
     author: str = ""
     digest: str = ""
     tags: tuple[str, ...] = ()
@@ -256,8 +258,10 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | N
         delivery=record.delivery or "publish",
         published_at=when.astimezone(tz),
         article_url=record.article_url or "",
+        msg_id=recorded(record, "msg_id"),
+        msg_data_id=recorded(record, "msg_data_id"),
         commit=record.commit or "",
-        approvers=list(record.approvers or []),
+        approvers=[local_times(a, tz) for a in record.approvers or [] if isinstance(a, dict)],
         retraction=_retraction(record.retraction, tz),
         form=form_of(record),
     )
@@ -302,6 +306,8 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | N
         entry.delivery,
         entry.published_at.isoformat(),
         entry.article_url,
+        entry.msg_id,
+        entry.msg_data_id,
         entry.author,
         entry.digest,
         entry.tags,
@@ -313,6 +319,25 @@ def entry_for(root: Path, record: Any, tz: dt.tzinfo, cached: dict[str, Any] | N
     )
     entry.key = hashlib.sha1(repr(fields).encode()).hexdigest()
     return entry
+
+
+def local_times(approver: dict[str, Any], tz: dt.tzinfo) -> dict[str, Any]:
+    """An approver as shown: any time in it (ISO 8601 with an offset, as the ledger keeps it in UTC) in the
+    bank's timezone, `YYYY-MM-DD HH:MM`."""
+    out: dict[str, Any] = {}
+    for k, v in approver.items():
+        t = v if isinstance(v, dt.datetime) else _iso_time(v) if isinstance(v, str) else None
+        out[k] = t.astimezone(tz).strftime("%Y-%m-%d %H:%M") if t is not None and t.tzinfo is not None else v
+    return out
+
+
+def _iso_time(value: str) -> dt.datetime | None:
+    if len(value) < 16 or not value[:4].isdigit() or value[4] != "-":
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _retraction(value: Any, tz: dt.tzinfo) -> dict[str, str] | None:

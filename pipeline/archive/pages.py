@@ -7,6 +7,7 @@ goes into the theme's content block. Links are relative, so the site works under
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,15 +43,14 @@ _li_cache: dict[int, tuple[Entry, str]] = {}
 
 
 def _entry_li(e: Entry, here: str) -> str:
-    """One line of an index: time, title (marked when retracted), category and unit."""
+    """One line of an index: the title (marked when retracted), then its time, category and unit."""
     cached = _li_cache.get(id(e))
     if cached is None or cached[0] is not e:
         mark = ' <span class="wxpub-badge wxpub-retracted">已撤回</span>' if e.status == "retracted" else ""
         html = (
-            f'<li><time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time> '
-            f'<a href="{_ROOT}{e.url}">{escape(e.title)}</a>{mark}'
-            f' <span class="wxpub-facets"><a href="{_ROOT}{e.category_url}">'
-            f"{escape(e.category_name)}</a> · "
+            f'<li><a class="wxpub-list__title" href="{_ROOT}{e.url}">{escape(e.title)}</a>{mark}'
+            f' <span class="wxpub-facets"><time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time>'
+            f' · <a href="{_ROOT}{e.category_url}">{escape(e.category_name)}</a> · '
             f'<a href="{_ROOT}unit/{slug(e.unit)}/">{escape(e.unit)}</a></span></li>'
         )
         cached = _li_cache[id(e)] = (e, html)
@@ -189,17 +189,36 @@ SEARCH_HTML = """<h1>搜索</h1>
 """
 
 
+APPROVER_LABELS = {"tier": "审批层级", "user": "审批人", "login": "审批人", "at": "时间", "state": "结论"}
+APPROVER_ORDER = {"tier": 0, "user": 1, "login": 1, "state": 2, "at": 3}
+TIER_LABELS = {
+    "unit_head": "信息发布单位负责人",
+    "compliance": "合规部",
+    "ebanking": "电子银行部",
+    "leadership": "行领导",
+    "technology": "科技部",
+}
+DEFAULT_TIERS = ("unit_head", "compliance", "ebanking")
+
+
+def _scroll(table: str) -> str:
+    """A table in a box of its own that scrolls sideways on a narrow screen (the page does not)."""
+    return f'<div class="wxpub-scroll">{table}</div>'
+
+
 def _approvers(approvers: list[dict[str, Any]]) -> str:
     """The record's approvers as a table, whatever keys the ledger gives them (tier, user, time, ...)."""
     if not approvers:
         return ""
-    keys = list(dict.fromkeys(k for a in approvers for k in a))
+    keys = sorted(dict.fromkeys(k for a in approvers for k in a), key=lambda k: (APPROVER_ORDER.get(k, 9), k))
     head = "".join(f"<th>{escape(APPROVER_LABELS.get(k, k))}</th>" for k in keys)
-    rows = "".join("<tr>" + "".join(f"<td>{escape(str(a.get(k, '')))}</td>" for k in keys) + "</tr>" for a in approvers)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
+    def cell(a: dict[str, Any], k: str) -> str:
+        value = str(a.get(k, ""))
+        return escape(TIER_LABELS.get(value, value) if k == "tier" else value)
 
-APPROVER_LABELS = {"tier": "审批层级", "user": "审批人", "login": "审批人", "at": "时间", "state": "结论"}
+    rows = "".join("<tr>" + "".join(f"<td>{cell(a, k)}</td>" for k in keys) + "</tr>" for a in approvers)
+    return _scroll(f'<table class="wxpub-approvers"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
 
 
 def provenance(e: Entry) -> str:
@@ -225,29 +244,133 @@ def provenance(e: Entry) -> str:
     )
 
 
-def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
-    """The body of a post's page. Pagefind indexes only what is inside `data-pagefind-body`."""
-    here = e.url
+def wechat_cell(e: Entry) -> str:
+    """What the post became on WeChat: the article link, and for a broadcast the message ids."""
     article = vet_url(e.article_url, None, schemes=("http", "https"), any_port=True)  # as a browser reads it
+    link = (
+        f'<a class="wxpub-article-link" href="{escape(article)}" rel="noopener noreferrer">{escape(article)}</a>'
+        if article
+        else ""
+    )
+    if e.delivery != "broadcast":
+        return link or "—"
+    ids = "；".join(
+        f"{label} <code>{escape(value)}</code>"
+        for label, value in (("消息 ID", e.msg_id), ("图文 ID", e.msg_data_id))
+        if value
+    )
+    what = f"群发消息（{ids}）" if ids else "群发消息（未记录消息 ID）"
+    return f"{link}<br>{what}" if link else what
+
+
+def signature_lines(e: Entry) -> str:
+    """Lines to sign by hand on the printed form, one per approval tier (the record's, else the base three)."""
+    tiers = list(dict.fromkeys(str(a.get("tier", "")) for a in e.approvers if a.get("tier"))) or list(DEFAULT_TIERS)
+    rows = "".join(f"<tr><th>{escape(TIER_LABELS.get(t, t))}</th><td>签字：</td><td>日期：</td></tr>" for t in tiers)
+    return f'<table class="wxpub-sign"><caption>审批签字</caption><tbody>{rows}</tbody></table>'
+
+
+def form_heading(form_html: str) -> tuple[str, str]:
+    """(the form's own title, the form without it, its sections one level down): one heading per form."""
+    m = _FORM_H1.search(form_html)
+    title = _TAGS.sub("", m.group(1)).strip() if m else ""
+    body = _FORM_H1.sub("", form_html, count=1) if m else form_html
+    body = re.sub(r"<(/?)h([2-5])\b", lambda h: f"<{h.group(1)}h{int(h.group(2)) + 1}", body)
+    return title or FORM_TITLE, body
+
+
+FORM_TITLE = "信息发布审批表"
+_FORM_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>\s*", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+_SIGNATURES = re.compile(r'<table class="signatures">.*?</table>', re.S)
+_GENERATED = re.compile(r"生成时间：\s*([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2})")
+
+
+def _tables_in_boxes(html: str) -> str:
+    return re.sub(r"<table\b.*?</table>", lambda m: _scroll(m.group(0)), html, flags=re.S)
+
+
+def form_section(e: Entry, form_html: str) -> str:
+    """The approval form on the post's page: once, under one heading, with a link to its printable page."""
+    if not form_html:
+        table = _approvers(e.approvers)
+        return (
+            '<section class="wxpub-form" id="approval" data-pagefind-ignore>\n<h2>审批记录</h2>\n'
+            '<p class="wxpub-form__print"><a href="form/">打印版（A4）</a></p>\n'
+            "<p><em>发布记录中没有审批表；以下为发布时核验的审批人。</em></p>\n"
+            f"{table or '<p>无审批记录。</p>'}\n</section>"
+        )
+    title, body = form_heading(form_html)
+    body = _SIGNATURES.sub("", body)  # lines to sign belong on paper: the form's printable page has them
+    return (
+        f'<section class="wxpub-form" id="approval" data-pagefind-ignore>\n<h2>{escape(title)}</h2>\n'
+        f'<p class="wxpub-form__print"><a href="form/">打印版（A4）</a></p>\n'
+        f'<div class="wxpub-form__body">\n{_tables_in_boxes(body)}\n</div>\n</section>'
+    )
+
+
+def form_page(e: Entry, form_html: str, csp: str) -> str:
+    """The printable page of a post's approval form (`p/<id>/form/`): A4, one page where it fits, no site
+    navigation on paper; the post's id and commit, the form's generation time, lines to sign."""
+    title, body = form_heading(form_html) if form_html else (FORM_TITLE, "")
+    if not body:
+        body = f"<p>发布记录中没有审批表；以下为发布时核验的审批人。</p>\n{_approvers(e.approvers)}"
+    top = "../" * (e.url.count("/") + 1)  # p/<yyyy>/<mm-dd-slug>/form/ -> the site root
+    generated = _GENERATED.search(_TAGS.sub("", body))
+    facts = [
+        ("文章编号", f"<code>{escape(e.id)}</code>"),
+        ("发布提交", f"<code>{escape(e.commit or '未记录')}</code>"),
+        ("发布时间", when(e.published_at)),
+        ("审批表生成时间", generated.group(1) if generated else "未记录"),
+    ]
+    foot = "".join(f"<span>{k}：{v}</span>" for k, v in facts)
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{escape(csp)}">
+<meta name="referrer" content="no-referrer">
+<title>{escape(title)}：{escape(e.title)}</title>
+<link rel="stylesheet" href="{top}stylesheets/form.css">
+</head>
+<body class="wxpub-formpage">
+<nav class="wxpub-formpage__nav"><a href="../">« 返回文章</a><a href="{top}">档案首页</a>
+<span>打印：浏览器菜单“打印”或 Ctrl+P，纸张 A4</span></nav>
+<main>
+<h1>{escape(title)}</h1>
+<p class="wxpub-formpage__post">{escape(e.title)}</p>
+{_tables_in_boxes(body)}
+{"" if _SIGNATURES.search(body) else signature_lines(e)}
+<footer class="wxpub-formpage__foot">{foot}</footer>
+</main>
+</body>
+</html>
+"""
+
+
+def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
+    """The body of a post's page. Pagefind indexes only the title and the text inside `data-pagefind-body`
+    that is not `data-pagefind-ignore`d; the category, unit, status and time are filters and metadata
+    only (attributes of empty elements), so searching 已发布 or a unit's name does not match every post."""
+    here = e.url
+    status = STATUS_NAMES.get(e.status, e.status)
     rows = [
-        ("状态", STATUS_NAMES.get(e.status, e.status)),
+        ("状态", f'<span class="wxpub-badge wxpub-retracted">{status}</span>' if e.status == "retracted" else status),
         ("单位", f'<a href="{rel(here, "unit/" + slug(e.unit) + "/")}">{escape(e.unit)}</a>'),
         ("类别", f'<a href="{rel(here, e.category_url)}">{escape(e.category_name)}</a>'),
         ("作者", escape(e.author) or "—"),
         ("发布时间", f'<time datetime="{e.published_at.isoformat()}">{when(e.published_at)}</time>'),
         ("发布方式", escape(DELIVERY_NAMES.get(e.delivery, e.delivery))),
-        (
-            "微信文章",
-            f'<a class="wxpub-article-link" href="{escape(article)}" rel="noopener noreferrer">{escape(article)}</a>'
-            if article
-            else "—",
-        ),
+        ("微信文章", wechat_cell(e)),
     ]
     if e.tags:
         links = " ".join(f'<a href="{rel(here, "tags/" + slug(t) + "/")}">{escape(t)}</a>' for t in e.tags)
         rows.append(("标签", links))
     if e.commit:
         rows.append(("提交", f"<code>{escape(e.commit[:12])}</code>"))
+    form_links = '<a href="#approval">见下方</a> · <a href="form/">打印版</a>'
+    rows.append(("审批表", form_links if form_html else "无（见审批记录）"))
     meta = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     retracted = ""
     if e.status == "retracted":
@@ -259,21 +382,25 @@ def post_html(e: Entry, content: str, form_html: str, cover: str | None) -> str:
             f"原因：{escape(str(r.get('reason', '—')))}</p>"
             "<p>以下保留原发布内容，仅供存档查阅。</p></div>"
         )
-    filters = (
-        f'<span hidden data-pagefind-filter="类别">{escape(e.category_name)}</span>'
-        f'<span hidden data-pagefind-filter="单位">{escape(e.unit)}</span>'
-        f'<span hidden data-pagefind-filter="状态">{escape(STATUS_NAMES.get(e.status, e.status))}</span>'
-        f'<span hidden data-pagefind-meta="发布时间">{when(e.published_at)}</span>'
+    # Filters only: Pagefind indexes the values of `data-pagefind-meta` as words (a unit's name or 已发布
+    # would then match its posts) but not those of filters, which a result carries too (search.js shows them).
+    facets = (("类别", e.category_name), ("单位", e.unit), ("状态", status))
+    filters = "".join(
+        f'<span data-pagefind-filter="{escape(name)}:{escape(_facet(value))}"></span>' for name, value in facets
     )
     cover_html = f'<p class="wxpub-cover"><img src="{escape(cover)}" alt="封面"></p>' if cover else ""
-    body = content if e.origin else "<p><em>文章源文件已不在仓库中。</em></p>"
+    body = _tables_in_boxes(content) if e.origin else "<p><em>文章源文件已不在仓库中。</em></p>"
     cls = "wxpub-content wxpub-retracted-content" if e.status == "retracted" else "wxpub-content"
-    form = form_html or "<p><em>无审批单记录。</em></p>"
     return (
-        f'<div class="wxpub-post" data-pagefind-body>\n<h1>{escape(e.title)}</h1>\n{filters}\n{retracted}\n'
-        f'<div class="wxpub-meta" data-pagefind-ignore><table>{meta}</table></div>\n'
+        f'<div class="wxpub-post" data-pagefind-body>\n'
+        f"<h1>{escape(e.title)}</h1>\n{filters}\n{retracted}\n"
+        f'<div class="wxpub-meta" data-pagefind-ignore><table class="wxpub-facts">{meta}</table></div>\n'
         + (f'<p class="wxpub-digest">{escape(e.digest)}</p>\n' if e.digest else "")
         + f'{provenance(e)}{cover_html}<div class="{cls}">\n{body}\n</div>\n'
-        f'<section class="wxpub-form" id="approval" data-pagefind-ignore>\n<h2>审批单</h2>\n'
-        f"{_approvers(e.approvers)}\n{form}\n</section>\n</div>"
+        f"{form_section(e, form_html)}\n</div>"
     )
+
+
+def _facet(value: str) -> str:
+    """A filter value as Pagefind reads `name:value` (no comma, which would start another)."""
+    return value.replace(",", "，") or "—"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, GitError
+from ..i18n import _
 from ..ledger import BRANCH, RECORDS_DIR, REMOTE, Record
 from .gitread import reader_for
 
@@ -38,6 +39,8 @@ class RecordView:
     path: str = ""
     commit: str = ""
     article_url: str = ""
+    msg_id: str = ""  # a broadcast's message ids (recorded by the publisher; absent in older records)
+    msg_data_id: str = ""
     publish_at: dt.datetime | None = None
     published_at: dt.datetime | None = None
     approvers: list[dict[str, Any]] = field(default_factory=list)
@@ -57,6 +60,8 @@ class RecordView:
             path=rec.path,
             commit=rec.commit,
             article_url=rec.article_url,
+            msg_id=recorded(rec, "msg_id"),
+            msg_data_id=recorded(rec, "msg_data_id"),
             publish_at=rec.publish_at,
             published_at=rec.published_at,
             approvers=rec.approvers,
@@ -69,7 +74,7 @@ class RecordView:
         r = self.retraction
         return {
             **{k: getattr(self, k) for k in ("post_id", "status", "title", "unit", "category", "delivery", "path")},
-            **{k: getattr(self, k) for k in ("commit", "article_url", "approvers", "key")},
+            **{k: getattr(self, k) for k in ("commit", "article_url", "msg_id", "msg_data_id", "approvers", "key")},
             "publish_at": _iso(self.publish_at),
             "published_at": _iso(self.published_at),
             "retraction": {**r, "at": _iso(r.get("at"))} if r else None,
@@ -83,11 +88,22 @@ class RecordView:
         return cls(
             **{k: obj[k] for k in ("post_id", "status", "title", "unit", "category", "delivery", "path")},
             **{k: obj[k] for k in ("commit", "article_url", "approvers", "key")},
+            msg_id=str(obj.get("msg_id") or ""),
+            msg_data_id=str(obj.get("msg_data_id") or ""),
             publish_at=_time(obj.get("publish_at")),
             published_at=_time(obj.get("published_at")),
             retraction={**r, "at": _time(r.get("at"))} if isinstance(r, dict) else None,
             form_blob=(str(kind), str(blob)),
         )
+
+
+def recorded(rec: Any, name: str) -> str:
+    """A field of a record read defensively: the ledger's property when it has one, else the newest event
+    that carries it (fields the publisher added later are absent from older records: "")."""
+    value = getattr(rec, name, None)
+    if value is None and callable(getattr(rec, "_latest", None)):
+        value = rec._latest(name)
+    return str(value or "")
 
 
 def _iso(t: object) -> str | None:
@@ -112,13 +128,15 @@ def load_records(
     """
     from ..ledger import read_records
 
-    where = f"--records-dir {records_dir}" if records_dir else "the wxpub-records branch"
+    where = f"--records-dir {records_dir}" if records_dir else _("the wxpub-records branch")
     try:
         if records_dir is not None:
             return dict(read_records(root, directory=records_dir)), {}
         return _from_branch(root, ref, cache or {})
     except (ValueError, OSError, KeyError, TypeError) as exc:  # a record that is not JSON, or unreadable
-        raise ConfigError(f"{where}: a record cannot be read: {exc}", hint="check the records") from None
+        raise ConfigError(
+            _("{where}: a record cannot be read: {error}", where=where, error=exc), hint=_("check the records")
+        ) from None
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -136,7 +154,10 @@ def records_commit(root: Path, ref: str | None = None) -> str | None:
     if ref is not None:
         commit = _rev(root, ref)
         if commit is None:
-            raise GitError(f"no such records ref: {ref}", hint=f"fetch it first: git fetch {REMOTE} {BRANCH}")
+            raise GitError(
+                _("no such records ref: {ref}", ref=ref),
+                hint=_("fetch it first: git fetch {remote} {branch}", remote=REMOTE, branch=BRANCH),
+            )
         return commit
     local, remote = _rev(root, f"refs/heads/{BRANCH}"), _rev(root, f"refs/remotes/{REMOTE}/{BRANCH}")
     if local and remote and local != remote and _git(root, "merge-base", "--is-ancestor", local, remote) is not None:

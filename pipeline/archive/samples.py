@@ -25,15 +25,22 @@ def published_record(
     publish_at: dt.datetime,
     published_at: dt.datetime | None = None,
     delivery: str = "publish",
-    article_url: str = "",
+    article_url: str | None = "",
+    msg_id: str = "",
+    msg_data_id: str = "",
     commit: str = "0" * 40,
     approvers: list[dict[str, Any]] | None = None,
     retracted: dict[str, Any] | None = None,
     form_markdown: str = "",
     form_html: str = "",
 ) -> Record:
-    """A record whose status is published (or retracted when `retracted` = {by, at, reason})."""
+    """A record whose status is published (or retracted when `retracted` = {by, at, reason}). `article_url`
+    "" makes one up; None records none (a broadcast whose link was not recorded: `msg_id` says what it was)."""
     done = published_at or publish_at
+    published: dict[str, Any] = {"published_at": done.isoformat()}
+    if article_url is not None:
+        published["article_url"] = article_url or f"https://mp.weixin.qq.com/s/{abs(hash(post_id)) % 10**12:012d}"
+    published.update({k: v for k, v in (("msg_id", msg_id), ("msg_data_id", msg_data_id)) if v})
     head = {
         "title": title,
         "unit": unit,
@@ -45,17 +52,7 @@ def published_record(
     events = [
         Event(done - dt.timedelta(minutes=5), "due", "done", "wxpub", commit, head),
         Event(done - dt.timedelta(minutes=4), "verify", "done", "wxpub", commit, {"approvers": approvers or []}),
-        Event(
-            done,
-            "record",
-            "done",
-            "wxpub",
-            commit,
-            {
-                "article_url": article_url or f"https://mp.weixin.qq.com/s/{abs(hash(post_id)) % 10**12:012d}",
-                "published_at": done.isoformat(),
-            },
-        ),
+        Event(done, "record", "done", "wxpub", commit, published),
     ]
     if retracted:
         events.append(

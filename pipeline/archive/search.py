@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..i18n import _
 
 SEARCH_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
@@ -102,7 +103,8 @@ def run_pagefind(site: Path, glob: str = "p/**/index.html", subdir: str = SEARCH
     cmd += ["--glob", glob, "--silent"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise ConfigError(f"pagefind failed ({proc.returncode}): {(proc.stderr or proc.stdout).strip()[:500]}")
+        why = (proc.stderr or proc.stdout).strip()[:500]
+        raise ConfigError(_("pagefind failed ({code}): {output}", code=proc.returncode, output=why))
     for name in UNUSED_SEARCH_FILES:  # the search page uses pagefind.js through its own small UI
         (out / name).unlink(missing_ok=True)
 

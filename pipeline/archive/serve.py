@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from ..errors import UsageError
+from ..i18n import _
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -63,12 +64,16 @@ def _gzipped(path: str, mtime_ns: int) -> bytes:
 def make_server(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
     """A server for `site_dir` (not yet serving). Port 0 picks a free port."""
     if not (site_dir / "index.html").is_file():
-        raise UsageError(f"{site_dir}: no built archive here", hint="run `wxpub archive build` first")
+        raise UsageError(
+            _("{folder}: no built archive here", folder=site_dir), hint=_("run `wxpub archive build` first")
+        )
     handler = functools.partial(Handler, directory=str(site_dir))
     try:
         return http.server.ThreadingHTTPServer((host, port), handler)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise UsageError(
+            _("cannot listen on {host}:{port}: {error}", host=host, port=port, error=exc.strerror)
+        ) from None
 
 
 def url_of(server: http.server.ThreadingHTTPServer) -> str:

@@ -31,44 +31,46 @@ function excerpt(html) {
 }
 
 const ORDER = ["类别", "单位", "状态"];
-const counts = {}; // "name\u0000value" -> the count shown beside the checkbox
+const options = {}; // "name\u0000value" -> the <option> whose text carries the count
 
 let totals = {};
 
+function optionText(value, count) {
+  return `${value}（${count}）`;
+}
+
 function setCounts(all) {
-  for (const [name, values] of Object.entries(all)) {
-    for (const [value, count] of Object.entries(values)) {
-      const n = counts[name + "\u0000" + value];
-      if (n) n.textContent = String(count);
-    }
+  for (const [key, option] of Object.entries(options)) {
+    const [name, value] = key.split("\u0000");
+    option.textContent = optionText(value, (all[name] || {})[value] || 0);
   }
 }
 
+// One drop-down per filter (类别 / 单位 / 状态): 全部, then each value with how many posts have it.
 function renderFilters(all) {
   totals = all;
   filtersBox.replaceChildren();
   const names = Object.keys(all).sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
   for (const name of names) {
     const values = all[name];
-    const box = el("details", "wxpub-search__filter");
-    box.append(el("summary", "wxpub-search__filter-name", name));
-    for (const [value, count] of Object.entries(values).sort((a, b) => b[1] - a[1])) {
-      const label = el("label", "wxpub-search__filter-value");
-      const check = el("input");
-      check.type = "checkbox";
-      check.value = value;
-      check.checked = (chosen[name] || []).includes(value);
-      check.addEventListener("change", () => {
-        const set = new Set(chosen[name] || []);
-        check.checked ? set.add(value) : set.delete(value);
-        chosen[name] = [...set];
-        run();
-      });
-      const n = (counts[name + "\u0000" + value] = el("span", "wxpub-n", String(count)));
-      label.append(check, ` ${value} `, n);
-      box.append(label);
+    const label = el("label", "wxpub-search__filter");
+    const select = el("select");
+    select.name = name;
+    const any = el("option", "", "全部");
+    any.value = "";
+    select.append(any);
+    for (const [value, count] of Object.entries(values).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+      const option = (options[name + "\u0000" + value] = el("option", "", optionText(value, count)));
+      option.value = value;
+      select.append(option);
     }
-    filtersBox.append(box);
+    select.addEventListener("change", () => {
+      chosen[name] = select.value ? [select.value] : [];
+      select.classList.toggle("is-chosen", Boolean(select.value));
+      run();
+    });
+    label.append(el("span", "wxpub-search__filter-name", name), select);
+    filtersBox.append(label);
   }
 }
 
@@ -81,7 +83,14 @@ async function showMore() {
     const link = el("a", "wxpub-search__result-link", data.meta.title || data.url);
     link.href = data.url;
     li.append(link);
-    if (data.meta["发布时间"]) li.append(el("time", "wxpub-search__time", " " + data.meta["发布时间"]));
+    // a retracted post stays findable, and says so on the result; unit, category and status are the page's
+    // filters (not indexed text), its date is in its address (p/<yyyy>/<mm-dd>-<name>/)
+    const f = data.filters || {};
+    const first = (name) => (f[name] || [])[0] || "";
+    if (first("状态") === "已撤回") li.append(el("span", "wxpub-badge wxpub-retracted", "已撤回"));
+    const day = /\/p\/(\d{4})\/(\d{2})-(\d{2})-/.exec(data.url);
+    const facts = [day ? `${day[1]}-${day[2]}-${day[3]}` : "", first("单位"), first("类别")].filter(Boolean).join(" · ");
+    if (facts) li.append(el("span", "wxpub-search__time", facts));
     li.append(excerpt(data.excerpt || ""));
     list.append(li);
   }
@@ -104,10 +113,9 @@ async function run() {
   current = search;
   shown = 0;
   list.replaceChildren();
-  message.textContent = `找到 ${search.results.length} 篇`;
   setCounts(search.filters || {}); // how many of the results have each value
-
   await showMore();
+  message.textContent = `找到 ${search.results.length} 篇`; // once the first results are shown
 }
 
 async function start() {

@@ -228,6 +228,8 @@ def make_archive_repo(root: Path) -> Path:
     )
     (root / "docs").mkdir()
     (root / "docs" / "operations.md").write_text("# 运维手册（不属于档案）\n", encoding="utf-8")
+    for doc in ("guide.zh.md", "glossary.md"):
+        shutil.copy(PROJECT / "docs" / doc, root / "docs" / doc)
     for pid, spec in POSTS.items():
         write_post(root, pid, spec["text"], files=spec.get("files"))
     git(root, "init", "-q", "-b", "main")
@@ -372,6 +374,18 @@ def test_posts_are_not_in_the_nav(built: tuple[Path, Path, Path]) -> None:
     html = page(site, f"p/{CARD}")
     nav = html[html.index("md-nav--primary") : html.index("md-nav--secondary")]
     assert "p/2026" not in nav and "按类别" in nav and "搜索" in nav
+
+
+def test_the_guide_and_its_glossary_are_linked_from_every_page(built: tuple[Path, Path, Path]) -> None:
+    _, _, site = built
+    html = page(site, f"p/{CARD}")
+    nav = html[html.index("md-nav--primary") : html.index("md-nav--secondary")]
+    assert "使用指南" in nav and "guide/" in nav
+    guide = page(site, "guide")
+    assert "写稿人与审批人" in guide
+    assert 'href="glossary/"' in guide  # the guide's link to the glossary resolves inside the site
+    assert "信息发布审批表" in page(site, "guide/glossary")
+    assert "运维手册" not in guide
 
 
 def test_rss_feed(built: tuple[Path, Path, Path]) -> None:

@@ -105,6 +105,11 @@ def _options(opts: Options) -> Iterator[None]:
         _pending = before
 
 
+# Pages of the repository's docs shown in the archive: the Chinese guide, and the glossary it links to.
+GUIDE_PAGES = {"guide/index.md": "docs/guide.zh.md", "guide/glossary.md": "docs/glossary.md"}
+GUIDE_MISSING = "# 使用指南\n\n本仓库没有 `{doc}`。\n"
+
+
 def cache_dir_for(root: Path, site_dir: Path) -> Path:
     """Where a site's staging build and manifest live: `.wxpub/archive/<hash of the site dir>/`."""
     return root / ".wxpub" / "archive" / hashlib.sha1(str(site_dir).encode()).hexdigest()[:12]
@@ -310,6 +315,10 @@ class Session:
         for src, page in self.nav_pages.items():
             stub = f"---\ntitle: {json.dumps(page.title, ensure_ascii=False)}\nhide: [toc]\n---\n"
             files.append(File.generated(self.config, src, content=stub))
+        for src, doc in GUIDE_PAGES.items():  # the editors' and reviewers' guide, linked from the site's tabs
+            path = self.opts.root / doc
+            text = path.read_text(encoding="utf-8") if path.is_file() else GUIDE_MISSING.format(doc=doc)
+            files.append(File.generated(self.config, src, content=text))
         return files
 
     def on_page_content(self, html: str, page: Any) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import git, post_text, write_post
 from forge_standin import FULL_TOKEN, REPO, ForgeData, GitHubStandin
+from test_publish import CARD, World, world  # noqa: F401 (the publisher's world fixture)
 
 from pipeline.approval import merge_base_commit, verify_commit
 from pipeline.cli import main
@@ -147,6 +148,16 @@ def test_an_approver_removed_after_the_merge_still_counts_and_is_shown_revoked(r
     assert "he-compliance（资格已撤销）" in form.markdown and "审批人已不在现行审批名单中" in form.markdown
     assert base[:10] in form.markdown  # the policy version the approval was judged by
     assert "he-compliance（资格已撤销）" in form.html
+
+
+def test_the_publication_record_names_the_policy_commit(world: World, tmp_path: Path) -> None:  # noqa: F811
+    """The real `wxpub publish` against the WeChat sandbox records which policy judged the approval."""
+    out = world.publish("--records-dir", str(tmp_path / "recs"))
+    assert out.returncode == 0, out.stdout + out.stderr
+    record = json.loads((tmp_path / "recs" / "records" / f"{CARD}.json").read_text(encoding="utf-8"))
+    verify_events = [e for e in record["events"] if e.get("step") == "verify" and e.get("status") == "done"]
+    assert verify_events, json.dumps(record["events"], ensure_ascii=False)[:1500]
+    assert verify_events[0]["data"]["policy_commit"] == sha(world.root)
 
 
 # -- 2. `wxpub approvals` reads the policy at the base commit the forge reports ----------------------

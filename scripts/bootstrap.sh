@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Set up .venv with wxpub and its development tools. Idempotent: reinstalls only when pyproject.toml changed.
+# Set up .venv with wxpub and its development tools from the hash-checked lock (requirements/dev.lock).
+# Idempotent: reinstalls only when the lock or pyproject.toml changed. Every package is pinned and
+# checked against its sha256 (--require-hashes); wxpub itself is installed with --no-deps, so nothing
+# outside the lock is fetched. To change a dependency: edit pyproject.toml, then bash scripts/lock.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-}
@@ -11,15 +14,18 @@ if [ -z "$PY" ]; then
   done
 fi
 [ -n "$PY" ] || { echo "bootstrap: Python 3.11 or newer is needed" >&2; exit 2; }
+LOCK=requirements/dev.lock
+"$PY" scripts/lockhash.py --check "$LOCK" requirements/runtime.lock ||
+  echo "bootstrap: warning: the lock is stale; installing it anyway (run bash scripts/lock.sh and commit the result)" >&2
 if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv with $($PY --version)"
   "$PY" -m venv .venv
 fi
 stamp=.venv/.wxpub-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml "$LOCK" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "bootstrap: installing wxpub and its dependencies into .venv"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  echo "bootstrap: installing the locked dependencies and wxpub into .venv"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$LOCK"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
   echo "$want" > "$stamp"
 fi

@@ -214,3 +214,19 @@ def test_approvals_exit_2_when_the_base_commit_is_not_here(
     err = capsys.readouterr().err
     assert "base commit eeeeeee of pull request #7 is not in this checkout" in err
     assert f"git fetch origin {'e' * 40}" in err and "Traceback" not in err
+
+
+def test_the_form_of_a_pull_request_is_judged_by_the_base_commits_policy_too(
+    stale_branch: tuple[Path, ForgeData], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo, d = stale_branch
+    approve(d, 7, sha(repo), ["li-retail", "he-compliance", "lv-ebank"])
+    out = tmp_path / "form.md"
+    with GitHubStandin(d) as srv:
+        monkeypatch.setenv("GITHUB_API_URL", srv.url)
+        monkeypatch.setenv("GITHUB_TOKEN", FULL_TOKEN)
+        args = ["form", str(repo / "posts" / PID), "--pr", "7", "-o", str(out), "--root", str(repo)]
+        assert main(args) == 0
+    form = out.read_text(encoding="utf-8")
+    assert "未通过" in form and "已通过全部审批层级" not in form  # he-compliance was revoked on main
+    assert f"| 审批依据的政策版本 | {sha(repo, 'main')[:10]} |" in form

@@ -30,7 +30,7 @@ from the checkout is `ConfigError` (exit 2).
 from __future__ import annotations
 
 from .basepolicy import merge_base_commit, policy_at, tree_of
-from .gate import changed_post_folders, check_pull, checked_out, gate_policy
+from .gate import changed_post_folders, check_pull, checked_out, gate_policy, judging_policy
 from .identities import Identities, authors, co_author_login, units_of
 from .model import Approval, Membership, TierResult, TierSpec, Verdict, local_time
 from .rules import (
@@ -89,6 +89,7 @@ __all__ = [
     "evaluate",
     "gate_policy",
     "is_code_path",
+    "judging_policy",
     "latest_decisions",
     "local_time",
     "merge_base_commit",

@@ -17,13 +17,13 @@ from ..errors import ConfigError
 from ..i18n import _
 from ..policy import Policy
 from ..post import Post
-from .basepolicy import git, have_commit, policy_at, resolve
+from .basepolicy import git, have_commit, merge_base_commit, policy_at, resolve
 from .model import Verdict, short
 from .rules import R_CONTENT
 from .sequence import evaluate
 
 if TYPE_CHECKING:
-    from ..forge.base import Forge, PullRequest
+    from ..forge.base import Commit, Forge, PullRequest
 
 
 def changed_post_folders(root: Path, paths: Iterable[str]) -> list[Path]:
@@ -71,6 +71,18 @@ def gate_policy(root: Path, pr: PullRequest, ref: str | None = None) -> tuple[Po
         )
     where = f"{short(pr.base_sha)} ({pr.base_ref})" if pr.base_ref else short(pr.base_sha)
     return policy_at(root, pr.base_sha), where, pr.base_sha
+
+
+def judging_policy(
+    root: Path, pr: PullRequest, commits: Iterable[Commit], ref: str | None = None
+) -> tuple[Policy, str, str]:
+    """The policy a pull request's approvals are judged by, wherever they are shown: once merged, the policy
+    at its merge's base (as the publisher judges it); before, the policy at its base commit (`gate_policy`)."""
+    if ref is None and pr.merged:
+        base = merge_base_commit(root, pr, commits)
+        if base:
+            return policy_at(root, base), _("the base {sha} of #{n}", sha=short(base), n=pr.number), base
+    return gate_policy(root, pr, ref)
 
 
 def checked_out(root: Path) -> tuple[str, ...] | None:

@@ -230,3 +230,17 @@ def test_the_form_of_a_pull_request_is_judged_by_the_base_commits_policy_too(
     form = out.read_text(encoding="utf-8")
     assert "未通过" in form and "已通过全部审批层级" not in form  # he-compliance was revoked on main
     assert f"| 审批依据的政策版本 | {sha(repo, 'main')[:10]} |" in form
+
+
+def test_approvals_on_gitea_read_the_base_commits_policy_too(
+    stale_branch: tuple[Path, ForgeData], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forge_standin import GiteaStandin
+
+    repo, d = stale_branch
+    approve(d, 7, sha(repo), ["li-retail", "he-compliance", "lv-ebank"])
+    monkeypatch.setenv("GITEA_TOKEN", FULL_TOKEN)
+    with GiteaStandin(d) as srv:
+        args = ["approvals", "--pr", "7", "--forge", "gitea", "--forge-url", srv.url, "--root", str(repo)]
+        assert main(args) == 1
+    assert "he-compliance approved but is not an approver" in capsys.readouterr().out

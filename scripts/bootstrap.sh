@@ -25,7 +25,6 @@ stamp=.venv/.wxpub-installed
 want=$(cat pyproject.toml "$LOCK" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "bootstrap: installing the locked dependencies and wxpub into .venv"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$LOCK"
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+  bash scripts/install.sh .venv/bin/python "$LOCK" -e .
   echo "$want" > "$stamp"
 fi

@@ -79,18 +79,25 @@ def test_a_changed_dependency_list_makes_the_lock_stale(tmp_path: Path) -> None:
 
 
 def test_every_install_in_the_workflows_is_hash_checked() -> None:
-    installs = []
+    installs, scripted = [], []
     for wf in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
         for line in wf.read_text(encoding="utf-8").splitlines():
-            if "pip install" in line and not line.strip().startswith("#"):
-                installs.append((wf.name, line.strip()))
-    assert installs
-    for name, line in installs:
-        assert "--require-hashes" in line or ("--no-deps" in line and " -r " not in line), (name, line)
-        if "--require-hashes" in line:
-            assert "--no-deps" in line and re.search(r"-r \S*(runtime\.lock|zizmor\.txt)", line), (name, line)
-        else:
-            assert "--no-build-isolation" in line, (name, line)  # the project: nothing fetched to build it
+            line = line.strip()
+            if line.startswith("#"):
+                continue
+            if "pip install" in line:
+                installs.append((wf.name, line))
+            if "scripts/install.sh" in line:
+                scripted.append((wf.name, line))
+    for name, line in installs:  # only zizmor's own entry is installed inline
+        assert "--require-hashes" in line and "--no-deps" in line and "zizmor.txt" in line, (name, line)
+    assert {n for n, _ in scripted} == {"archive.yml", "publish.yml", "review.yml"}
+    for name, line in scripted:
+        assert re.search(r"scripts/install\.sh \S+ \S*requirements/runtime\.lock \S+$", line), (name, line)
+    script = (ROOT / "scripts" / "install.sh").read_text(encoding="utf-8")
+    assert '--require-hashes --no-deps -r "$tmp/build.txt"' in script  # the build backend first
+    assert '--require-hashes --no-deps --no-build-isolation -r "$lock"' in script
+    assert '--no-deps --no-build-isolation "$@"' in script  # the project: nothing fetched to build it
 
 
 def test_the_zizmor_entry_is_extracted_with_its_hashes() -> None:
@@ -100,6 +107,5 @@ def test_the_zizmor_entry_is_extracted_with_its_hashes() -> None:
 
 def test_bootstrap_installs_from_the_dev_lock_the_same_way() -> None:
     script = (ROOT / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
-    assert '--require-hashes --no-deps -r "$LOCK"' in script and "LOCK=requirements/dev.lock" in script
-    assert "--no-deps --no-build-isolation -e ." in script
-    assert "'.[dev]'" not in script
+    assert 'bash scripts/install.sh .venv/bin/python "$LOCK" -e .' in script
+    assert "LOCK=requirements/dev.lock" in script and "'.[dev]'" not in script

@@ -38,6 +38,12 @@ CATEGORY_LABELS = {
 }
 DELIVERY_LABELS = {"publish": "发布（不推送）", "broadcast": "群发（推送给关注者）"}
 DECISIONS = {"approved": "同意", "changes_requested": "要求修改", "pending": "待审批"}
+# What the approvers must confirm, per rule of the gate's warnings (the form is the bank's Chinese form).
+WARNING_LABELS = {
+    "approval/unverified-co-author": "合著者身份无法核实，审批人须确认本人不是该合著者",
+    "approval/unidentified-author": "提交人身份无法核实，审批人须确认本人不是该提交人",
+    "approval/approver-revoked": "审批人已不在现行审批名单中（审批按合并时有效的政策认定）",
+}
 
 
 @dataclass
@@ -113,7 +119,7 @@ def _tier_rows(verdict: Verdict | None, post: Post, policy: Policy) -> list[dict
             rows.append(
                 {
                     "tier": t.name,
-                    "reviewer": a.login,
+                    "reviewer": f"{a.login}（资格已撤销）" if a.revoked else a.login,
                     "decision": DECISIONS["approved"],
                     "time": _fmt(a.at, policy),
                     "commit": (a.commit or "")[:10],
@@ -140,6 +146,14 @@ def _tier_rows(verdict: Verdict | None, post: Post, policy: Policy) -> list[dict
                 }
             )
     return rows
+
+
+def _warning(text: str) -> str:
+    """A gate warning for the form: its Chinese label, then the message without the rule id."""
+    rule, _sep, message = text.partition("] ")
+    label = WARNING_LABELS.get(rule.lstrip("["), "")
+    message = message or text
+    return f"{label}：{message}" if label else message
 
 
 def form_data(
@@ -196,7 +210,8 @@ def form_data(
         "approved_commit": (verdict.head_sha if verdict is not None else (pr.head_sha if pr else ""))[:10],
         "tiers": _tier_rows(verdict, post, policy),
         "conclusion": conclusion,
-        "warnings": [w.split("] ", 1)[-1] for w in (verdict.warnings if verdict is not None else [])],
+        "warnings": [_warning(w) for w in (verdict.warnings if verdict is not None else [])],
+        "policy_commit": (verdict.policy_commit if verdict is not None else "")[:10],
         "approved": bool(verdict and verdict.ok),
         "generated_at": _fmt(now, policy),
         "timezone": policy.timezone,
@@ -226,6 +241,8 @@ def _rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     if d["urgent"]:
         rows.append(("紧急发布事由", d["urgent"]))
     rows.append(("拉取请求", pr))
+    if d.get("policy_commit"):
+        rows.append(("审批依据的政策版本", d["policy_commit"]))
     return rows
 
 

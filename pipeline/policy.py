@@ -82,10 +82,30 @@ class AccountPolicy(Model):
     approved_accounts: tuple[Account, ...] = ()
 
 
+class Editors(Model):
+    """Who may submit posts for a unit: forge logins and/or teams (read only with an org-read token)."""
+
+    users: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+
+
 class Unit(Model):
+    """A unit that may submit posts (Art. 10, 11): its heads sign its posts; its editors write them. When
+    any unit lists editors, a post submitted for a unit its author does not edit needs that unit's head
+    to approve first (`approval/foreign-unit`)."""
+
     name: str
     kind: Literal["department", "branch"]
     heads: Approvers
+    editors: Editors = Editors()
+
+
+class Identity(Model):
+    """How a forge login appears in git: the e-mails and names it commits with (for commits whose e-mail
+    the forge maps to no account, and for `Co-authored-by:` trailers)."""
+
+    emails: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
 
 
 class TierRef(Model):
@@ -194,6 +214,7 @@ class Policy(Model):
     compliance: CompliancePolicy = CompliancePolicy()
     render: RenderPolicy = RenderPolicy()
     forge: ForgePolicy = ForgePolicy()
+    identities: dict[str, Identity] = {}  # forge login -> its git e-mails and names
 
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 

@@ -514,6 +514,8 @@ class Publisher:
                         blocked=True,
                     )
                 data = {"method": "forge", "approvers": approvers_of(verdict)}
+                if getattr(verdict, "policy_commit", ""):  # the policy the approval was judged by (its base)
+                    data["policy_commit"] = verdict.policy_commit
                 pr = _pr_number(verdict)
                 if pr is not None:
                     data["pr"] = pr

@@ -266,6 +266,12 @@ ARTICLES: tuple[Article, ...] = (
         controls=(
             Control("policy", "units[kind=department].heads", "the head of the submitting department", (T_POLICY,)),
             Control("policy", "approval.base: unit_head", "the first tier of every post", (T_APPROVAL,)),
+            Control(
+                "policy",
+                "units[].editors",
+                "a post for a unit its author does not edit for needs that unit's head to approve first",
+                (T_APPROVAL,),
+            ),
         ),
     ),
     Article(
@@ -292,7 +298,8 @@ ARTICLES: tuple[Article, ...] = (
             Control(
                 "publish",
                 "approval.trust_branch_protection: false",
-                "the publish job re-verifies through the forge that the commit came through an approved PR",
+                "the publish job re-verifies through the forge that the commit came through an approved PR, "
+                "judged by the policy at the merge's base (an approver removed later is shown, not dropped)",
                 (T_PUBLISH, T_APPROVAL),
             ),
             Control("workflow", "publish.yml", "the only job referencing WECHAT_APPID / WECHAT_SECRET", (T_WORKFLOWS,)),

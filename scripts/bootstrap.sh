@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Set up .venv with wxpub and its development tools. Idempotent: reinstalls only when pyproject.toml changed.
+# Set up .venv with wxpub and its development tools from the hash-checked lock (requirements/dev.lock).
+# Idempotent: reinstalls only when the lock or pyproject.toml changed. Every package is pinned and
+# checked against its sha256 (--require-hashes); wxpub itself is installed with --no-deps, so nothing
+# outside the lock is fetched. To change a dependency: edit pyproject.toml, then bash scripts/lock.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-}
@@ -11,16 +14,18 @@ if [ -z "$PY" ]; then
   done
 fi
 [ -n "$PY" ] || { echo "bootstrap：需要 Python 3.11 或更高版本" >&2; exit 2; }
+LOCK=requirements/dev.lock
+"$PY" scripts/lockhash.py --check "$LOCK" requirements/runtime.lock ||
+  echo "bootstrap：警告：依赖锁文件已过期，仍按它安装（请运行 bash scripts/lock.sh 并提交结果）" >&2
 if [ ! -x .venv/bin/python ]; then
   echo "bootstrap：正在用 $($PY --version) 创建 .venv"
   "$PY" -m venv .venv
 fi
 stamp=.venv/.wxpub-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml "$LOCK" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "bootstrap：正在把 wxpub 及其依赖安装到 .venv"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  echo "bootstrap：正在把锁定的依赖和 wxpub 安装到 .venv"
+  bash scripts/install.sh .venv/bin/python "$LOCK" -e .
   echo "$want" > "$stamp"
 fi
 # The compiled message catalogs follow the .po files (installs compile them too: setup.py's build hook).

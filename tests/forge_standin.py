@@ -52,14 +52,16 @@ class ForgeData:
         merged: bool = False,
         merge_commit_sha: str | None = None,
         title: str = "post",
+        base: str = "",
     ) -> dict[str, Any]:
+        """A pull request; `base` is the base commit's sha (`base.sha`: the gate reads the policy there)."""
         pull = {
             "number": number,
             "title": title,
             "user": {"login": author},
             "created_at": created_at,
             "head": {"sha": head, "ref": f"post-{number}"},
-            "base": {"ref": "main"},
+            "base": {"ref": "main", "sha": base or None},
             "merged": merged,
             "merged_at": "2026-11-21T01:00:00Z" if merged else None,
             "merge_commit_sha": merge_commit_sha,
@@ -75,7 +77,14 @@ class ForgeData:
         return pull
 
     def message(
-        self, number: int, sha: str, message: str, *, author_email: str = "", committer_email: str = ""
+        self,
+        number: int,
+        sha: str,
+        message: str,
+        *,
+        author_email: str = "",
+        committer_email: str = "",
+        author_name: str = "",
     ) -> None:
         """Give commit `sha` of pull request `number` a message and git e-mails, in the forges' shape
         (`commit.message`, `commit.author.email`): where `Co-authored-by:` trailers are read from."""
@@ -83,8 +92,8 @@ class ForgeData:
             if c["sha"] == sha:
                 c["commit"] = {
                     "message": message,
-                    "author": {"name": "", "email": author_email},
-                    "committer": {"name": "", "email": committer_email or author_email},
+                    "author": {"name": author_name, "email": author_email},
+                    "committer": {"name": author_name, "email": committer_email or author_email},
                 }
                 return
         raise KeyError(sha)

@@ -33,7 +33,8 @@ def summary(tmp_path: Path) -> str:
 def forge_data(root: Path, *, compliance: str = "he-compliance") -> ForgeData:
     head = git(root, "rev-parse", "HEAD").strip()
     d = ForgeData()
-    d.add_pull(7, author="editor", head=head, files=[f"posts/{PID}/index.md"])
+    base = git(root, "rev-parse", "main").strip()
+    d.add_pull(7, author="editor", head=head, files=[f"posts/{PID}/index.md"], base=base)
     d.teams.update(
         {"xxbank/compliance": {"compliance-staff": "active"}, "xxbank/ebanking": {}, "xxbank/leadership": {}}
     )
@@ -133,6 +134,7 @@ def _reviews_file(tmp_path: Path, d: ForgeData, n: int = 7) -> str:
 def test_a_pull_request_cannot_lower_its_own_bar(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    base = git(repo, "rev-parse", "main").strip()
     git(repo, "checkout", "-q", "-b", "lower-the-bar")
     policy_file = repo / "policy" / "policy.yml"
     text = policy_file.read_text(encoding="utf-8")
@@ -140,19 +142,20 @@ def test_a_pull_request_cannot_lower_its_own_bar(
     git(repo, "commit", "-q", "-am", "policy: make mallory technology")
     head = git(repo, "rev-parse", "HEAD").strip()
     d = ForgeData()
-    d.add_pull(7, author="editor", head=head, files=["policy/policy.yml"])
+    d.add_pull(7, author="editor", head=head, files=["policy/policy.yml"], base=base)
     d.review(7, "mallory", "APPROVED", head, "2026-11-20T02:00:00Z")
     d.review(7, "lv-ebank", "APPROVED", head, "2026-11-20T03:00:00Z")
     f = _reviews_file(tmp_path, d)
     # Judged by the base branch's policy (main), mallory is nobody: not approved.
     assert main(["approvals", "--pr", "7", "--reviews-file", f, "--root", str(repo)]) == 1
     out = capsys.readouterr().out
-    assert "read from the policy on main" in out and "mallory approved but is not an approver" in out
-    # With no base branch in the checkout the gate cannot know the bar: it fails closed.
-    d.pulls[7]["base"]["ref"] = "release"
+    assert f"read from the policy at {base[:7]} (main)" in out and "mallory approved but is not an approver" in out
+    # With the base commit missing from the checkout the gate cannot know the bar: it fails closed.
+    d.pulls[7]["base"]["sha"] = "9" * 40
     f = _reviews_file(tmp_path, d)
     assert main(["approvals", "--pr", "7", "--reviews-file", f, "--root", str(repo)]) == 2
-    assert "must be judged by the base branch's policy" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "must be judged by the policy at its base" in err and "git fetch origin 9999999" in err
     # The same reviews on the proposed policy would pass: the base-branch rule is what stops it.
     assert main(["approvals", "--pr", "7", "--reviews-file", f, "--root", str(repo), "--policy-ref", "HEAD"]) == 0
 

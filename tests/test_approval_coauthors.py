@@ -117,7 +117,7 @@ def test_an_unverifiable_co_author_is_a_warning_not_a_failure(case: Case) -> Non
 def forge_data(root: Path) -> tuple[ForgeData, str]:
     head = git(root, "rev-parse", "HEAD").strip()
     d = ForgeData()
-    d.add_pull(7, author="editor", head=head, files=[f"posts/{PID}/index.md"])
+    d.add_pull(7, author="editor", head=head, files=[f"posts/{PID}/index.md"], base=head)
     d.teams.update({"xxbank/compliance": {}, "xxbank/ebanking": {}, "xxbank/leadership": {}})
     d.review(7, "li-retail", "APPROVED", head, "2026-11-20T02:00:00Z")
     d.review(7, "he-compliance", "APPROVED", head, "2026-11-20T03:00:00Z")

@@ -182,7 +182,7 @@ def test_cli_form_from_reviews_file_and_forge(
     assert "| 电子银行部 (ebanking) | （尚需 1 人） | 待审批 |  |  |" in capsys.readouterr().out
     head = git(root, "rev-parse", "HEAD").strip()
     d = ForgeData()
-    d.add_pull(9, head=head, files=[f"posts/{PID}/index.md"])
+    d.add_pull(9, head=head, files=[f"posts/{PID}/index.md"], base=head)
     d.teams.update({"xxbank/compliance": {}, "xxbank/ebanking": {}})
     d.review(9, "li-retail", "APPROVED", head, "2026-11-20T02:00:00Z")
     for var in ("GITHUB_API_URL", "GITHUB_TOKEN"):

@@ -62,7 +62,7 @@ def reviews_file(root: Path, approvers: list[str]) -> Path:
             "user": {"login": "editor"},
             "created_at": "2026-11-20T01:00:00Z",
             "head": {"sha": "git:HEAD"},
-            "base": {"ref": "main"},
+            "base": {"ref": "main", "sha": "git:main"},
             "merged": False,
         },
         "reviews": reviews,
@@ -190,7 +190,8 @@ def test_waiting_for_a_tier_from_the_forge(
 
     head = git(repo, "rev-parse", "HEAD").strip()
     data = ForgeData()
-    data.add_pull(11, head=head, files=[f"posts/{CARD}/index.md"], created_at="2026-11-20T01:00:00Z")
+    base = git(repo, "rev-parse", "main").strip()
+    data.add_pull(11, head=head, files=[f"posts/{CARD}/index.md"], created_at="2026-11-20T01:00:00Z", base=base)
     data.review(11, "li-retail", "APPROVED", head, "2026-11-21T02:00:00Z")
     data.review(11, "he-compliance", "APPROVED", head, "2026-11-22T02:00:00Z")
     data.teams.update({"xxbank/compliance": {}, "xxbank/ebanking": {}, "xxbank/leadership": {}})

@@ -625,18 +625,33 @@ def users_only_policy() -> str:
 
 
 def _gate_workspace(tmp_path: Path, pr_policy: str | None = None) -> Path:
-    """The approval gate's workspace: `base/` (the policy in force) and `pr/` (the PR's content)."""
-    from conftest import post_text, write_post
+    """The approval gate's workspace: `base/` (the policy in force) and `pr/` (the PR's content: a git
+    checkout whose base commit holds the policy in force, as actions/checkout with fetch-depth: 0 gives)."""
+    from conftest import git, post_text, write_post
 
     ws = tmp_path / "ws"
     shutil.copytree(ROOT / "policy", ws / "base" / "policy")
     shutil.copytree(ROOT / "policy", ws / "pr" / "policy")
     for side in ("base", "pr"):
         (ws / side / "policy" / "policy.yml").write_text(users_only_policy(), encoding="utf-8")
+    pr = ws / "pr"
+    git(pr, "init", "-q", "-b", "main")
+    git(pr, "add", "-A")
+    git(pr, "commit", "-q", "-m", "base")
     if pr_policy is not None:
-        (ws / "pr" / "policy" / "policy.yml").write_text(pr_policy, encoding="utf-8")
-    write_post(ws / "pr", "2030/03-01-card", post_text(publish_at=_dt(2030, 3, 1)))
+        (pr / "policy" / "policy.yml").write_text(pr_policy, encoding="utf-8")
+    write_post(pr, "2030/03-01-card", post_text(publish_at=_dt(2030, 3, 1)))
+    git(pr, "checkout", "-q", "-b", "pr")
+    git(pr, "add", "-A")
+    git(pr, "commit", "-q", "-m", "the pull request")
     return ws
+
+
+def _shas(ws: Path) -> tuple[str, str]:
+    """(head, base) of the workspace's pull request."""
+    from conftest import git
+
+    return git(ws / "pr", "rev-parse", "HEAD").strip(), git(ws / "pr", "rev-parse", "main").strip()
 
 
 def _run_gate(ws: Path, api_url: str) -> Any:
@@ -659,12 +674,12 @@ def _run_gate(ws: Path, api_url: str) -> Any:
     )
 
 
-def _forge_data(approvers: list[str]) -> Any:
+def _forge_data(approvers: list[str], ws: Path) -> Any:
     from forge_standin import ForgeData
 
     data = ForgeData()
-    head = "b" * 40
-    data.add_pull(7, author="editor", head=head, files=["posts/2030/03-01-card/index.md"])
+    head, base = _shas(ws)
+    data.add_pull(7, author="editor", head=head, files=["posts/2030/03-01-card/index.md"], base=base)
     for i, login in enumerate(approvers):
         data.review(7, login, "APPROVED", head, f"2026-11-2{i + 1}T02:00:00Z")
     data.teams["xxbank/compliance"] = {"team-only-reviewer": "active"}
@@ -675,8 +690,9 @@ def test_the_gate_passes_with_the_automatic_token_when_approvers_are_users(tmp_p
     """The choice documented in docs/operations.md: users in the policy, the job token, no secret."""
     from forge_standin import GitHubStandin
 
-    with GitHubStandin(_forge_data(["li-retail", "qian-compliance", "zhou-ebank"])) as gh:
-        proc = _run_gate(_gate_workspace(tmp_path), gh.url)
+    ws = _gate_workspace(tmp_path)
+    with GitHubStandin(_forge_data(["li-retail", "qian-compliance", "zhou-ebank"], ws)) as gh:
+        proc = _run_gate(ws, gh.url)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -686,8 +702,21 @@ def test_the_gate_fails_closed_when_a_role_names_teams_the_token_cannot_read(tmp
     from forge_standin import GitHubStandin
 
     with_teams = policy_with_teams()
-    with GitHubStandin(_forge_data(["li-retail", "qian-compliance", "zhou-ebank"])) as gh:
-        ws = _gate_workspace(tmp_path)
+    ws = _gate_workspace(tmp_path)
+    base_policy = ws / "pr" / "policy" / "policy.yml"
+    with GitHubStandin(_forge_data(["li-retail", "qian-compliance", "zhou-ebank"], ws)) as gh:
+        # the base commit's policy names teams (the pull request does not touch policy/)
+        from conftest import git
+
+        git(ws / "pr", "checkout", "-q", "main")
+        base_policy.write_text(with_teams, encoding="utf-8")
+        git(ws / "pr", "commit", "-q", "-am", "teams")
+        git(ws / "pr", "checkout", "-q", "pr")
+        git(ws / "pr", "rebase", "-q", "main")
+        head, base = _shas(ws)
+        gh.data.pulls[7]["head"]["sha"], gh.data.pulls[7]["base"]["sha"] = head, base
+        for r in gh.data.reviews[7]:
+            r["commit_id"] = head
         (ws / "base" / "policy" / "policy.yml").write_text(with_teams, encoding="utf-8")
         proc = _run_gate(ws, gh.url)
     assert proc.returncode == 2, proc.stdout
@@ -701,8 +730,8 @@ def test_a_pr_cannot_lower_the_tiers_that_judge_it(tmp_path: Path) -> None:
     policy = yaml.safe_load(users_only_policy())
     policy["approval"]["base"] = [{"tier": "ebanking"}]
     lowered = yaml.safe_dump(policy, allow_unicode=True, sort_keys=False)
-    with GitHubStandin(_forge_data(["zhou-ebank"])) as gh:
-        ws = _gate_workspace(tmp_path, pr_policy=lowered)
+    ws = _gate_workspace(tmp_path, pr_policy=lowered)
+    with GitHubStandin(_forge_data(["zhou-ebank"], ws)) as gh:
         proc = _run_gate(ws, gh.url)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "compliance" in proc.stdout

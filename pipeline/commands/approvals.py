@@ -1,8 +1,13 @@
 """`wxpub approvals --pr N`: whether a pull request's reviews satisfy every approval tier its change needs.
 
+The tiers and approvers come from the policy at the pull request's base commit (`base.sha`, as the forge
+reports it), read through git, never from the working tree: on a branch cut before `main` changed the
+policy, or on a pull request that edits `policy/`, the working tree's policy is not the one in force.
+The posts are read from the working tree (the pull request's head, or its merge with the base).
+
 Exit 0 when every tier is satisfied, 1 when not, 2 when the check cannot run (no token, a token that
-cannot read team membership: the gate fails closed). Prints a table; appends the same as Markdown to
-`$GITHUB_STEP_SUMMARY`.
+cannot read team membership, a base commit missing from the checkout: the gate fails closed). Prints a
+table; appends the same as Markdown to `$GITHUB_STEP_SUMMARY`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from ..approval import TierResult, Verdict, check_pull, local_time
 from ..errors import ForgeError, UsageError
 from ..forge import KINDS, ReviewsFileForge, client_from_env
 from ..forge.base import Forge
+from ..i18n import _
 from ..policy import Policy
 from ._common import add_format, add_root, root_and_policy
 
@@ -36,9 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser(
         "approvals",
         help="check a pull request's tiered approvals (Art. 8, 12, 15)",
-        description="Evaluate the reviews of a pull request against the approval tiers its change needs. "
-        "Exit 0 when every tier is satisfied, 1 when not, 2 when the check cannot run. Tokens: GITHUB_TOKEN "
-        "or GITEA_TOKEN in the environment.",
+        description="Evaluate the reviews of a pull request against the approval tiers its change needs, by the "
+        "policy at its base commit (read through git). Exit 0 when every tier is satisfied, 1 when not, 2 when "
+        "the check cannot run. Tokens: GITHUB_TOKEN or GITEA_TOKEN in the environment.",
     )
     p.add_argument("--pr", type=int, metavar="N", help="the pull request (default: from GITHUB_EVENT_PATH)")
     add_forge_options(p)
@@ -46,7 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--policy-ref",
         metavar="REF",
-        help="judge by the policy at this git ref (default: the base branch's when the PR changes policy/)",
+        help="judge by the policy at this git ref (default: the pull request's base commit, base.sha)",
     )
     add_format(p, ("text", "json"))
     add_root(p)
@@ -90,20 +96,20 @@ def _approvers(t: TierResult, policy: Policy) -> str:
 
 
 def to_text(verdict: Verdict, policy: Policy) -> str:
-    rows = [("tier", "required", "approved by", "missing")]
+    rows = [(_("tier"), _("required"), _("approved by"), _("missing"))]
     for t in verdict.tiers:
         missing = str(t.missing) + (
-            " (blocked: " + ", ".join(b.login for b in t.blocked_by) + ")" if t.blocked_by else ""
+            _(" (blocked: {logins})", logins=", ".join(b.login for b in t.blocked_by)) if t.blocked_by else ""
         )
         rows.append((t.name, str(t.required), _approvers(t, policy), missing))
     widths = [max(_width(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
-    head = f"pull request #{verdict.pr}, head {verdict.head_sha[:7] or '?'}"
-    state = "approved: every tier is satisfied" if verdict.ok else "NOT approved"
+    head = _("pull request #{n}, head {sha}", n=verdict.pr, sha=verdict.head_sha[:7] or "?")
+    state = _("approved: every tier is satisfied") if verdict.ok else _("NOT approved")
     out = [f"{head}: {state}", *lines]
     out += [f"  {r}" for r in verdict.reasons]
-    out += [f"  warning: {w}" for w in verdict.warnings]
-    out += [f"  note: {n}" for n in verdict.notes]
+    out += ["  " + _("warning: {text}", text=w) for w in verdict.warnings]
+    out += ["  " + _("note: {text}", text=n) for n in verdict.notes]
     return "\n".join(out)
 
 
@@ -112,25 +118,30 @@ def _cell(s: str) -> str:
 
 
 def to_markdown(verdict: Verdict, policy: Policy) -> str:
-    mark = "✅ approved" if verdict.ok else "❌ not approved"
-    order = "order (sequential)" if policy.approval.sequential else "any order"
+    mark = _("✅ approved") if verdict.ok else _("❌ not approved")
+    order = _("order (sequential)") if policy.approval.sequential else _("any order")
     out = [
-        f"### wxpub approvals: pull request #{verdict.pr} {mark}",
+        _("### wxpub approvals: pull request #{n} {mark}", n=verdict.pr, mark=mark),
         "",
-        f"Head `{verdict.head_sha[:7] or '?'}`; tiers in {order}. 审批层级 (Art. 8, 12, 15)",
+        _(
+            "Head `{sha}`; tiers in {order}. 审批层级 (Art. 8, 12, 15)",
+            sha=verdict.head_sha[:7] or "?",
+            order=order,
+        ),
         "",
-        "| Tier 层级 | Required | Approved by 审批人 | Missing |",
+        _("| Tier 层级 | Required | Approved by 审批人 | Missing |"),
         "|---|---:|---|---:|",
     ]
     for t in verdict.tiers:
-        missing = str(t.missing) + (f" (blocked by {', '.join(b.login for b in t.blocked_by)})" if t.blocked_by else "")
+        blocked = ", ".join(b.login for b in t.blocked_by)
+        missing = str(t.missing) + (_(" (blocked by {logins})", logins=blocked) if t.blocked_by else "")
         out.append(f"| {_cell(t.name)} | {t.required} | {_cell(_approvers(t, policy))} | {_cell(missing)} |")
     if verdict.reasons:
-        out += ["", "**Why not yet:**", *(f"- {_cell(r)}" for r in verdict.reasons)]
+        out += ["", _("**Why not yet:**"), *(f"- {_cell(r)}" for r in verdict.reasons)]
     if verdict.warnings:
-        out += ["", "**Approvers, please confirm 审批人请确认:**", *(f"- ⚠️ {_cell(w)}" for w in verdict.warnings)]
+        out += ["", _("**Approvers, please confirm 审批人请确认:**"), *(f"- ⚠️ {_cell(w)}" for w in verdict.warnings)]
     if verdict.notes:
-        out += ["", "<details><summary>Reviews that did not count</summary>", ""]
+        out += ["", "<details><summary>" + _("Reviews that did not count") + "</summary>", ""]
         out += [f"- {_cell(n)}" for n in verdict.notes]
         out += ["", "</details>"]
     return "\n".join(out) + "\n\n"
@@ -141,11 +152,11 @@ def run(args: argparse.Namespace) -> int:
     number = pr_number(args.pr)
     forge = open_forge(args, root, policy)
     try:
-        verdict, _, posts = check_pull(forge, policy, root, number, policy_ref=args.policy_ref)
+        verdict, _pr, posts = check_pull(forge, policy, root, number, policy_ref=args.policy_ref)
     except ForgeError as exc:
         print(f"wxpub: {exc}", file=sys.stderr)
         report.append_step_summary(
-            f"### wxpub approvals: pull request #{number} ❌ could not be checked\n\n{_cell(str(exc))}\n\n"
+            _("### wxpub approvals: pull request #{n} ❌ could not be checked", n=number) + f"\n\n{_cell(str(exc))}\n\n"
         )
         return 2
     if args.format == "json":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..approval import evaluate
+from ..approval import evaluate, judging_policy
 from ..errors import UsageError
 from ..forge import ReviewsFileForge
 from ..form import render_form
@@ -53,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
             number = forge.pull_touching(post.path)
         pr = forge.pull(number)
         paths = forge.files(number)
-        verdict = evaluate(policy, [post], paths, pr, forge.reviews(number), forge.commits(number), forge.is_member)
+        commits = forge.commits(number)
+        # judged as the gate and the publisher judge it: by the policy at the base, not the working tree's
+        judged_by, source, commit = judging_policy(root, pr, commits)
+        verdict = evaluate(judged_by, [post], paths, pr, forge.reviews(number), commits, forge.is_member)
+        verdict.policy_commit, verdict.policy_source = commit, source
     form = render_form(post, root, policy, verdict=verdict, pr=pr, now=now)
     text = form.html if args.format == "html" else form.markdown
     if args.output:

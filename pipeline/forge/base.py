@@ -40,6 +40,7 @@ class PullRequest:
     merge_commit_sha: str | None = None
     base_ref: str = ""
     title: str = ""
+    base_sha: str = ""  # the base commit the forge compares the head with (`base.sha`)
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ class CoAuthor:
 class Commit:
     """A commit of the pull request; logins are empty when the forge cannot map the e-mail to a user.
 
-    `co_authors` come from the message's `Co-authored-by:` trailers; the e-mails are the git ones the
-    forge reports (`commit.author.email`), used to map a co-author's e-mail to a login."""
+    `co_authors` come from the message's `Co-authored-by:` trailers; the names and e-mails are the git
+    ones the forge reports (`commit.author.name`, `commit.author.email`), used to map a co-author, or an
+    author the forge could not map (`author: null`), to a login."""
 
     sha: str
     author_login: str = ""
@@ -75,6 +77,8 @@ class Commit:
     co_authors: tuple[CoAuthor, ...] = ()
     author_email: str = ""
     committer_email: str = ""
+    author_name: str = ""
+    committer_name: str = ""
 
 
 _CO_AUTHORED = re.compile(r"^[ \t>]*co-authored-by[ \t]*:[ \t]*(.+?)[ \t]*$", re.I | re.M)
@@ -160,6 +164,7 @@ def pull_from_json(d: Mapping[str, Any]) -> PullRequest:
         merge_commit_sha=d.get("merge_commit_sha") or None,
         base_ref=str(base.get("ref") or ""),
         title=str(d.get("title") or ""),
+        base_sha=str(base.get("sha") or ""),
     )
 
 
@@ -184,17 +189,19 @@ def commit_from_json(d: Mapping[str, Any]) -> Commit:
     inner: Mapping[str, Any] = raw_inner if isinstance(raw_inner, Mapping) else {}
     message = inner.get("message") or d.get("message") or ""
 
-    def email(who: str) -> str:
-        person = inner.get(who)
-        return str(person.get("email") or "") if isinstance(person, Mapping) else ""
+    def person(who: str, key: str) -> str:
+        value = inner.get(who)
+        return str(value.get(key) or "") if isinstance(value, Mapping) else ""
 
     return Commit(
         sha=str(_need(d, "sha", "commit")),
         author_login=_login(d.get("author")),
         committer_login=_login(d.get("committer")),
         co_authors=co_authors_of(str(message)),
-        author_email=email("author"),
-        committer_email=email("committer"),
+        author_email=person("author", "email"),
+        committer_email=person("committer", "email"),
+        author_name=person("author", "name"),
+        committer_name=person("committer", "name"),
     )
 
 

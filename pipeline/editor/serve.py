@@ -155,18 +155,22 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         )
         try:
             with urllib.request.urlopen(request, timeout=60) as reply:
-                self._send(reply.status, reply.read(), reply.headers.get("Content-Type", "application/json"))
+                status, data, kind = reply.status, reply.read(), reply.headers.get("Content-Type", "application/json")
         except urllib.error.HTTPError as exc:
-            self._send(exc.code, exc.read(), exc.headers.get("Content-Type", "application/json"))
+            status, data, kind = exc.code, exc.read(), exc.headers.get("Content-Type", "application/json")
         except OSError:
-            self._send(502, b'{"error": "local backend unreachable"}', "application/json")
+            status, data, kind = 502, b'{"error": "local backend unreachable"}', "application/json"
+        self._send(status, data, kind)
 
     def _send(self, status: int, data: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the page went away (reloaded) meanwhile
+            self.close_connection = True
 
 
 @dataclass

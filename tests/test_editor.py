@@ -139,3 +139,39 @@ def test_build_without_npm_packages_says_what_to_run(tmp_path: Path, monkeypatch
     shutil.copytree(ROOT / "policy", repo / "policy")
     monkeypatch.setenv("WXPUB_NODE_MODULES", str(tmp_path / "nowhere" / "node_modules"))
     assert main(["editor", "build", "--root", str(repo)]) == 2
+
+
+def test_the_demo_serves_the_editor_with_its_local_backend(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import urllib.request
+
+    from pipeline.demo import start_editor
+    from pipeline.editor.serve import DECAP_SERVER
+
+    if not (ROOT / DECAP_SERVER).is_file():
+        pytest.skip("the editor's npm packages are not installed (npm ci)")
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "policy", repo / "policy")
+    shutil.copytree(ROOT / "admin", repo / "admin", ignore=shutil.ignore_patterns("vendor", "theme.css"))
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    lines: list[str] = []
+    editor = start_editor(ROOT, repo, 0, lines.append)
+    assert editor is not None, lines
+    try:
+        with urllib.request.urlopen(editor.url) as reply:
+            assert "Content-Security-Policy" in reply.read().decode()
+        with urllib.request.urlopen(editor.url + "config.yml") as reply:
+            config = yaml.safe_load(reply.read())
+        assert config["backend"] == {"name": "proxy", "proxy_url": "/api/v1", "branch": "main"}
+        assert (repo / "admin" / "vendor" / "decap-cms.js").is_file()
+        api = editor.url.replace("/admin/", "/api/v1")
+        request = urllib.request.Request(api, data=json.dumps({"action": "info"}).encode(), method="POST")
+        request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request) as reply:
+            info = json.loads(reply.read())
+        assert "editorial_workflow" in info["publish_modes"]  # decap-server in its git mode
+    finally:
+        editor.stop()
+    text = "\n".join(lines)
+    assert editor.url in text and f"git -C {repo} branch --list 'cms/*'" in text

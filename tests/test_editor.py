@@ -97,16 +97,24 @@ def test_the_backend_block_is_kept_and_set_by_options(tmp_path: Path) -> None:
     page = (repo / "admin" / "index.html").read_text(encoding="utf-8")
     assert "connect-src &#x27;self&#x27; blob: https://api.github.com;" in page
     forge = "https://git.bank.internal"
-    assert main([*args, "--forge", "gitea", "--repo", "web/posts", "--base-url", forge, "--app-id", "abc"]) == 0
+    api = f"{forge}/api/v1"
+    assert main([*args, "--forge", "forgejo", "--repo", "web/posts", "--api-root", api, "--app-id", "abc"]) == 0
     config = yaml.safe_load((repo / "admin" / "config.yml").read_text(encoding="utf-8"))
-    assert config["backend"] == {
-        "name": "gitea",
-        "repo": "web/posts",
-        "base_url": forge,
-        "app_id": "abc",
-        "auth_type": "pkce",
-    }
+    assert config["backend"] == {"name": "forgejo", "repo": "web/posts", "api_root": api, "app_id": "abc"}
     assert forge_origins(config["backend"]) == [forge]
+    page = (repo / "admin" / "index.html").read_text(encoding="utf-8")
+    assert f"connect-src &#x27;self&#x27; blob: {forge};" in page
+
+
+def test_a_backend_without_the_editorial_workflow_is_refused(tmp_path: Path) -> None:
+    """Decap's `gitea` backend would commit a save to main: no pull request, no approval gate."""
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "policy", repo / "policy")
+    (repo / "admin").mkdir()
+    (repo / "admin" / "config.yml").write_text("backend: {name: gitea, repo: a/b}\n", encoding="utf-8")
+    assert main(["editor", "build", "--no-bundle", "--root", str(repo)]) == 2
+    text = (ROOT / "policy" / "policy.yml").read_text(encoding="utf-8").replace("kind: github", "kind: gitea")
+    assert editor_config(parse_policy(text))["backend"]["name"] == "forgejo"
 
 
 def test_the_page_loads_nothing_from_elsewhere_and_has_a_strict_csp() -> None:

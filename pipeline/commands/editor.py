@@ -29,12 +29,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     b.add_argument("--check", action="store_true", help="only say whether the committed files are up to date")
     b.add_argument("--no-bundle", action="store_true", help="do not copy the npm bundle into admin/vendor/")
     b.add_argument("--site-dir", metavar="DIR", help="also copy the whole editor into DIR/admin/ (the archive)")
-    b.add_argument("--forge", choices=("github", "gitea"), help="set the backend's forge (default: kept)")
+    b.add_argument(
+        "--forge",
+        choices=("github", "forgejo"),
+        help="set the backend: github, or forgejo for a Gitea or Forgejo forge (default: kept)",
+    )
     b.add_argument("--repo", metavar="OWNER/NAME", help="set the repository the editor writes to")
     b.add_argument("--branch", metavar="NAME", help="set the branch pull requests go to (default: main)")
-    b.add_argument("--base-url", metavar="URL", help="GitHub: the auth proxy; Gitea: the forge's address")
-    b.add_argument("--api-root", metavar="URL", help="the forge's API (Gitea: https://HOST/api/v1)")
-    b.add_argument("--app-id", metavar="ID", help="Gitea/Forgejo: the OAuth2 application's client id (PKCE)")
+    b.add_argument("--base-url", metavar="URL", help="GitHub: the auth proxy that holds the OAuth client secret")
+    b.add_argument("--api-root", metavar="URL", help="the forge's API (Forgejo/Gitea: https://HOST/api/v1)")
+    b.add_argument("--app-id", metavar="ID", help="Forgejo/Gitea: the OAuth2 application's client id (PKCE)")
     add_root(b)
     b.set_defaults(func=run_build)
 
@@ -68,8 +72,6 @@ def _backend_options(args: argparse.Namespace, current: dict[str, Any] | None) -
     if "name" in given and given["name"] != backend.get("name"):
         backend = {}
     backend.update(given)
-    if backend.get("name") == "gitea":
-        backend.setdefault("auth_type", "pkce")
     return backend
 
 

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ..errors import ConfigError
+from ..i18n import _
 from ..policy import CATEGORIES, PRODUCTS, Policy
 from ..post import LIMITS
 
@@ -41,6 +43,8 @@ DELIVERY_LABELS = {"publish": "发布（不推送）", "broadcast": "群发（�
 UNIT_KINDS = {"department": "总行部门", "branch": "支行"}
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 COLLECTION = "posts"
+# Decap backends with the editorial workflow (a save is a branch and a pull request), plus its local one.
+WORKFLOW_BACKENDS = ("github", "forgejo", "proxy")
 # Keys the page's serializer never writes into index.md: the folder name and the path helpers.
 INTERNAL_KEYS = ("slug", "_wx_year", "_wx_monthday")
 HEADER = (
@@ -52,11 +56,12 @@ HEADER = (
 def default_backend(policy: Policy) -> dict[str, Any]:
     """A placeholder backend for the policy's forge kind, to be set with `wxpub editor build --repo ...`."""
     if policy.forge.kind == "gitea":
+        # Decap's `gitea` backend has no editorial workflow (a save would commit to the branch itself);
+        # its `forgejo` backend has it, and logs in with PKCE against the forge's api_root.
         return {
-            "name": "gitea",
+            "name": "forgejo",
             "repo": "xxbank/wxpub",
             "branch": "main",
-            "base_url": "https://git.example.internal",
             "api_root": "https://git.example.internal/api/v1",
             "app_id": "REPLACE-WITH-THE-OAUTH-APPLICATION-CLIENT-ID",
         }
@@ -223,6 +228,14 @@ def fields(policy: Policy) -> list[dict[str, Any]]:
 
 def editor_config(policy: Policy, backend: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The whole Decap configuration for the policy (and the backend block, kept or the default)."""
+    if backend and backend.get("name") not in WORKFLOW_BACKENDS:
+        raise ConfigError(
+            _(
+                "admin/config.yml: backend {name!r} cannot open pull requests (no editorial workflow)",
+                name=str(backend.get("name")),
+            ),
+            hint=_("use github or forgejo (Gitea and Forgejo instances both: set --forge forgejo)"),
+        )
     return {
         "backend": dict(backend) if backend else default_backend(policy),
         "publish_mode": "editorial_workflow",
@@ -278,7 +291,7 @@ def forge_origins(backend: Mapping[str, Any]) -> list[str]:
     urls: list[str] = []
     if name == "github":
         urls.append(str(backend.get("api_root") or "https://api.github.com"))
-    elif name == "gitea":
+    elif name in ("forgejo", "gitea"):
         urls += [str(backend.get("api_root") or ""), str(backend.get("base_url") or "")]
     origins = []
     for url in urls:

@@ -114,6 +114,7 @@ def test_an_editor_creates_and_edits_posts_that_become_branches(editor_repo: Pat
     cover = image(tmp_path / "cover.jpg", (900, 383), (200, 30, 30))
     figure = image(tmp_path / "figure.png", (600, 400), (30, 30, 200))
 
+    main_head = git(repo, "rev-parse", "main")
     backend = LocalBackend(root=ROOT, repo=repo, log=tmp_path / "decap-server.log")
     backend.start()
     server = serve_in_thread(EditorSite.local(admin, backend.url))
@@ -176,6 +177,17 @@ def test_an_editor_creates_and_edits_posts_that_become_branches(editor_repo: Pat
             title.fill("旧文章（已修改）")
             page.get_by_role("button", name="保存").click()
             wait_for_branch(repo, OLD_BRANCH)
+
+            # "Ready" is never "merged": the new post goes to 就绪, and 立即发布 is refused.
+            page.goto(base + "#/collections/posts/entries/2026/12-20-branch-move/index")
+            page.reload()
+            page.on("dialog", lambda d: d.accept())  # Decap's "publish this entry?" confirmation
+            page.get_by_role("button", name="状态: 草稿").click()
+            page.get_by_text("就绪", exact=True).click()
+            expect(page.get_by_role("button", name="状态: 就绪")).to_be_visible()
+            page.get_by_role("button", name="发布", exact=True).click()
+            page.get_by_text("立即发布", exact=True).click()
+            expect(page.get_by_text("编辑器不能发布或合并", exact=False)).to_be_visible()
             browser.close()
     finally:
         server.shutdown()
@@ -217,4 +229,7 @@ def test_an_editor_creates_and_edits_posts_that_become_branches(editor_repo: Pat
     assert after["title"] == "旧文章（已修改）"
     assert {k: v for k, v in after.items() if k != "title"} == {k: v for k, v in before.items() if k != "title"}
     assert git(repo, "config", f"branch.{OLD_BRANCH}.description").strip() == "decap-cms/draft"
+    assert git(repo, "config", f"branch.{NEW_BRANCH}.description").strip() == "decap-cms/pending_publish"
+    assert git(repo, "rev-parse", "main") == main_head  # nothing merged
+    assert NEW_BRANCH in git(repo, "branch", "--list", "cms/*")
     assert first_load < 30

@@ -16,40 +16,44 @@ from ._common import add_root, root_and_policy
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "editor",
-        help="the web editor at /admin/: build it from the policy, or serve it with a local backend",
-        description="Decap CMS for editors who do not use git: a form generated from policy/policy.yml "
-        "whose every save is a branch and a pull request (editorial workflow).",
+        help=_("the web editor at /admin/: build it from the policy, or serve it with a local backend"),
+        description=_(
+            "Decap CMS for editors who do not use git: a form generated from policy/policy.yml "
+            "whose every save is a branch and a pull request (editorial workflow)."
+        ),
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION")
 
     b = actions.add_parser(
         "build",
-        help="write admin/index.html and admin/config.yml from the policy, and copy the bundle beside them",
+        help=_("write admin/index.html and admin/config.yml from the policy, and copy the bundle beside them"),
     )
-    b.add_argument("--check", action="store_true", help="only say whether the committed files are up to date")
-    b.add_argument("--no-bundle", action="store_true", help="do not copy the npm bundle into admin/vendor/")
-    b.add_argument("--site-dir", metavar="DIR", help="also copy the whole editor into DIR/admin/ (the archive)")
+    b.add_argument("--check", action="store_true", help=_("only say whether the committed files are up to date"))
+    b.add_argument("--no-bundle", action="store_true", help=_("do not copy the npm bundle into admin/vendor/"))
+    b.add_argument("--site-dir", metavar="DIR", help=_("also copy the whole editor into DIR/admin/ (the archive)"))
     b.add_argument(
         "--forge",
         choices=("github", "forgejo"),
-        help="set the backend: github, or forgejo for a Gitea or Forgejo forge (default: kept)",
+        help=_("set the backend: github, or forgejo for a Gitea or Forgejo forge (default: kept)"),
     )
-    b.add_argument("--repo", metavar="OWNER/NAME", help="set the repository the editor writes to")
-    b.add_argument("--branch", metavar="NAME", help="set the branch pull requests go to (default: main)")
-    b.add_argument("--base-url", metavar="URL", help="GitHub: the auth proxy that holds the OAuth client secret")
-    b.add_argument("--api-root", metavar="URL", help="the forge's API (Forgejo/Gitea: https://HOST/api/v1)")
-    b.add_argument("--app-id", metavar="ID", help="Forgejo/Gitea: the OAuth2 application's client id (PKCE)")
+    b.add_argument("--repo", metavar="OWNER/NAME", help=_("set the repository the editor writes to"))
+    b.add_argument("--branch", metavar="NAME", help=_("set the branch pull requests go to (default: main)"))
+    b.add_argument("--base-url", metavar="URL", help=_("GitHub: the auth proxy that holds the OAuth client secret"))
+    b.add_argument("--api-root", metavar="URL", help=_("the forge's API (Forgejo/Gitea: https://HOST/api/v1)"))
+    b.add_argument("--app-id", metavar="ID", help=_("Forgejo/Gitea: the OAuth2 application's client id (PKCE)"))
     add_root(b)
     b.set_defaults(func=run_build)
 
-    s = actions.add_parser("serve", help="serve /admin/ on 127.0.0.1 with decap-server on a git repository")
-    s.add_argument("--port", type=int, default=8080, help="the page's port (default 8080; 0: any)")
-    s.add_argument("--backend-port", type=int, default=0, help="decap-server's port (default: any free one)")
+    s = actions.add_parser("serve", help=_("serve /admin/ on 127.0.0.1 with decap-server on a git repository"))
+    s.add_argument("--port", type=int, default=8080, help=_("the page's port (default 8080; 0: any)"))
+    s.add_argument("--backend-port", type=int, default=0, help=_("decap-server's port (default: any free one)"))
     s.add_argument(
         "--repo-dir",
         metavar="DIR",
-        help="the git repository decap-server writes branches into (default: the repository itself; "
-        "it checks branches out there, so prefer a clone nobody works in)",
+        help=_(
+            "the git repository decap-server writes branches into (default: the repository itself; "
+            "it checks branches out there, so prefer a clone nobody works in)"
+        ),
     )
     add_root(s)
     s.set_defaults(func=run_serve)

@@ -231,7 +231,7 @@ def editor_config(policy: Policy, backend: Mapping[str, Any] | None = None) -> d
     if backend and backend.get("name") not in WORKFLOW_BACKENDS:
         raise ConfigError(
             _(
-                "admin/config.yml: backend {name!r} cannot open pull requests (no editorial workflow)",
+                "admin/config.yml: backend “{name}” cannot open pull requests (no editorial workflow)",
                 name=str(backend.get("name")),
             ),
             hint=_("use github or forgejo (Gitea and Forgejo instances both: set --forge forgejo)"),

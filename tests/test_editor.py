@@ -183,3 +183,24 @@ def test_the_demo_serves_the_editor_with_its_local_backend(tmp_path: Path) -> No
         editor.stop()
     text = "\n".join(lines)
     assert editor.url in text and f"git -C {repo} branch --list 'cms/*'" in text
+
+
+def test_the_editor_is_copied_beside_the_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.editor.serve import DECAP_SERVER
+
+    if not (ROOT / DECAP_SERVER).is_file():
+        pytest.skip("the editor's npm packages are not installed (npm ci)")
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "policy", repo / "policy")
+    shutil.copytree(ROOT / "admin", repo / "admin", ignore=shutil.ignore_patterns("vendor", "theme.css"))
+    site = tmp_path / "site"
+    (site / "admin").mkdir(parents=True)
+    (site / "admin" / "stale.txt").write_text("from an older build", encoding="utf-8")
+    monkeypatch.setenv("WXPUB_NODE_MODULES", str(ROOT / "node_modules"))  # the packages of this checkout
+    assert main(["editor", "build", "--root", str(repo), "--site-dir", str(site)]) == 0
+    served = site / "admin"
+    assert {"index.html", "config.yml", "wxpub-editor.js", "manual-init.js", "theme.css"} <= {
+        p.name for p in served.iterdir()
+    }
+    assert (served / "vendor" / "decap-cms.js").is_file() and (served / "vendor" / "yaml" / "index.js").is_file()
+    assert not list(served.rglob("*.map")) and not (served / "stale.txt").exists()

@@ -156,6 +156,7 @@ def fields(policy: Policy) -> list[dict[str, Any]]:
             "widget": "image",
             "choose_url": False,
             "hint": "JPEG 或 PNG，建议 900×383 像素（2.35:1），保存在文章自己的文件夹里",
+            "pattern": [r"^[^/\\]+\.(jpe?g|png|JPE?G|PNG)$", "封面必须是本文文件夹里的 JPEG 或 PNG 图片"],
         },
         {
             "label": "发布方式",

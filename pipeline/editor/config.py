@@ -36,8 +36,8 @@ PRODUCT_LABELS = {
     "insurance": "保险",
     "loan": "贷款",
     "card": "银行卡",
-    "payment": "支付结算",
-    "other": "其他产品",
+    "payment": "支付",
+    "other": "其他",
 }
 DELIVERY_LABELS = {"publish": "发布（不推送）", "broadcast": "群发（推送给关注者，每月最多 4 次）"}
 UNIT_KINDS = {"department": "总行部门", "branch": "支行"}

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.editor import build  # noqa: E402
-from pipeline.editor.serve import EditorSite, LocalBackend, serve_in_thread, url_of  # noqa: E402
+from pipeline.editor.serve import start_local  # noqa: E402
 from pipeline.policy import load_policy  # noqa: E402
 
 
@@ -41,10 +41,8 @@ def main() -> int:
         (admin / "floor.html").write_text("<!doctype html><title>floor</title><p>ok</p>", encoding="utf-8")
         repo = work / "repo"
         subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
-        backend = LocalBackend(root=ROOT, repo=repo, log=work / "decap-server.log")
-        backend.start()
-        server = serve_in_thread(EditorSite.local(admin, backend.url))
-        base = url_of(server)
+        editor = start_local(admin, ROOT, repo, log=work / "decap-server.log")
+        base = editor.url
         try:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
@@ -68,9 +66,7 @@ def main() -> int:
                     warm.append(time.monotonic() - t0)
                 browser.close()
         finally:
-            server.shutdown()
-            server.server_close()
-            backend.stop()
+            editor.stop()
         print(f"bundle in admin/ (decap-cms.js, chunks, YAML, scripts, theme): {build.bundle_size(admin) / 1e6:.2f} MB")
         print(f"bytes loaded by the first visit until the login button: {cold_bytes / 1e6:.2f} MB (uncompressed)")
         print(f"baseline: a tiny page from the same server: {floor * 1000:.0f} ms")

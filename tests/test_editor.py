@@ -179,6 +179,14 @@ def test_the_demo_serves_the_editor_with_its_local_backend(tmp_path: Path) -> No
         with urllib.request.urlopen(request) as reply:
             info = json.loads(reply.read())
         assert "editorial_workflow" in info["publish_modes"]  # decap-server in its git mode
+        # decap-server answers browsers only for the editor's page, not for any other page on localhost.
+        for origin, allowed in ((editor.url.removesuffix("/admin/"), True), ("http://127.0.0.1:9", False)):
+            preflight = urllib.request.Request(editor.backend.url, method="OPTIONS")
+            preflight.add_header("Origin", origin)
+            preflight.add_header("Access-Control-Request-Method", "POST")
+            preflight.add_header("Access-Control-Request-Headers", "content-type")
+            with urllib.request.urlopen(preflight) as reply:
+                assert (reply.headers.get("Access-Control-Allow-Origin") == origin) is allowed
     finally:
         editor.stop()
     text = "\n".join(lines)

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from pipeline.editor import build
-from pipeline.editor.serve import DECAP_SERVER, EditorSite, LocalBackend, serve_in_thread, url_of
+from pipeline.editor.serve import DECAP_SERVER, start_local
 from pipeline.policy import load_policy
 from pipeline.post import load_post, split_front_matter
 
@@ -115,10 +115,8 @@ def test_an_editor_creates_and_edits_posts_that_become_branches(editor_repo: Pat
     figure = image(tmp_path / "figure.png", (600, 400), (30, 30, 200))
 
     main_head = git(repo, "rev-parse", "main")
-    backend = LocalBackend(root=ROOT, repo=repo, log=tmp_path / "decap-server.log")
-    backend.start()
-    server = serve_in_thread(EditorSite.local(admin, backend.url))
-    base = url_of(server)
+    editor = start_local(admin, ROOT, repo, log=tmp_path / "decap-server.log")
+    base = editor.url
     requests: list[str] = []
     errors: list[str] = []
     try:
@@ -190,9 +188,7 @@ def test_an_editor_creates_and_edits_posts_that_become_branches(editor_repo: Pat
             expect(page.get_by_text("编辑器不能发布或合并", exact=False)).to_be_visible()
             browser.close()
     finally:
-        server.shutdown()
-        server.server_close()
-        backend.stop()
+        editor.stop()
     print(f"\n/admin/ first load on loopback: {first_load:.2f} s; bundle {build.bundle_size(admin) / 1e6:.1f} MB")
 
     # No request left the machine: the page, its bundle and the backend are all on 127.0.0.1.

@@ -113,7 +113,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     from ..editor import build
-    from ..editor.serve import EditorSite, LocalBackend, serve_in_thread, url_of
+    from ..editor.serve import start_local
 
     root, policy = root_and_policy(args)
     build.write(root, build.generate(root, policy))
@@ -121,24 +121,12 @@ def run_serve(args: argparse.Namespace) -> int:
     repo = Path(args.repo_dir).resolve() if args.repo_dir else root
     if not (repo / ".git").exists():
         raise UsageError(_("{path}: not a git repository", path=repo), hint=_("give --repo-dir a git clone"))
-    backend = LocalBackend(root=root, repo=repo, port=args.backend_port)
     with stop_on_signals() as stop:
-        backend.start()
+        editor = start_local(root / build.ADMIN_DIR, root, repo, port=args.port, backend_port=args.backend_port)
         try:
-            server = serve_in_thread(EditorSite.local(root / build.ADMIN_DIR, backend.url), port=args.port)
-            try:
-                print(
-                    _(
-                        "editor: {url} (local backend: branches in {repo}; Ctrl-C to stop)",
-                        url=url_of(server),
-                        repo=repo,
-                    )
-                )
-                print(_("see the branches a save made: git -C {repo} branch --list 'cms/*'", repo=repo), flush=True)
-                wait_for(stop)
-            finally:
-                server.shutdown()
-                server.server_close()
+            print(_("editor: {url} (local backend: branches in {repo}; Ctrl-C to stop)", url=editor.url, repo=repo))
+            print(_("see the branches a save made: git -C {repo} branch --list 'cms/*'", repo=repo), flush=True)
+            wait_for(stop)
         finally:
-            backend.stop()
+            editor.stop()
     return 0

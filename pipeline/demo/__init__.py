@@ -25,9 +25,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import WxpubError
+
+if TYPE_CHECKING:
+    from ..editor.serve import LocalEditor
 
 HERE = Path(__file__).resolve().parent
 REVIEWS = HERE / "reviews.json"
@@ -180,48 +183,27 @@ def run_demo(
     return DemoResult(workdir=workdir, site=site, steps=results, articles=published, mass_sends=mass_sends)
 
 
-@dataclass
-class DemoEditor:
-    """The web editor of the demo: the page server and decap-server, to stop together."""
-
-    server: Any
-    backend: Any
-    url: str
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.backend.stop()
-
-
-def start_editor(source: Path, repo: Path, port: int, out: Callable[[str], None]) -> DemoEditor | None:
+def start_editor(source: Path, repo: Path, port: int, out: Callable[[str], None]) -> LocalEditor | None:
     """Serve /admin/ with decap-server on the demo's repository, and say how to use it; None if it cannot."""
     from ..editor import build
-    from ..editor.serve import EditorSite, LocalBackend, serve_in_thread, url_of
+    from ..editor.serve import start_local
     from ..i18n import _
     from ..policy import load_policy
 
     try:
         build.copy_bundle(source, load_policy(repo), target=repo / build.ADMIN_DIR)
-        backend = LocalBackend(root=source, repo=repo)
-        backend.start()
+        editor = start_local(repo / build.ADMIN_DIR, source, repo, port=port)
     except WxpubError as exc:
         out(_("web editor: not started ({reason})", reason=str(exc)))
         return None
-    try:
-        server = serve_in_thread(EditorSite.local(repo / build.ADMIN_DIR, backend.url), port=port)
-    except WxpubError as exc:
-        backend.stop()
-        out(_("web editor: not started ({reason})", reason=str(exc)))
-        return None
-    url = url_of(server)
+    url = editor.url
     out("")
     out(_("web editor (Decap CMS, local backend on the demo's repository): {url}", url=url))
     out(_("   1. click 登录 (the local backend asks for no password), then 新建文章"))
     out(_("   2. fill in 标题, 英文短名, 信息发布单位, 内容类别, 发布时间, 封面 and 正文, then click 保存"))
     out(_("   3. the save is a branch of the demo's repository: git -C {repo} branch --list 'cms/*'", repo=repo))
     out(_("      its files: git -C {repo} show --stat 'cms/posts/<yyyy>/<mm-dd>-<slug>/index'", repo=repo))
-    return DemoEditor(server=server, backend=backend, url=url)
+    return editor
 
 
 def _run(step: Step, repo: Path, out: Callable[[str], None]) -> tuple[str, int, float]:

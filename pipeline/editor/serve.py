@@ -48,6 +48,7 @@ class LocalBackend:
     repo: Path
     port: int = 0
     log: Path | None = None  # decap-server's messages (default: a temporary file, shown if it fails)
+    origin: str | None = None  # the only web origin whose pages may call it directly (CORS)
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
@@ -73,6 +74,8 @@ class LocalBackend:
             "GIT_REPO_DIRECTORY": str(self.repo),
             "LOG_LEVEL": os.environ.get("WXPUB_DECAP_LOG_LEVEL", "warn"),
         }
+        if self.origin:
+            env["ORIGIN"] = self.origin  # else decap-server lets any page on localhost drive it
         if self.log is None:
             handle, name = tempfile.mkstemp(prefix="decap-server-", suffix=".log")
             os.close(handle)
@@ -208,3 +211,39 @@ def url_of(server: http.server.ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
     host_text = host if isinstance(host, str) else host.decode()
     return f"http://{host_text}:{port}/admin/"
+
+
+@dataclass
+class LocalEditor:
+    """The page's server and its decap-server, started and stopped together."""
+
+    server: http.server.ThreadingHTTPServer
+    backend: LocalBackend
+
+    @property
+    def url(self) -> str:
+        return url_of(self.server)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.backend.stop()
+
+
+def start_local(
+    admin: Path, root: Path, repo: Path, *, port: int = 0, backend_port: int = 0, log: Path | None = None
+) -> LocalEditor:
+    """Serve `admin` on 127.0.0.1:`port` with decap-server on `repo` (from `root`'s node_modules).
+
+    decap-server accepts browser calls from this page's origin only; the page itself reaches it through
+    its own origin (`/api/v1`), so its CSP stays `connect-src 'self'`."""
+    backend = LocalBackend(root=root, repo=repo, port=backend_port or free_port(), log=log)
+    server = make_server(EditorSite.local(admin, backend.url), port=port)
+    try:
+        backend.origin = url_of(server).removesuffix("/admin/")
+        backend.start()
+    except BaseException:
+        server.server_close()
+        raise
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return LocalEditor(server=server, backend=backend)

@@ -12,6 +12,7 @@ Nothing is fetched from a CDN: the page loads only what is in this folder, and c
 from __future__ import annotations
 
 import html
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,8 +114,6 @@ def write(root: Path, generated: Generated) -> list[str]:
 
 def node_modules_root(root: Path) -> Path:
     """Where `npm ci` put the packages: the repository, or WXPUB_NODE_MODULES' parent."""
-    import os
-
     env = os.environ.get("WXPUB_NODE_MODULES")
     return Path(env).parent if env else root
 

@@ -155,7 +155,8 @@ def fields(policy: Policy) -> list[dict[str, Any]]:
             "name": "cover",
             "widget": "image",
             "choose_url": False,
-            "hint": "JPEG 或 PNG，建议 900×383 像素（2.35:1），保存在文章自己的文件夹里",
+            "hint": "JPEG 或 PNG，建议 900×383 像素（2.35:1），保存在文章自己的文件夹里；"
+            "请在下方“图片来源”中登记它（本行自有图片写 original）",
             "pattern": [r"^[^/\\]+\.(jpe?g|png|JPE?G|PNG)$", "封面必须是本文文件夹里的 JPEG 或 PNG 图片"],
         },
         {
@@ -203,7 +204,7 @@ def fields(policy: Policy) -> list[dict[str, Any]]:
             "widget": "list",
             "required": False,
             "collapsed": True,
-            "hint": "每张图片一条；本行自有图片的来源写 original",
+            "hint": "封面和正文里的每张图片各一条：文件名、来源（本行自有图片写 original）、授权",
             "fields": [
                 {"label": "文件名", "name": "file", "widget": "string"},
                 {"label": "来源", "name": "source", "widget": "string"},

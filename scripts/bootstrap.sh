@@ -30,3 +30,4 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 # The compiled message catalogs follow the .po files (installs compile them too: setup.py's build hook).
 .venv/bin/pybabel -q compile -d pipeline/locale -D wxpub
+bash scripts/npm.sh

@@ -7,7 +7,9 @@
 4. `wxpub publish` to the local WeChat (the sandbox, on loopback) as the scheduled job would run it on
    two days, then once more: only due posts go out, each exactly once, with re-verification, rendering,
    uploads, drafts, publication and the records on `wxpub-records`;
-5. `wxpub schedule` over the records; 6. `wxpub archive build`, then the site served on 127.0.0.1.
+5. `wxpub schedule` over the records; 6. `wxpub archive build`, then the site served on 127.0.0.1;
+7. beside it, the web editor at /admin/ with the local backend (decap-server) on the demo's repository:
+   a post saved there becomes a `cms/posts/...` branch of that repository.
 
 Every step is the real command in a subprocess; nothing needs credentials or the network.
 """
@@ -23,9 +25,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import WxpubError
 from ..i18n import _
+
+if TYPE_CHECKING:
+    from ..editor.serve import LocalEditor
 
 HERE = Path(__file__).resolve().parent
 REVIEWS = HERE / "reviews.json"
@@ -46,6 +52,7 @@ IGNORE = (
     ".wxpub",
     "tests",
     "benchmarks",
+    "node_modules",
 )
 
 
@@ -180,8 +187,36 @@ def run_demo(
     if failed:
         raise WxpubError(_("demo step(s) failed: {steps}", steps="; ".join(failed)))
     if site_port is not None:
-        _serve(site, site_port, out)
+        editor = start_editor(source, repo, site_port + 1 if site_port else 0, out)
+        try:
+            _serve(site, site_port, out)
+        finally:
+            if editor is not None:
+                editor.stop()
     return DemoResult(workdir=workdir, site=site, steps=results, articles=published, mass_sends=mass_sends)
+
+
+def start_editor(source: Path, repo: Path, port: int, out: Callable[[str], None]) -> LocalEditor | None:
+    """Serve /admin/ with decap-server on the demo's repository, and say how to use it; None if it cannot."""
+    from ..editor import build
+    from ..editor.serve import start_local
+    from ..i18n import _
+    from ..policy import load_policy
+
+    try:
+        build.copy_bundle(source, load_policy(repo), target=repo / build.ADMIN_DIR)
+        editor = start_local(repo / build.ADMIN_DIR, source, repo, port=port)
+    except WxpubError as exc:
+        out(_("web editor: not started ({reason})", reason=str(exc)))
+        return None
+    url = editor.url
+    out("")
+    out(_("web editor (Decap CMS, local backend on the demo's repository): {url}", url=url))
+    out(_("   1. click 登录 (the local backend asks for no password), then 新建文章"))
+    out(_("   2. fill in 标题, 英文短名, 信息发布单位, 内容类别, 发布时间, 封面 and 正文, then click 保存"))
+    out(_("   3. the save is a branch of the demo's repository: git -C {repo} branch --list 'cms/*'", repo=repo))
+    out(_("      its files: git -C {repo} show --stat 'cms/posts/<yyyy>/<mm-dd>-<slug>/index'", repo=repo))
+    return editor
 
 
 def _run(step: Step, repo: Path, out: Callable[[str], None]) -> tuple[str, int, float]:

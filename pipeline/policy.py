@@ -140,15 +140,59 @@ class BroadcastPolicy(Model):
     per_day: int = Field(default=1, ge=0)
 
 
+Wordings = tuple[str, ...]
+
+
+def _wordings(v: object) -> object:
+    """A required sentence is one wording or a list of accepted wordings (the published variants)."""
+    if isinstance(v, str):
+        return (v,) if v.strip() else ()
+    return v
+
+
+def _no_empty(v: Wordings) -> Wordings:
+    if any(not w.strip() for w in v):
+        raise ValueError("an accepted wording is empty; write the sentence or remove the entry")
+    return v
+
+
 class ProductRules(Model):
-    disclosures: tuple[str, ...] = ()
+    """What a post marketing one product must carry. Each disclosure is a sentence, or a list of the accepted
+    wordings of one sentence (any one of them satisfies it): the published variants of the risk slogan."""
+
+    disclosures: tuple[Wordings, ...] = ()
+
+    @field_validator("disclosures", mode="before")
+    @classmethod
+    def _each(cls, v: object) -> object:
+        return tuple(_wordings(x) for x in v) if isinstance(v, list | tuple) else v
+
+    @field_validator("disclosures")
+    @classmethod
+    def _filled(cls, v: tuple[Wordings, ...]) -> tuple[Wordings, ...]:
+        for w in v:
+            if not w:
+                raise ValueError("a disclosure lists no wording")
+            _no_empty(w)
+        return v
 
 
 class CompliancePolicy(Model):
     lexicons: str = "policy/lexicons"
     products: dict[str, ProductRules] = {}
-    past_performance_disclaimer: str = ""
+    # the sentence required when yields or past performance are shown: one wording or a list of accepted ones
+    past_performance_disclaimer: Wordings = ()
     published_figures: tuple[str, ...] = ()
+
+    @field_validator("past_performance_disclaimer", mode="before")
+    @classmethod
+    def _disclaimer(cls, v: object) -> object:
+        return _wordings(v)
+
+    @field_validator("past_performance_disclaimer")
+    @classmethod
+    def _disclaimer_filled(cls, v: Wordings) -> Wordings:
+        return _no_empty(v)
 
 
 class RenderPolicy(Model):

@@ -29,9 +29,20 @@ LIMITS = {"title": 32, "author": 16, "digest": 128}
 SOURCE_URL_MAX_BYTES = 1024
 
 
-def _schema(id_: str, name: str, summary: str, help_: str, article: str = "Schema", **kw: str) -> Rule:
+def _schema(
+    id_: str, name: str, summary: str, help_: str, article: str = "Schema", *, instead: str = "", quote: str = ""
+) -> Rule:
     return register(
-        Rule(id=id_, name=name, article=article, severity=Severity.ERROR, summary=summary, help=help_, **kw)
+        Rule(
+            id=id_,
+            name=name,
+            article=article,
+            severity=Severity.ERROR,
+            summary=summary,
+            help=help_,
+            instead=instead,
+            quote=quote,
+        )
     )
 
 

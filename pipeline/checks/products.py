@@ -1,0 +1,126 @@
+"""Which products a post is about: a mention is not marketing.
+
+A product word (理财, 基金, 保险, 存款 ...) from the `product-*` lexicons is a *mention*. Institution
+names and compounds that are not products (中国银行保险监督管理委员会, 存款保险, 社会保险, 公积金) are
+lexicon exceptions, so they are not even mentions. A mention *offers* the product only when its
+sentence does what a launch or a promotion does:
+
+- a named product: a quoted name (“稳享”理财, 《…》), or a series, issue or number next to the word
+  (稳享系列第12期理财产品);
+- an offer verb: 认购, 申购, 起购, 募集, 发行, 发售, 在售, 热销, 推出, 预约, 代销 ..., or an invitation
+  (可/欢迎/立即/快来 + 购买/办理/申请/投保 ...), or a promotion (优惠, 有礼, 专享, 立减 ...);
+- a figure of the offer: 收益率, 年化, 业绩比较基准, 利率, 期限, 起购金额, 额度 ... followed by a number;
+- the bank as the seller: 我行/本行/our names + 推出, 发行, 代理销售, 在售 ...
+
+A sentence that warns (骗局, 诈骗, 非法, 不法分子, 警惕, 冒充, 以…为名, 打着 ...) or defines (是指, 定义)
+offers nothing: 养老理财骗局, 理财小知识, 非法集资的法律定义 mention products and market none. A
+product's own disclosure documents (NAV, valuation, maturity, benchmark-change, dividend notices) inform
+holders; they are not offers either (`disclosure_document`).
+
+`analyse(post, ctx)` computes this once per post (cached on the scan) for the finance rules and for
+`finance.products_offered`, which the approval gate calls to pick the tiers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..check import CheckContext
+from ..policy import PRODUCTS
+from ..post import Post
+from . import lexicon
+from .text import Match, scan_of
+
+PRODUCT_LEX = {p: lexicon.use(f"product-{p}", f"words that show a post is about {p} products") for p in PRODUCTS}
+INVESTMENT = ("wealth", "fund", "insurance")
+
+# Sentence ends; a table cell ends a sentence too.
+_END = "。！？!?；;\n|"
+# A sentence that warns, or teaches or defines, offers nothing.
+WARNING = re.compile(
+    r"骗|诈|陷阱|非法|不法|违法|犯罪|传销|警惕|谨防|提防|防范|识别|冒充|假冒|虚假|伪造|所谓|声称|号称|幌子|"
+    r"以[^。！？；\n]{1,12}为名|打着|切勿|不要轻信|不轻信|严禁|禁止|不得|套路|洗钱|跑路|维权|投诉|"
+    r"是指|定义|小知识|知识|科普|课堂|答疑"
+)
+OFFER = re.compile(
+    r"认购|申购|起购|起投|起存|募集|发行|发售|开售|在售|热销|热卖|抢购|上线|推出|首发|新发|预约|代销|代理销售|"
+    r"开门红|优惠|有礼|送礼|礼品|立减|减免|免费办理|专享|特供|限时|火热|"
+    r"(?:可|即可|均可|欢迎|立即|马上|快来|赶快|速来|敬请|请到|前来|一键)[^。！？；\n]{0,4}"
+    r"(?:办理|申请|购买|投保|选购|存入|认购|咨询|体验|参与|开通|领取)"
+)
+FIGURE = re.compile(
+    r"(?:收益率|收益|年化|业绩比较基准|利率|期限|起购金额|起点金额|购买起点|额度|费率|保费|保额|缴费|保障期|领取)"
+    r"[^。！？；\n]{0,12}?\d"
+)
+NAMED = re.compile(
+    r"[“「『《\"][^”」』》\"\n]{1,30}[”」』》\"][^。！？；\n]{0,2}(?:理财|基金|保险|险|存款|存单|贷)"
+    r"|(?:理财|基金|保险|险|存单|贷)[^。！？；\n]{0,6}[“「『《\"][^”」』》\"\n]{1,30}[”」』》\"]"
+    r"|(?:系列|第\d+期|\d+号|\d+期|[A-Z]{2,}\d+)[^。！？；\n]{0,8}(?:理财|基金|保险|险|存单)"
+)
+SELLER = re.compile(
+    r"本产品|该产品|此产品|本期产品|这款|此款|该款|(?:我行|本行)[^。！？；\n]{0,10}(?:推出|发行|代销|代理|销售|售|提供|推荐|为您|上新|开办)"
+)
+DISCLOSURE_DOC = re.compile(
+    r"(?:净值|估值|到期|兑付|清算|成立|终止|分红|收益分配|份额|信息披露|业绩比较基准[^。\n]{0,8}(?:调整|变更)"
+    r"|(?:调整|变更)[^。\n]{0,20}业绩比较基准|(?:运作|定期|季度|半年度|年度)报告)[^。\n]{0,12}(?:公告|报告|披露)"
+)
+
+
+def sentence(text: str, start: int, end: int) -> str:
+    """The sentence of `text` around [start, end): from the last sentence end before it to the next one."""
+    s = max(text.rfind(c, 0, start) for c in _END) + 1
+    ends = [i for i in (text.find(c, end) for c in _END) if i >= 0]
+    return text[s : min(ends) if ends else len(text)]
+
+
+def offers(sent: str) -> bool:
+    """Whether a sentence (with a product word) offers it: named, an offer verb, a figure or the bank selling."""
+    if WARNING.search(sent):
+        return False
+    return bool(OFFER.search(sent) or FIGURE.search(sent) or NAMED.search(sent) or SELLER.search(sent))
+
+
+@dataclass(frozen=True)
+class Products:
+    """What the text says about products: first mentions outside warnings, first offers, and the document kind."""
+
+    mentioned: dict[str, Match]  # outside warning and definition sentences
+    offered: dict[str, Match]
+    disclosure_document: bool
+
+    def investment(self, declared: Iterable[str]) -> list[str]:
+        """The investment products (wealth, fund, insurance) declared or mentioned, sorted."""
+        return sorted((set(declared) | set(self.mentioned)) & set(INVESTMENT))
+
+
+def is_disclosure_document(post: Post) -> bool:
+    """A NAV, valuation, maturity, benchmark-change or dividend notice (its title, or the body's first line)."""
+    title = post.meta.title if post.meta is not None else ""
+    first = post.body.lstrip().split("\n", 1)[0][:80]
+    return bool(DISCLOSURE_DOC.search(title) or DISCLOSURE_DOC.search(first))
+
+
+def analyse(post: Post, ctx: CheckContext) -> Products:
+    scan = scan_of(post, ctx)
+    cached = scan.memo.get("products")
+    if isinstance(cached, Products):
+        return cached
+    found = lexicon.hits(post, ctx)
+    doc = is_disclosure_document(post)
+    mentioned: dict[str, Match] = {}
+    offered: dict[str, Match] = {}
+    for product, lex in PRODUCT_LEX.items():
+        for h in found.get(lex, ()):  # hits come in document order: title, author, digest, body
+            m = h.match
+            sent = sentence(m.unit.text, m.start, m.end)
+            if WARNING.search(sent):
+                continue
+            mentioned.setdefault(product, m)
+            if not doc and offers(sent):
+                offered[product] = m
+                break
+    result = Products(mentioned, offered, doc)
+    scan.memo["products"] = result
+    return result

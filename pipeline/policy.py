@@ -140,59 +140,30 @@ class BroadcastPolicy(Model):
     per_day: int = Field(default=1, ge=0)
 
 
-Wordings = tuple[str, ...]
-
-
-def _wordings(v: object) -> object:
-    """A required sentence is one wording or a list of accepted wordings (the published variants)."""
-    if isinstance(v, str):
-        return (v,) if v.strip() else ()
-    return v
-
-
-def _no_empty(v: Wordings) -> Wordings:
-    if any(not w.strip() for w in v):
-        raise ValueError("an accepted wording is empty; write the sentence or remove the entry")
-    return v
-
-
 class ProductRules(Model):
-    """What a post marketing one product must carry. Each disclosure is a sentence, or a list of the accepted
-    wordings of one sentence (any one of them satisfies it): the published variants of the risk slogan."""
-
-    disclosures: tuple[Wordings, ...] = ()
-
-    @field_validator("disclosures", mode="before")
-    @classmethod
-    def _each(cls, v: object) -> object:
-        return tuple(_wordings(x) for x in v) if isinstance(v, list | tuple) else v
-
-    @field_validator("disclosures")
-    @classmethod
-    def _filled(cls, v: tuple[Wordings, ...]) -> tuple[Wordings, ...]:
-        for w in v:
-            if not w:
-                raise ValueError("a disclosure lists no wording")
-            _no_empty(w)
-        return v
+    disclosures: tuple[str, ...] = ()
 
 
 class CompliancePolicy(Model):
     lexicons: str = "policy/lexicons"
     products: dict[str, ProductRules] = {}
-    # the sentence required when yields or past performance are shown: one wording or a list of accepted ones
-    past_performance_disclaimer: Wordings = ()
+    past_performance_disclaimer: str = ""
     published_figures: tuple[str, ...] = ()
+    # Accepted wordings of a required sentence (a disclosure or the disclaimer): its published variants, any of
+    # which satisfies it. Keyed by the sentence as `products.*.disclosures` or the disclaimer writes it.
+    variants: dict[str, tuple[str, ...]] = {}
 
-    @field_validator("past_performance_disclaimer", mode="before")
+    @field_validator("variants")
     @classmethod
-    def _disclaimer(cls, v: object) -> object:
-        return _wordings(v)
+    def _variants(cls, v: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for key, wordings in v.items():
+            if not key.strip() or any(not w.strip() for w in wordings):
+                raise ValueError(f"{key!r}: an empty sentence or wording; write the sentence or remove the entry")
+        return v
 
-    @field_validator("past_performance_disclaimer")
-    @classmethod
-    def _disclaimer_filled(cls, v: Wordings) -> Wordings:
-        return _no_empty(v)
+    def wordings(self, sentence: str) -> tuple[str, ...]:
+        """The sentence and its accepted variants, the sentence first."""
+        return (sentence, *self.variants.get(sentence, ()))
 
 
 class RenderPolicy(Model):

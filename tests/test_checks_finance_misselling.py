@@ -73,12 +73,42 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     ("finance/insurance-as-deposit", "保险与银行存款不同，请仔细阅读条款。", ["insurance"], [], MINSHENG),
     ("finance/insurance-as-deposit", "存款保险制度保障您的存款安全。", ["deposit"], [], DEPINS),
     ("finance/insurance-as-deposit", "保单贷款须按合同约定支付利息。", ["insurance"], [], PENSION),
+    # adversarial: a clause that tells them apart, then one that sells one as the other
+    (
+        "finance/insurance-as-deposit",
+        "保险不是存款。这款年金险存3年就能拿利息。",
+        ["insurance"],
+        [Severity.ERROR],
+        DEPINS,
+    ),
+    ("finance/insurance-as-deposit", "这款保险保底收益3.5%，相当于高息定期。", ["insurance"], [Severity.ERROR], DEPINS),
+    ("finance/insurance-as-deposit", "这份保单就是一张高利率存单。", ["insurance"], [Severity.ERROR], PENSION),
+    # a post that sells insurance and no deposit: every sentence speaks of the policy
+    ("finance/insurance-as-deposit", "存五年，每年利息3.5%，到期本息全拿回。", ["insurance"], [Severity.ERROR], DEPINS),
+    # education that tells them apart
+    ("finance/insurance-as-deposit", "去银行存钱，别把存单变保单。", [], [], DEPINS),
+    ("finance/insurance-as-deposit", "这是存款，还是保险？请先问清楚。", [], [], DEPINS),
+    ("finance/insurance-as-deposit", "本产品为保障型保险，不具有储蓄功能。", ["insurance"], [], DEPINS),
+    (
+        "finance/insurance-as-deposit",
+        "同一存款人在同一家投保机构被保险存款账户的本息合并计算。",
+        ["deposit"],
+        [],
+        DEPINS,
+    ),
     # comparison with deposits
     ("finance/deposit-comparison", f"稳享理财比存款收益高。{SLOGAN}", ["wealth"], [Severity.ERROR], MINSHENG),
     ("finance/deposit-comparison", f"稳享理财收益远超定期存款。{SLOGAN}", ["wealth"], [Severity.ERROR], MINSHENG),
-    ("finance/deposit-comparison", "收益是定期存款利息的3倍。", [], [Severity.REVIEW], MINSHENG),
+    ("finance/deposit-comparison", "收益是定期存款利息的3倍。", [], [Severity.ERROR], MINSHENG),
     ("finance/deposit-comparison", "大额存单起存金额20万元，利率按挂牌执行。", ["deposit"], [], MINSHENG),
     ("finance/deposit-comparison", "年金保险比银行存款划算多了。", ["insurance"], [Severity.ERROR], MINSHENG),
+    ("finance/deposit-comparison", "这款理财和存款一样安全。", [], [Severity.ERROR], MINSHENG),
+    ("finance/deposit-comparison", "闲钱放这里比放存款强。", [], [Severity.ERROR], MINSHENG),
+    ("finance/deposit-comparison", "收益堪比国债，安全等同存款。", [], [Severity.ERROR], MINSHENG),
+    # implied safety: negated is the warning; the bank's words are the claim
+    ("finance/implied-safety", "基金定投风险几乎为零，收益还高。", ["fund"], [Severity.ERROR], ZJ),
+    ("finance/implied-safety", "风险等级低不等于没有风险，R1级产品也可能亏损。", ["wealth"], [], ZJ),
+    ("finance/implied-safety", "货币基金“风险较低”不等于“没有风险”。", ["fund"], [], ZJ),
     # pressure to buy, for investment and insurance products: review
     ("finance/pressure-sale", f"稳享理财即将停售，额度有限。{SLOGAN}", ["wealth"], [Severity.REVIEW] * 2, BOC),
     ("finance/pressure-sale", "这款保险限时抢购。", ["insurance"], [Severity.REVIEW], BOC),
@@ -88,7 +118,35 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     ("finance/endorsement", "权威推荐的好产品。", [], [Severity.ERROR], CQBOC),
     ("finance/endorsement", "国资背景，值得信赖。", [], [Severity.ERROR], BOC),
     ("finance/endorsement", "专家解读：如何识别非法集资。", [], [], CQBOC),
+    ("finance/endorsement", "本期产品收益有国家做担保。", [], [Severity.ERROR], CQBOC),
+    # deposit deny list: a loan's fiscal interest subsidy is not deposit-taking with subsidies
+    ("finance/deposit-deny", "符合条件的创业担保贷款可享受财政贴息。", ["loan"], [], ZJ),
+    ("finance/deposit-deny", "存款送好礼，多存多送。", ["deposit"], [Severity.ERROR] * 2, ZJ),
+    ("finance/deposit-deny", "存款返现金，存10万元返现300元。", ["deposit"], [Severity.ERROR], ZJ),
 ]
+
+# (body, products, severities of finance/guaranteed-return findings, seen): negations and split promises
+GUARANTEES: list[tuple[str, list[str], list[Severity], str]] = [
+    (f"本产品不保证本金和收益。{SLOGAN}", ["wealth"], [], ZJ),
+    (f"这些机制不代表产品保本，产品仍可能亏损。{SLOGAN}", ["wealth"], [], ZJ),
+    (f"业绩比较基准不是预期收益率，更不是承诺收益。{SLOGAN}", ["wealth"], [], ZJ),
+    ("分红险的演示收益不是保证收益。", ["insurance"], [], DEPINS),
+    (f"理财产品已转为净值型，不再有“保本”理财。{SLOGAN}", ["wealth"], [], ZJ),
+    # adversarial: a negation of something else, in the clause before
+    (f"不要错过！保本保收益。{SLOGAN}", ["wealth"], [Severity.ERROR] * 2, ZJ),
+    (f"不用担心，本金无忧。{SLOGAN}", ["wealth"], [Severity.ERROR], ZJ),
+    ("分红型年金险保证每年收益4.5%，到期连本带利全部返还。", ["insurance"], [Severity.ERROR] * 2, DEPINS),
+    ("这款保险保底收益3.5%。", ["insurance"], [Severity.ERROR], DEPINS),
+]
+
+
+@pytest.mark.parametrize(("body", "products", "expected", "seen"), GUARANTEES)
+def test_negated_and_split_guarantees(
+    make_repo: Callable[..., Path], body: str, products: list[str], expected: list[Severity], seen: str
+) -> None:
+    findings = run(make_repo, body, products=products)
+    got = [f.severity for f in findings if f.rule == "finance/guaranteed-return"]
+    assert got == expected, (seen, [(f.rule, f.match, f.severity.value) for f in findings])
 
 
 @pytest.mark.parametrize(("rule", "body", "products", "expected", "seen"), MISSELLING)

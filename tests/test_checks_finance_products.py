@@ -183,17 +183,35 @@ def test_disclosures_and_labels(
 
 
 def test_disclosure_wordings_are_policy_data() -> None:
-    policy = load_policy(Path(__file__).resolve().parents[1])
-    wealth = policy.compliance.products["wealth"].disclosures
-    assert "理财有风险，投资须谨慎" in wealth[0]
-    assert wealth[0][0] == "理财非存款，产品有风险，投资须谨慎"  # the first wording is the one messages name
     base = (Path(__file__).resolve().parents[1] / "policy" / "policy.yml").read_text(encoding="utf-8")
-    # a single sentence still loads as one wording; an empty wording is an error naming its line
-    single = parse_policy(
-        base.split("  past_performance_disclaimer:", 1)[0] + "  past_performance_disclaimer: 过往业绩不代表其未来表现\n"
-    )
-    assert single.compliance.past_performance_disclaimer == ("过往业绩不代表其未来表现",)
-    bad = base.replace("- [基金有风险，投资需谨慎,", '- ["",', 1)
+    compliance = parse_policy(base).compliance
+    assert compliance.products["wealth"].disclosures == ("理财非存款，产品有风险，投资须谨慎",)
+    wealth = compliance.wordings("理财非存款，产品有风险，投资须谨慎")
+    assert wealth[0] == "理财非存款，产品有风险，投资须谨慎" and "理财有风险，投资须谨慎" in wealth
+    assert compliance.wordings("未列出的句子") == ("未列出的句子",)
+    bad = base.replace("[基金投资有风险,", '["",', 1)
     with pytest.raises(PolicyError) as err:
         parse_policy(bad)
-    assert "compliance.products.fund.disclosures" in str(err.value)
+    assert "compliance.variants" in str(err.value)
+
+
+def test_a_variant_added_by_the_bank_is_accepted(make_repo: Callable[..., Path]) -> None:
+    body = "稳享理财今日开售。理财有风险，选择须谨慎。"
+    assert rules_of(run(make_repo, body, products=["wealth"])) == [("finance/missing-disclosure", "error")]
+    root = make_repo(
+        {
+            "2026/12-05-case": {
+                "index.md": post_text(body, products=["wealth"], sources=ORIGINAL),
+                "cover.jpg": cover_bytes(),
+            }
+        },
+        commit=False,
+    )
+    policy_file = root / "policy" / "policy.yml"
+    text = policy_file.read_text(encoding="utf-8")
+    policy_file.write_text(
+        text.replace("[理财产品有风险，投资须谨慎,", "[理财有风险，选择须谨慎, 理财产品有风险，投资须谨慎,", 1)
+    )
+    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
+    findings = check_folders(post_folders(root), ctx, jobs=1).findings
+    assert [f for f in findings if f.rule == "finance/missing-disclosure"] == []

@@ -11,8 +11,8 @@ products; other promises of returns go to review whatever `products` says (a pos
 by declaring no investment product); a negated guarantee (不保证本金和收益) is the disclosure, not a
 guarantee (lexicon exceptions). The deposit deny list applies everywhere.
 
-The disclosures each product needs are policy data (`compliance.products.<product>.disclosures`, each a
-sentence or a list of its accepted wordings); they are demanded where the post markets the product (an
+The disclosures each product needs are policy data (`compliance.products.<product>.disclosures`, with
+their published variants in `compliance.variants`); they are demanded where the post markets the product (an
 offer in the text, or a `product`/`campaign` post), not of an education piece that declares it, and not
 of the product's own disclosure documents (NAV, maturity, benchmark-change notices). Shown yields or past
 performance need the past-performance disclaimer (`compliance.past_performance_disclaimer`); the field
@@ -169,6 +169,8 @@ _PERFORMANCE = re.compile(
 _YIELD_WORD = re.compile(r"收益|回报|涨幅|业绩|净值增长")
 _DISCLAIMING = re.compile(r"不代表|不预示|并不|不等于|不构成|仅供参考|不作为|不是")
 _PAST = re.compile(r"历史|过往|往期|成立以来|今年以来|近[一二三两0-9]+个?[年月]|实际|已实现|上一?期|兑付")
+# a promise split by words the lexicon cannot list: 保证每年收益, 保证年化回报 (保证收益 itself is a lexicon term)
+_PROMISED = re.compile(r"保证(?:每年|每月|年化|年|月|到期)[^。，,；;！!？?\n]{0,4}?(?:收益|回报|利息|分红)")
 _NOT_TEXT = re.compile(rf"[^{CJK}0-9a-z%]+")
 
 
@@ -199,12 +201,11 @@ def _performance(text: str) -> re.Match[str] | None:
     """The first figure or phrase in `text` that shows yields or past performance as such: not the benchmark
     field and its range (a label), and not a sentence that disclaims past performance."""
     for m in _PERFORMANCE.finditer(text):
-        after = text[m.end() : m.end() + 8]
-        if m.group() in ("历史业绩", "过往业绩", "往期收益", "历史收益"):
-            if _DISCLAIMING.search(after) or _DISCLAIMING.search(text[max(0, m.start() - 4) : m.start()]):
-                continue
-            return m
         sent = products.sentence(text, m.start(), m.end())
+        if m.group() in ("历史业绩", "过往业绩", "往期收益", "历史收益"):
+            if _DISCLAIMING.search(sent):
+                continue  # 过往业绩不代表……, 过往业绩……不构成……的保证: the disclaimer itself
+            return m
         if "比较基准" in sent and not _PAST.search(sent):
             continue  # the benchmark (a required label with its range), or a sentence about it
         if _DISCLAIMING.search(sent) and not _PAST.search(m.group()):
@@ -244,32 +245,38 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
 
     investment = analysis.investment(declared)
     deposit_only = declared == {"deposit"} and not investment
-    for h in found.get(LEX_GUARANTEE, ()):
-        place = where(h.match.unit.name)
+    promises = [(h.match, h.term.term) for h in found.get(LEX_GUARANTEE, ())]
+    view = scan_of(post, ctx).views("lexicon")[0]
+    if "保证" in view.text:  # 保证每年收益4.5%, 保证年化回报: the verb and its object apart
+        promises += [(view.match(m.start(), m.end()), "") for m in _PROMISED.finditer(view.text)]
+    for m, term in promises:
+        if products.negated(m.unit.text, m.start):
+            continue  # 不保证本金和收益, 不代表产品保本: the disclosure, not a guarantee
+        place = where(m.unit.name)
         if investment:
             message = _(
                 "“{term}” promises safety or returns for a {product} product",
-                term=h.match.text,
+                term=m.text,
                 product="/".join(investment),
             )
             yield at(
                 R_GUARANTEE,
                 post,
-                h.match,
+                m,
                 message + (_(" (in the {place})", place=place) if place else ""),
                 hint=_("non-guaranteed products must not state or imply 保本、无风险、保收益"),
             )
-        elif deposit_only and h.term.term in DEPOSIT_LEGITIMATE:
+        elif deposit_only and term in DEPOSIT_LEGITIMATE:
             continue  # deposits are protected by deposit insurance
         else:  # no investment product declared or named: a promise of returns still needs compliance's eyes
             message = _(
                 "“{term}” promises safety or returns, yet no wealth, fund or insurance product is declared or named",
-                term=h.match.text,
+                term=m.text,
             )
             yield at(
                 R_GUARANTEE,
                 post,
-                h.match,
+                m,
                 message + (_(" (in the {place})", place=place) if place else ""),
                 hint=_(
                     "if the post markets an investment product declare it in `products`; otherwise drop the promise"
@@ -289,7 +296,8 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         rules = ctx.policy.compliance.products.get(product)
         if rules is None or not (marketing or product in analysis.offered):
             continue
-        for wordings in rules.disclosures:
+        for disclosure in rules.disclosures:
+            wordings = ctx.policy.compliance.wordings(disclosure)
             if shadow is None:
                 shadow = _squeeze(scan_of(post, ctx).shadow())
             if not _carried(wordings, shadow):
@@ -299,7 +307,7 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                         "the post markets {name} ({product}) but lacks the disclosure “{disclosure}”",
                         name=PRODUCT_NAMES.get(product, product),
                         product=product,
-                        disclosure=wordings[0],
+                        disclosure=disclosure,
                     ),
                     line=products_line,
                     match=product,
@@ -330,6 +338,7 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     disclaimer = ctx.policy.compliance.past_performance_disclaimer
     if not disclaimer:
         return
+    accepted = ctx.policy.compliance.wordings(disclaimer)
     for view in scan_of(post, ctx).views("data"):
         perf = _performance(view.text)
         if perf is None:
@@ -341,7 +350,7 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
             severity = Severity.REVIEW
         if shadow is None:
             shadow = _squeeze(scan_of(post, ctx).shadow())
-        if not _carried(disclaimer, shadow):
+        if not _carried(accepted, shadow):
             yield at(
                 R_PAST,
                 post,
@@ -349,7 +358,7 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                 _(
                     "“{term}” shows yields or past performance without “{disclaimer}”",
                     term=perf.group(),
-                    disclaimer=disclaimer[0],
+                    disclaimer=disclaimer,
                 ),
                 hint=_("add the past-performance disclaimer to the post"),
                 severity=severity,

@@ -150,15 +150,26 @@ _INCOME = re.compile(
 _INCOME_CUES = ("年入", "月入", "日入", "周入", "天入", "年赚", "月赚", "日赚", "周赚", "天赚", "收益翻", "躺")
 _DEPOSIT_WORDS = re.compile(
     r"存款|储蓄|存单|定存|存钱|存入|零存整取|整存整取|存期|利息|年利率|"
-    r"存(?:\d+|[一二三四五六七八九十两])年|到期(?:还本|返本|本息)"
+    r"存(?:\d+|[一二三四五六七八九十两])年|到期(?:还本|返本|本息)|"
+    r"(?:相当于|等同于?|就像|如同|堪比|好比)[^，。,；;\n]{0,4}(?:定期|存款|储蓄|存单)"
 )
-_NOT_DEPOSIT = re.compile(r"存款保险|存款保险标识")
-_NEGATED_BEFORE = ("不是", "并非", "非", "不等于", "不等同于", "不属于", "而非", "区别于", "不同于", "有别于", "并不是")
+_NOT_DEPOSIT = re.compile(r"存款保险|被保险存款|投保机构")
+# a clause that tells insurance and deposits apart, or describes the misselling, does not sell one as the other
+_CONTRAST = re.compile(
+    r"不是|并非|而非|不等于|不属于|没有|不具有|不具备|不含|区别|不同|有别|还是|而是|说成|当成|当作|混淆|误导|变成|变保单|"
+    r"冒充|不计|不支付|不返还"
+)
+# a clause that says the policy IS a deposit, without an insurance word in it: 相当于高息定期, 就像存款一样
+_EQUATES = re.compile(r"(?:相当于|等同于?|就像|如同|堪比|好比)")
+_INSURANCE_WORD = re.compile(r"保险|保单|险")
+_CLAUSE = re.compile(r"[^，。！？；：,!?;:\n]+")
 _COMPARE = re.compile(
-    r"比(?:银行)?(?:定期)?(?:存款|储蓄|定存|存银行)[^。，,！？!?;；\n]{0,8}?(?:高|多|强|划算|好|赚|香)"
+    r"比(?:放|存|买)?(?:银行)?(?:定期)?(?:存款|储蓄|定存|存银行)[^。，,！？!?;；\n]{0,8}?(?:高|多|强|划算|好|赚|香)"
     r"|(?:高于|超过|远超|跑赢|胜过|秒杀|完胜|超越|碾压|好过)(?:同期)?(?:银行)?(?:定期)?(?:存款|储蓄|定存)"
     r"|(?:存款|储蓄|定存)(?:的)?(?:利息|收益|利率)?(?:太低|不如|远低于|比不上|跑不赢)"
     r"|是(?:同期)?(?:银行)?(?:定期)?(?:存款|储蓄)(?:利率|利息|收益)?的(?:\d+(?:\.\d+)?|[两三四五六七八九十])倍"
+    r"|[和跟与同像](?:银行)?(?:定期)?(?:存款|储蓄|定存)一样(?:安全|稳|保本|放心|可靠)?"
+    r"|(?:安全|风险|保障)(?:性)?(?:等同|等同于|堪比|相当于|媲美)(?:银行)?(?:定期)?(?:存款|储蓄|定存)"
 )
 _COMPARE_CUES = ("存款", "储蓄", "定存", "存银行")
 
@@ -189,6 +200,57 @@ def _shadow_sentence(m: Match) -> str:
     return normalise(products.sentence(m.unit.text, m.start, m.end))
 
 
+def _insurance_as_deposit(post: Post, ctx: CheckContext, found: dict[str, list[lexicon.Hit]]) -> Iterator[Finding]:
+    assert post.meta is not None
+    insurance = found.get(products.PRODUCT_LEX["insurance"], ())
+    places: list[tuple[Match, str]] = [(h.match, _shadow_sentence(h.match)) for h in insurance]
+    declared = set(post.meta.products)
+    sells_insurance = (
+        "insurance" in declared and "deposit" not in declared and post.meta.category in ("product", "campaign")
+    )
+    if sells_insurance:  # every sentence of the post speaks of the insurance product
+        view = _lexicon_view(post, ctx)
+        seen = {products.sentence(view.text, m.start, m.end) for m, _s in places}
+        for d in _DEPOSIT_WORDS.finditer(_NOT_DEPOSIT.sub("\x00", view.text)):
+            sent = products.sentence(view.text, d.start(), d.end())
+            if sent not in seen:
+                seen.add(sent)
+                places.append((view.match(d.start(), d.end()), normalise(sent)))
+    reported: set[str] = set()
+    for m, sent in places:
+        if sent in reported:
+            continue
+        word = _deposit_word(sent, sells_insurance)
+        if word is None:
+            continue
+        reported.add(sent)
+        yield at(
+            R_INSURANCE_DEPOSIT,
+            post,
+            m,
+            _("an insurance product is presented with the deposit word “{word}”", word=word),
+            hint=_("say it is insurance from an insurer, not a deposit; drop the deposit words"),
+        )
+
+
+def _deposit_word(sent: str, anywhere: bool = False) -> str | None:
+    """The first deposit word of a sentence in a clause that does not tell insurance and deposits apart. The
+    clause names the insurance too (这款保险存5年) or equates the two (相当于高息定期), unless the whole post sells
+    insurance and no deposit (`anywhere`): there every clause speaks of the policy."""
+    cleaned = _NOT_DEPOSIT.sub("\x00", sent)
+    for clause in _CLAUSE.finditer(cleaned):
+        text = clause.group()
+        d = _DEPOSIT_WORDS.search(text)
+        if d is None or _CONTRAST.search(text):
+            continue
+        if not (anywhere or _INSURANCE_WORD.search(text) or _EQUATES.search(text)):
+            continue
+        if d.group() == "利息" and "贷款" in cleaned:
+            continue  # interest on a policy loan is a cost the customer must be told about
+        return d.group()
+    return None
+
+
 @post_check
 def misselling_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     assert post.meta is not None
@@ -206,6 +268,8 @@ def misselling_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         kept = _merge([m for m, _s in safety], [m for m, _s in extra])
         safety = [pair for pair in safety + extra if pair[0] in kept]
         for m, sent in safety:
+            if products.negated(m.unit.text, m.start):
+                continue  # 不等于没有风险: the warning, not the claim
             if _CHANNEL.search(sent) and not _INVESTMENT_WORD.search(sent.replace(m.text, "")):
                 continue  # the safety of a channel (mobile banking, passwords), not of a product
             yield at(
@@ -230,37 +294,20 @@ def misselling_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
             severity=None if investment else Severity.REVIEW,
         )
 
-    # insurance with deposit words, in the same sentence
-    for h in found.get(products.PRODUCT_LEX["insurance"], ()):
-        sent = _shadow_sentence(h.match)
-        cleaned = _NOT_DEPOSIT.sub("\x00", sent)
-        for d in _DEPOSIT_WORDS.finditer(cleaned):
-            before = cleaned[max(0, d.start() - 4) : d.start()]
-            after = cleaned[d.end() : d.end() + 4]
-            if before.endswith(_NEGATED_BEFORE) or after.startswith(("不同", "有别", "区别")):
-                continue
-            if d.group() == "利息" and "贷款" in cleaned:
-                continue  # interest on a policy loan is a cost the customer must be told about
-            yield at(
-                R_INSURANCE_DEPOSIT,
-                post,
-                h.match,
-                _("“{product}” is presented with the deposit word “{word}”", product=h.match.text, word=d.group()),
-                hint=_("say it is insurance from an insurer, not a deposit; drop the deposit words"),
-            )
-            break
+    # insurance with deposit words: in the sentence of an insurance word, or anywhere in a post that markets
+    # insurance and no deposit
+    yield from _insurance_as_deposit(post, ctx, found)
 
-    # comparison with deposits
-    if not (set(post.meta.products) == {"deposit"} and not investment):
+    # comparison with deposits: whatever is compared with deposits is not one (a deposit-only post compares its own)
+    if not (set(post.meta.products) <= {"deposit"} and post.meta.products and not investment):
         view = view or _lexicon_view(post, ctx)
         for m, _sent in _regex_hits(view, _COMPARE, _COMPARE_CUES):
             yield at(
                 R_COMPARE,
                 post,
                 m,
-                _("“{term}” compares a return with deposits", term=m.text),
+                _("“{term}” compares a return or safety with deposits", term=m.text),
                 hint=_("state the product's own benchmark and risk; do not compare it with deposits"),
-                severity=None if investment else Severity.REVIEW,
             )
 
     # pressure to buy: for investment and insurance products

@@ -42,7 +42,8 @@ _END = "。！？!?；;\n|"
 WARNING = re.compile(
     r"骗|诈|陷阱|非法|不法|违法|犯罪|传销|警惕|谨防|提防|防范|识别|冒充|假冒|虚假|伪造|所谓|声称|号称|幌子|"
     r"以[^。！？；\n]{1,12}为名|打着|切勿|不要轻信|不轻信|严禁|禁止|不得|套路|洗钱|跑路|维权|投诉|"
-    r"是指|定义|小知识|知识|科普|课堂|答疑"
+    r"是指|定义|小知识|知识|科普|课堂|答疑|说成|当成|当作|混淆|误导|"
+    r"投资范围|投资于|投资对象|底层资产|资产配置"  # asset classes of a product (银行存款、债券), not offers
 )
 OFFER = re.compile(
     r"认购|申购|起购|起投|起存|募集|发行|发售|开售|在售|热销|热卖|抢购|上线|推出|首发|新发|预约|代销|代理销售|"
@@ -54,9 +55,10 @@ FIGURE = re.compile(
     r"(?:收益率|收益|年化|业绩比较基准|利率|期限|起购金额|起点金额|购买起点|额度|费率|保费|保额|缴费|保障期|领取)"
     r"[^。！？；\n]{0,12}?\d"
 )
+_QUOTED_NAME = r"[“「『《\"](?:(?!理财|基金|保险|存款|存单|贷款)[^”」』》\"\n]){1,20}[”」』》\"]"
 NAMED = re.compile(
-    r"[“「『《\"][^”」』》\"\n]{1,30}[”」』》\"][^。！？；\n]{0,2}(?:理财|基金|保险|险|存款|存单|贷)"
-    r"|(?:理财|基金|保险|险|存单|贷)[^。！？；\n]{0,6}[“「『《\"][^”」』》\"\n]{1,30}[”」』》\"]"
+    rf"{_QUOTED_NAME}(?:系列|牌)?(?:[^。！？；，,\n]{{0,4}}?)(?:理财|基金|保险|险|存款|存单|贷)"
+    rf"|(?:理财|基金|保险)(?:产品|计划)?{_QUOTED_NAME}"
     r"|(?:系列|第\d+期|\d+号|\d+期|[A-Z]{2,}\d+)[^。！？；\n]{0,8}(?:理财|基金|保险|险|存单)"
 )
 SELLER = re.compile(
@@ -73,6 +75,24 @@ def sentence(text: str, start: int, end: int) -> str:
     s = max(text.rfind(c, 0, start) for c in _END) + 1
     ends = [i for i in (text.find(c, end) for c in _END) if i >= 0]
     return text[s : min(ends) if ends else len(text)]
+
+
+# Negators that deny what follows them in the clause: 不保证本金, 不等于没有风险, 更不是承诺收益, 不得承诺保本.
+_NEGATOR = re.compile(
+    r"(?:不等于|不等同于|不是|并非|不代表|不意味着|不再有|不再|没有|并不|不会|不能|无法|不得|不可|不应|不存在|禁止|严禁|杜绝|"
+    r"不承诺|不保证|不构成|不属于|而非|绝非)[^，。！？；：,!?;:\n]{0,8}$"
+)
+_QUOTES = re.compile(r"[“”‘’「」『』\"'《》]")
+_CLAUSE_END = "，。！？；：,!?;:\n"
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether a negator before `start`, in the same clause and at most 8 characters before, denies the term:
+    不保证本金和收益, 不等于“没有风险”, 不代表产品保本. A negation of something else does not count:
+    不要错过！保本保收益 and 别犹豫，稳赚不赔 keep their claims (the clause ends before the term)."""
+    s = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
+    before = _QUOTES.sub("", text[max(s, start - 16) : start])
+    return bool(_NEGATOR.search(before))
 
 
 def offers(sent: str) -> bool:

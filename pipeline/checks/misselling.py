@@ -70,7 +70,7 @@ R_INCOME = rule(
         "年入百万, 月入过万, 收益翻倍. Why: Advertising Law Art. 25(1) bans promises about future returns; "
         "an error where an investment product is involved, `review` elsewhere."
     ),
-    instead="Describe the product and its risk level; leave out any promise of income.",
+    instead=N_("Describe the product and its risk level; leave out any promise of income."),
     quote=AD25,
     claim=True,
 )
@@ -81,10 +81,11 @@ R_INSURANCE_DEPOSIT = rule(
     Severity.ERROR,
     N_("an insurance product presented with deposit words (存单变保单)"),
     help=N_(
-        "What: an insurance product in the same sentence as deposit words: 存款, 储蓄, 存单, 定存, 存钱, "
-        "利息, 存5年, 到期还本. Why: selling insurance as a deposit (存单变保单) is the misselling regulators "
-        "fine most often in bank-agency insurance; the customer must know it is insurance, from an insurer, "
-        "with surrender costs. A sentence that tells the two apart (保险不是存款) is fine."
+        "What: an insurance product and deposit words in one clause (存款, 储蓄, 存单, 定存, 存钱, 利息, 存5年, "
+        "到期还本), or insurance equated with a deposit (相当于高息定期); in a product or campaign post that sells "
+        "insurance and no deposit, deposit words anywhere. Why: selling insurance as a deposit (存单变保单) is the "
+        "misselling regulators fine most often in bank-agency insurance; the customer must know it is insurance, "
+        "from an insurer, with surrender costs. A clause that tells the two apart (保险不是存款) is fine."
     ),
     instead="本产品为XX人寿保险股份有限公司的年金保险，不是存款，提前退保可能损失本金。",
     quote=CONSUMER,
@@ -97,11 +98,11 @@ R_COMPARE = rule(
     Severity.ERROR,
     N_("an investment or insurance product compared with deposits (比存款收益高)"),
     help=N_(
-        "What: a return compared with deposits: 比存款收益高, 高于定期存款, 跑赢存款, 是存款利息的3倍. Why: "
-        "comparing a product that can lose with deposits implies the same safety and misleads (an improper "
-        "analogy); an error where an investment or insurance product is involved, `review` elsewhere."
+        "What: a return or safety compared with deposits: 比存款收益高, 高于定期存款, 跑赢存款, 是存款利息的3倍, "
+        "和存款一样安全. Why: comparing a product that can lose with deposits implies the same safety and misleads "
+        "(an improper analogy); a post that declares only deposits, comparing its own products, is exempt."
     ),
-    instead="State the product's own benchmark, risk level and basis, without comparing it with deposits.",
+    instead=N_("State the product's own benchmark, risk level and basis, without comparing it with deposits."),
     quote=CONSUMER,
     claim=True,
 )
@@ -116,7 +117,7 @@ R_PRESSURE = rule(
         "Why: pressure tactics push customers past the risk assessment and are cited in regulators' misselling "
         "cases; compliance decides whether the limit is true and stated fairly."
     ),
-    instead="State the real subscription period: 募集期为2026年12月15日至12月21日。",
+    instead=N_("State the real subscription period: 募集期为2026年12月15日至12月21日。"),
     quote=CONSUMER,
     claim=True,
 )
@@ -132,7 +133,7 @@ R_ENDORSE = rule(
         "testimonials by academics, associations, professionals or beneficiaries in investment advertising, "
         "and no one may use a regulator's approval as a guarantee."
     ),
-    instead="Let the product's documents speak: 详见产品说明书和风险揭示书。",
+    instead=N_("Let the product's documents speak: 详见产品说明书和风险揭示书。"),
     quote=AD25,
     claim=True,
 )

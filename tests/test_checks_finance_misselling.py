@@ -58,6 +58,7 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     ("finance/income-promise", f"月赚3000元，稳享理财帮你实现。{SLOGAN}", ["wealth"], [Severity.ERROR], CQBOC),
     ("finance/income-promise", "工资每月入账后可设置自动转存。", ["deposit"], [], CQBOC),  # 月入账 is no income
     ("finance/income-promise", "家庭年收入过万的农户可申请。", ["loan"], [], CQBOC),
+    ("finance/income-promise", "新春快乐，恭祝财源广进、生意兴隆。理财经理为您服务。", [], [], CQBOC),
     # insurance sold with deposit words
     ("finance/insurance-as-deposit", "这款保险存5年，到期还本。", ["insurance"], [Severity.ERROR], DEPINS),
     ("finance/insurance-as-deposit", "储蓄型保险，利息比定期高。", ["insurance"], [Severity.ERROR], MINSHENG),
@@ -103,6 +104,7 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     ("finance/deposit-comparison", "大额存单起存金额20万元，利率按挂牌执行。", ["deposit"], [], MINSHENG),
     ("finance/deposit-comparison", "年金保险比银行存款划算多了。", ["insurance"], [Severity.ERROR], MINSHENG),
     ("finance/deposit-comparison", "这款理财和存款一样安全。", [], [Severity.ERROR], MINSHENG),
+    ("finance/deposit-comparison", "储蓄国债票面利率高于同期定期存款。", [], [], MINSHENG),
     ("finance/deposit-comparison", "闲钱放这里比放存款强。", [], [Severity.ERROR], MINSHENG),
     ("finance/deposit-comparison", "收益堪比国债，安全等同存款。", [], [Severity.ERROR], MINSHENG),
     # implied safety: negated is the warning; the bank's words are the claim
@@ -137,6 +139,7 @@ GUARANTEES: list[tuple[str, list[str], list[Severity], str]] = [
     (f"不用担心，本金无忧。{SLOGAN}", ["wealth"], [Severity.ERROR], ZJ),
     ("分红型年金险保证每年收益4.5%，到期连本带利全部返还。", ["insurance"], [Severity.ERROR] * 2, DEPINS),
     ("这款保险保底收益3.5%。", ["insurance"], [Severity.ERROR], DEPINS),
+    ("三年期定期存款到期连本带利一次支取，本金无忧。", ["deposit"], [], DEPINS),  # deposits are protected
 ]
 
 

@@ -38,7 +38,7 @@ from .text import CJK, Match, normalise, scan_of
 __all__ = ["INVESTMENT", "PRODUCT_LEX", "products_in_text", "products_offered"]
 
 # guarantee terms a post declaring only `deposit` may use (deposit insurance)
-DEPOSIT_LEGITIMATE = frozenset({"保本", "有保障"})
+DEPOSIT_LEGITIMATE = frozenset({"保本", "有保障", "本金无忧", "连本带利", "到期本息全拿回"})
 LEX_GUARANTEE = lexicon.use("finance-guarantee", "保本/无风险/保收益 and promised returns (wealth, fund, insurance)")
 LEX_DEPOSIT = lexicon.use("finance-deposit", "deposit-marketing deny list (高息揽储, 贴息, ...)")
 PRODUCT_NAMES = {

@@ -303,6 +303,8 @@ def misselling_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     if not (set(post.meta.products) <= {"deposit"} and post.meta.products and not investment):
         view = view or _lexicon_view(post, ctx)
         for m, _sent in _regex_hits(view, _COMPARE, _COMPARE_CUES):
+            if "国债" in products.clause(m.unit.text, m.start, m.end):
+                continue  # savings bonds are state-backed: their rate stated against deposits is a fact
             yield at(
                 R_COMPARE,
                 post,

@@ -86,6 +86,13 @@ _QUOTES = re.compile(r"[“”‘’「」『』\"'《》]")
 _CLAUSE_END = "，。！？；：,!?;:\n"
 
 
+def clause(text: str, start: int, end: int) -> str:
+    """The clause of `text` around [start, end) (between commas, colons and sentence ends)."""
+    s = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
+    ends = [i for i in (text.find(c, end) for c in _CLAUSE_END) if i >= 0]
+    return text[s : min(ends) if ends else len(text)]
+
+
 def negated(text: str, start: int) -> bool:
     """Whether a negator before `start`, in the same clause and at most 8 characters before, denies the term:
     不保证本金和收益, 不等于“没有风险”, 不代表产品保本. A negation of something else does not count:

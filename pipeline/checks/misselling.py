@@ -37,10 +37,7 @@ AD25 = (
     "或者警示，并不得含有下列内容：（一）对未来效果、收益或者与其相关的情况作出保证性承诺，明示或者暗示保本、无风险"
     "或者保收益等，国家另有规定的除外；（二）利用学术机构、行业协会、专业人士、受益者的名义或者形象作推荐、证明。"
 )
-CONSUMER = (
-    "《银行保险机构消费者权益保护管理办法》第二十一条 银行保险机构应当……不得进行欺诈、隐瞒或者误导性的宣传，"
-    "不得作夸大或者片面的宣传……不得将存款与理财、保险等产品混淆销售。"
-)
+AD4 = "《广告法》第四条 广告不得含有虚假或者引人误解的内容，不得欺骗、误导消费者。"
 
 R_SAFETY = rule(
     "finance/implied-safety",
@@ -88,7 +85,7 @@ R_INSURANCE_DEPOSIT = rule(
         "from an insurer, with surrender costs. A clause that tells the two apart (保险不是存款) is fine."
     ),
     instead="本产品为XX人寿保险股份有限公司的年金保险，不是存款，提前退保可能损失本金。",
-    quote=CONSUMER,
+    quote=AD4,
     claim=True,
 )
 R_COMPARE = rule(
@@ -103,7 +100,7 @@ R_COMPARE = rule(
         "(an improper analogy); a post that declares only deposits, comparing its own products, is exempt."
     ),
     instead=N_("State the product's own benchmark, risk level and basis, without comparing it with deposits."),
-    quote=CONSUMER,
+    quote=AD4,
     claim=True,
 )
 R_PRESSURE = rule(
@@ -118,7 +115,7 @@ R_PRESSURE = rule(
         "cases; compliance decides whether the limit is true and stated fairly."
     ),
     instead=N_("State the real subscription period: 募集期为2026年12月15日至12月21日。"),
-    quote=CONSUMER,
+    quote=AD4,
     claim=True,
 )
 R_ENDORSE = rule(

@@ -166,6 +166,7 @@ _PERFORMANCE = re.compile(
     rf"|{_PCT}\s*(?:的)?(?:年化|预期)?(?:收益率?|回报率?|涨幅)"
     r"|历史业绩|过往业绩|往期收益|历史收益"
 )
+_PERFORMANCE_CUES = ("%", "业绩", "往期收益", "历史收益")  # every _PERFORMANCE match holds one
 _YIELD_WORD = re.compile(r"收益|回报|涨幅|业绩|净值增长")
 _DISCLAIMING = re.compile(r"不代表|不预示|并不|不等于|不构成|仅供参考|不作为|不是")
 _PAST = re.compile(r"历史|过往|往期|成立以来|今年以来|近[一二三两0-9]+个?[年月]|实际|已实现|上一?期|兑付")
@@ -340,6 +341,8 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         return
     accepted = ctx.policy.compliance.wordings(disclaimer)
     for view in scan_of(post, ctx).views("data"):
+        if not any(cue in view.text for cue in _PERFORMANCE_CUES):
+            break
         perf = _performance(view.text)
         if perf is None:
             continue

@@ -16,6 +16,7 @@ severity and says why.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 
@@ -177,12 +178,20 @@ def _lexicon_view(post: Post, ctx: CheckContext) -> View:
 
 
 def _regex_hits(view: View, pattern: re.Pattern[str], cues: Iterable[str]) -> Iterator[tuple[Match, str]]:
-    """Matches of `pattern` in the post's lexicon view with their sentences, only when a cue is present."""
+    """Matches of `pattern` in the post's lexicon view with their sentences. The pattern runs only on the
+    sentences that hold one of its literal cues (every match contains a cue), never over the whole post."""
     text = view.text
-    if not any(c in text for c in cues):
-        return
-    for m in pattern.finditer(text):
-        yield view.match(m.start(), m.end()), products.sentence(text, m.start(), m.end())
+    spans: set[tuple[int, int]] = set()
+    for cue in cues:
+        i = text.find(cue)
+        while i >= 0:
+            b = products.boundaries(text, False)
+            k = bisect.bisect_left(b, i)
+            spans.add((b[k - 1] + 1, b[bisect.bisect_left(b, i + len(cue), k)]))
+            i = text.find(cue, i + 1)
+    for s, e in sorted(spans):
+        for m in pattern.finditer(text, s, e):
+            yield view.match(m.start(), m.end()), text[s:e]
 
 
 def _merge(first: list[Match], more: list[Match]) -> list[Match]:

@@ -23,6 +23,8 @@ holders; they are not offers either (`disclosure_document`).
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,11 +72,27 @@ DISCLOSURE_DOC = re.compile(
 )
 
 
+_END_RE = re.compile(f"[{re.escape(_END)}]")
+_CLAUSE_END_RE = re.compile("[，。！？；：,!?;:\n]")
+
+
+@functools.lru_cache(maxsize=16)
+def boundaries(text: str, clauses: bool) -> list[int]:
+    """Positions of the sentence (or clause) ends of a text, found once per text: -1 first, len(text) last."""
+    pattern = _CLAUSE_END_RE if clauses else _END_RE
+    return [-1, *(m.start() for m in pattern.finditer(text)), len(text)]
+
+
+def _span(text: str, start: int, end: int, clauses: bool) -> str:
+    b = boundaries(text, clauses)
+    k = bisect.bisect_left(b, start)  # b[k-1] < start <= b[k]
+    j = bisect.bisect_left(b, end, k)
+    return text[b[k - 1] + 1 : b[j]]
+
+
 def sentence(text: str, start: int, end: int) -> str:
     """The sentence of `text` around [start, end): from the last sentence end before it to the next one."""
-    s = max(text.rfind(c, 0, start) for c in _END) + 1
-    ends = [i for i in (text.find(c, end) for c in _END) if i >= 0]
-    return text[s : min(ends) if ends else len(text)]
+    return _span(text, start, end, False)
 
 
 # Negators that deny what follows them in the clause: 不保证本金, 不等于没有风险, 更不是承诺收益, 不得承诺保本.
@@ -83,21 +101,19 @@ _NEGATOR = re.compile(
     r"不承诺|不保证|不构成|不属于|而非|绝非)[^，。！？；：,!?;:\n]{0,8}$"
 )
 _QUOTES = re.compile(r"[“”‘’「」『』\"'《》]")
-_CLAUSE_END = "，。！？；：,!?;:\n"
 
 
 def clause(text: str, start: int, end: int) -> str:
     """The clause of `text` around [start, end) (between commas, colons and sentence ends)."""
-    s = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
-    ends = [i for i in (text.find(c, end) for c in _CLAUSE_END) if i >= 0]
-    return text[s : min(ends) if ends else len(text)]
+    return _span(text, start, end, True)
 
 
 def negated(text: str, start: int) -> bool:
     """Whether a negator before `start`, in the same clause and at most 8 characters before, denies the term:
     不保证本金和收益, 不等于“没有风险”, 不代表产品保本. A negation of something else does not count:
     不要错过！保本保收益 and 别犹豫，稳赚不赔 keep their claims (the clause ends before the term)."""
-    s = max(text.rfind(c, 0, start) for c in _CLAUSE_END) + 1
+    b = boundaries(text, True)
+    s = b[bisect.bisect_left(b, start) - 1] + 1
     before = _QUOTES.sub("", text[max(s, start - 16) : start])
     return bool(_NEGATOR.search(before))
 
@@ -107,6 +123,9 @@ def offers(sent: str) -> bool:
     if WARNING.search(sent):
         return False
     return bool(OFFER.search(sent) or FIGURE.search(sent) or NAMED.search(sent) or SELLER.search(sent))
+
+
+MAX_HITS = 16  # mentions read per product: a post that has not offered it by then is not about it
 
 
 @dataclass(frozen=True)
@@ -138,14 +157,19 @@ def analyse(post: Post, ctx: CheckContext) -> Products:
     doc = is_disclosure_document(post)
     mentioned: dict[str, Match] = {}
     offered: dict[str, Match] = {}
+    verdicts: dict[str, tuple[bool, bool]] = {}  # sentence -> (warns, offers): products share sentences
     for product, lex in PRODUCT_LEX.items():
-        for h in found.get(lex, ()):  # hits come in document order: title, author, digest, body
+        for h in found.get(lex, ())[:MAX_HITS]:  # hits come in document order: title, author, digest, body
             m = h.match
             sent = sentence(m.unit.text, m.start, m.end)
-            if WARNING.search(sent):
+            verdict = verdicts.get(sent)
+            if verdict is None:
+                warns = bool(WARNING.search(sent))
+                verdict = verdicts[sent] = (warns, not warns and not doc and offers(sent))
+            if verdict[0]:
                 continue
             mentioned.setdefault(product, m)
-            if not doc and offers(sent):
+            if verdict[1]:
                 offered[product] = m
                 break
     result = Products(mentioned, offered, doc)

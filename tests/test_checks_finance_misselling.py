@@ -84,6 +84,7 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     ),
     ("finance/insurance-as-deposit", "这款保险保底收益3.5%，相当于高息定期。", ["insurance"], [Severity.ERROR], DEPINS),
     ("finance/insurance-as-deposit", "这份保单就是一张高利率存单。", ["insurance"], [Severity.ERROR], PENSION),
+    ("finance/insurance-as-deposit", "年金险十年下来相当于存了一笔高息定期。", [], [Severity.ERROR], PENSION),
     # a post that sells insurance and no deposit: every sentence speaks of the policy
     ("finance/insurance-as-deposit", "存五年，每年利息3.5%，到期本息全拿回。", ["insurance"], [Severity.ERROR], DEPINS),
     # education that tells them apart
@@ -114,6 +115,7 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     # pressure to buy, for investment and insurance products: review
     ("finance/pressure-sale", f"稳享理财即将停售，额度有限。{SLOGAN}", ["wealth"], [Severity.REVIEW] * 2, BOC),
     ("finance/pressure-sale", "这款保险限时抢购。", ["insurance"], [Severity.REVIEW], BOC),
+    ("finance/pressure-sale", "限量秒杀！下月停售，现在投保。", ["insurance"], [Severity.REVIEW] * 2, BOC),
     ("finance/pressure-sale", "免年费活动名额有限，先到先得。", ["card"], [], BOC),  # a card campaign's quota
     # endorsements
     ("finance/endorsement", f"稳享理财，专家推荐。{SLOGAN}", ["wealth"], [Severity.ERROR], CQBOC),
@@ -121,6 +123,7 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     ("finance/endorsement", "国资背景，值得信赖。", [], [Severity.ERROR], BOC),
     ("finance/endorsement", "专家解读：如何识别非法集资。", [], [], CQBOC),
     ("finance/endorsement", "本期产品收益有国家做担保。", [], [Severity.ERROR], CQBOC),
+    ("finance/endorsement", "本产品已备案，等于有政府信用背书。", [], [Severity.ERROR], CQBOC),
     # deposit deny list: a loan's fiscal interest subsidy is not deposit-taking with subsidies
     ("finance/deposit-deny", "符合条件的创业担保贷款可享受财政贴息。", ["loan"], [], ZJ),
     ("finance/deposit-deny", "存款送好礼，多存多送。", ["deposit"], [Severity.ERROR] * 2, ZJ),
@@ -139,6 +142,8 @@ GUARANTEES: list[tuple[str, list[str], list[Severity], str]] = [
     (f"不用担心，本金无忧。{SLOGAN}", ["wealth"], [Severity.ERROR], ZJ),
     ("分红型年金险保证每年收益4.5%，到期连本带利全部返还。", ["insurance"], [Severity.ERROR] * 2, DEPINS),
     ("这款保险保底收益3.5%。", ["insurance"], [Severity.ERROR], DEPINS),
+    ("年金险保底复利，稳稳增值。", ["insurance"], [Severity.ERROR], DEPINS),
+    ("本产品不设保底收益，净值可能下跌。", ["wealth"], [], DEPINS),
     ("三年期定期存款到期连本带利一次支取，本金无忧。", ["deposit"], [], DEPINS),  # deposits are protected
 ]
 

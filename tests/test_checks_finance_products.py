@@ -65,12 +65,25 @@ OFFERS: list[tuple[str, dict[str, object], list[tuple[str, Severity]], str]] = [
     ),
     ("住房公积金和社保基金的缴存比例有变化。", {"category": "notice", "products": []}, [], ILLEGAL),
     ("不法分子冒充银行客服，以办理高收益理财为名骗取验证码。", {"category": "knowledge", "products": []}, [], BOC),
+    (
+        "账户里的钱可以购买名单内的理财、基金、保险等产品，除储蓄外不保证本金和收益。",
+        {"category": "knowledge", "products": ["other"]},
+        [],
+        BOC,
+    ),  # kinds of products in a list: categories, not offers
     # offers
+    (
+        "本行代销理财、基金产品，起购金额1万元。",
+        {"products": ["card"]},
+        [("理财", Severity.ERROR), ("基金", Severity.ERROR)],
+        NAV,
+    ),
     ("本行推出稳享理财产品，起购金额1万元。", {"products": ["card"]}, [("理财产品", Severity.ERROR)], NAV),
     ("客户可通过手机银行购买“稳享”理财。", {"products": ["card"]}, [("理财", Severity.ERROR)], NAV),
     ("稳享系列第12期理财产品。", {"products": ["card"]}, [("理财产品", Severity.ERROR)], NAV),
     ("这款年金保险缴费期5年。", {"products": ["card"]}, [("保险", Severity.ERROR)], NAV),
     ("三年期定期存款年利率2.35%。", {"products": ["card"]}, [("定期存款", Severity.REVIEW)], NAV),
+    ("农户信用贷款申请流程简便。", {"products": ["card"]}, [("贷款", Severity.REVIEW)], NAV),  # the product as subject
     # adversarial: a warning in one sentence, the offer in the next
     ("谨防理财骗局。本行稳享理财产品今日开售。", {"products": ["card"]}, [("理财产品", Severity.ERROR)], BOC),
     # adversarial: the offer in the title of an education piece

@@ -150,7 +150,7 @@ _INCOME_CUES = ("年入", "月入", "日入", "周入", "天入", "年赚", "月
 _DEPOSIT_WORDS = re.compile(
     r"存款|储蓄|存单|定存|存钱|存入|零存整取|整存整取|存期|利息|年利率|"
     r"存(?:\d+|[一二三四五六七八九十两])年|到期(?:还本|返本|本息)|"
-    r"(?:相当于|等同于?|就像|如同|堪比|好比)[^，。,；;\n]{0,4}(?:定期|存款|储蓄|存单)"
+    r"(?:相当于|等同于?|就像|如同|堪比|好比)[^，。,；;\n]{0,8}?(?:定期|存款|储蓄|存单)"
 )
 _NOT_DEPOSIT = re.compile(r"存款保险|被保险存款|投保机构")
 # a clause that tells insurance and deposits apart, or describes the misselling, does not sell one as the other

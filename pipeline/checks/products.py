@@ -66,6 +66,8 @@ NAMED = re.compile(
 SELLER = re.compile(
     r"本产品|该产品|此产品|本期产品|这款|此款|该款|(?:我行|本行)[^。！？；\n]{0,10}(?:推出|发行|代销|代理|销售|售|提供|推荐|为您|上新|开办)"
 )
+# the product as the subject of an offer: 贷款申请流程简便, 理财产品认购期, 信用卡办理
+_SUBJECT = re.compile(r"(?:产品)?(?:申请|办理|认购|申购|发售|开售|上线|募集|发行|热销|在售)")
 DISCLOSURE_DOC = re.compile(
     r"(?:净值|估值|到期|兑付|清算|成立|终止|分红|收益分配|份额|信息披露|业绩比较基准[^。\n]{0,8}(?:调整|变更)"
     r"|(?:调整|变更)[^。\n]{0,20}业绩比较基准|(?:运作|定期|季度|半年度|年度)报告)[^。\n]{0,12}(?:公告|报告|披露)"
@@ -98,7 +100,7 @@ def sentence(text: str, start: int, end: int) -> str:
 # Negators that deny what follows them in the clause: 不保证本金, 不等于没有风险, 更不是承诺收益, 不得承诺保本.
 _NEGATOR = re.compile(
     r"(?:不等于|不等同于|不是|并非|不代表|不意味着|不再有|不再|没有|并不|不会|不能|无法|不得|不可|不应|不存在|禁止|严禁|杜绝|"
-    r"不承诺|不保证|不构成|不属于|而非|绝非)[^，。！？；：,!?;:\n]{0,8}$"
+    r"不承诺|不保证|不构成|不属于|而非|绝非|不设|未设|不提供)[^，。！？；：,!?;:\n]{0,8}$"
 )
 _QUOTES = re.compile(r"[“”‘’「」『』\"'《》]")
 
@@ -123,6 +125,16 @@ def offers(sent: str) -> bool:
     if WARNING.search(sent):
         return False
     return bool(OFFER.search(sent) or FIGURE.search(sent) or NAMED.search(sent) or SELLER.search(sent))
+
+
+def _strong(sent: str) -> bool:
+    """A named product, a figure of the offer or the bank selling: an offer whatever the product word's form."""
+    return bool(FIGURE.search(sent) or NAMED.search(sent) or SELLER.search(sent))
+
+
+def _listed(text: str, start: int, end: int) -> bool:
+    """A product word in a list of kinds (理财、基金、保险等产品): a category, not a product on offer."""
+    return text[end : end + 1] in ("、", "等", "及") or text[start - 1 : start] == "、"
 
 
 MAX_HITS = 16  # mentions read per product: a post that has not offered it by then is not about it
@@ -157,7 +169,8 @@ def analyse(post: Post, ctx: CheckContext) -> Products:
     doc = is_disclosure_document(post)
     mentioned: dict[str, Match] = {}
     offered: dict[str, Match] = {}
-    verdicts: dict[str, tuple[bool, bool]] = {}  # sentence -> (warns, offers): products share sentences
+    # sentence -> (warns, offers, offers whatever the word's form): products share sentences
+    verdicts: dict[str, tuple[bool, bool, bool]] = {}
     for product, lex in PRODUCT_LEX.items():
         for h in found.get(lex, ())[:MAX_HITS]:  # hits come in document order: title, author, digest, body
             m = h.match
@@ -165,11 +178,15 @@ def analyse(post: Post, ctx: CheckContext) -> Products:
             verdict = verdicts.get(sent)
             if verdict is None:
                 warns = bool(WARNING.search(sent))
-                verdict = verdicts[sent] = (warns, not warns and not doc and offers(sent))
+                offer = not warns and not doc and offers(sent)
+                verdict = verdicts[sent] = (warns, offer, offer and _strong(sent))
             if verdict[0]:
                 continue
             mentioned.setdefault(product, m)
-            if verdict[1]:
+            if verdict[2] or (verdict[1] and not _listed(m.unit.text, m.start, m.end)):
+                offered[product] = m
+                break
+            if not doc and _SUBJECT.match(m.unit.text, m.end):
                 offered[product] = m
                 break
     result = Products(mentioned, offered, doc)

@@ -16,7 +16,6 @@ severity and says why.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterable, Iterator
 
@@ -185,9 +184,7 @@ def _regex_hits(view: View, pattern: re.Pattern[str], cues: Iterable[str]) -> It
     for cue in cues:
         i = text.find(cue)
         while i >= 0:
-            b = products.boundaries(text, False)
-            k = bisect.bisect_left(b, i)
-            spans.add((b[k - 1] + 1, b[bisect.bisect_left(b, i + len(cue), k)]))
+            spans.add(products.sentence_span(text, i, i + len(cue)))
             i = text.find(cue, i + 1)
     for s, e in sorted(spans):
         for m in pattern.finditer(text, s, e):

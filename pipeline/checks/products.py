@@ -23,8 +23,6 @@ holders; they are not offers either (`disclosure_document`).
 
 from __future__ import annotations
 
-import bisect
-import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -74,27 +72,30 @@ DISCLOSURE_DOC = re.compile(
 )
 
 
-_END_RE = re.compile(f"[{re.escape(_END)}]")
-_CLAUSE_END_RE = re.compile("[，。！？；：,!?;:\n]")
+_CLAUSE_END = "，。！？；：,!?;:\n"
+_CLAUSE_END_RE = re.compile(f"[{_CLAUSE_END}]")
 
 
-@functools.lru_cache(maxsize=16)
-def boundaries(text: str, clauses: bool) -> list[int]:
-    """Positions of the sentence (or clause) ends of a text, found once per text: -1 first, len(text) last."""
-    pattern = _CLAUSE_END_RE if clauses else _END_RE
-    return [-1, *(m.start() for m in pattern.finditer(text)), len(text)]
+_REACH = 200  # a sentence is read up to this many characters either side of the term
 
 
-def _span(text: str, start: int, end: int, clauses: bool) -> str:
-    b = boundaries(text, clauses)
-    k = bisect.bisect_left(b, start)  # b[k-1] < start <= b[k]
-    j = bisect.bisect_left(b, end, k)
-    return text[b[k - 1] + 1 : b[j]]
+def _around(text: str, start: int, end: int, ends: str) -> tuple[int, int]:
+    lo, hi = max(0, start - _REACH), min(len(text), end + _REACH)
+    s = max(max(text.rfind(c, lo, start) for c in ends) + 1, lo)
+    e = min((i for i in (text.find(c, end, hi) for c in ends) if i >= 0), default=hi)
+    return s, e
+
+
+def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence around [start, end): from the last sentence end before it to the next one (at
+    most `_REACH` characters either side: a few searches near the term, whatever the length of the post)."""
+    return _around(text, start, end, _END)
 
 
 def sentence(text: str, start: int, end: int) -> str:
-    """The sentence of `text` around [start, end): from the last sentence end before it to the next one."""
-    return _span(text, start, end, False)
+    """The sentence of `text` around [start, end) (see `sentence_span`)."""
+    s, e = sentence_span(text, start, end)
+    return text[s:e]
 
 
 # Negators that deny what follows them in the clause: 不保证本金, 不等于没有风险, 更不是承诺收益, 不得承诺保本.
@@ -107,16 +108,17 @@ _QUOTES = re.compile(r"[“”‘’「」『』\"'《》]")
 
 def clause(text: str, start: int, end: int) -> str:
     """The clause of `text` around [start, end) (between commas, colons and sentence ends)."""
-    return _span(text, start, end, True)
+    s, e = _around(text, start, end, _CLAUSE_END)
+    return text[s:e]
 
 
 def negated(text: str, start: int) -> bool:
     """Whether a negator before `start`, in the same clause and at most 8 characters before, denies the term:
     不保证本金和收益, 不等于“没有风险”, 不代表产品保本. A negation of something else does not count:
     不要错过！保本保收益 and 别犹豫，稳赚不赔 keep their claims (the clause ends before the term)."""
-    b = boundaries(text, True)
-    s = b[bisect.bisect_left(b, start) - 1] + 1
-    before = _QUOTES.sub("", text[max(s, start - 16) : start])
+    before = text[max(0, start - 16) : start]
+    cut = [m.end() for m in _CLAUSE_END_RE.finditer(before)]
+    before = _QUOTES.sub("", before[cut[-1] :] if cut else before)
     return bool(_NEGATOR.search(before))
 
 
@@ -137,7 +139,7 @@ def _listed(text: str, start: int, end: int) -> bool:
     return text[end : end + 1] in ("、", "等", "及") or text[start - 1 : start] == "、"
 
 
-MAX_HITS = 16  # mentions read per product: a post that has not offered it by then is not about it
+MAX_HITS = 8  # mentions read per product: a post that has not offered it by then is not about it
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,8 @@ GUARANTEES: list[tuple[str, list[str], list[Severity], str]] = [
     (f"业绩比较基准不是预期收益率，更不是承诺收益。{SLOGAN}", ["wealth"], [], ZJ),
     ("分红险的演示收益不是保证收益。", ["insurance"], [], DEPINS),
     (f"理财产品已转为净值型，不再有“保本”理财。{SLOGAN}", ["wealth"], [], ZJ),
+    (f"有人问：理财能保本吗？答：不能，理财产品不保本。{SLOGAN}", ["wealth"], [], ZJ),  # asked and denied
+    (f"想要保本吗？选稳享理财！{SLOGAN}", ["wealth"], [Severity.ERROR], ZJ),  # a rhetorical question is a claim
     # adversarial: a negation of something else, in the clause before
     (f"不要错过！保本保收益。{SLOGAN}", ["wealth"], [Severity.ERROR] * 2, ZJ),
     (f"不用担心，本金无忧。{SLOGAN}", ["wealth"], [Severity.ERROR], ZJ),

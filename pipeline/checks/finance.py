@@ -251,8 +251,8 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     if "保证" in view.text:  # 保证每年收益4.5%, 保证年化回报: the verb and its object apart
         promises += [(view.match(m.start(), m.end()), "") for m in _PROMISED.finditer(view.text)]
     for m, term in promises:
-        if products.negated(m.unit.text, m.start):
-            continue  # 不保证本金和收益, 不代表产品保本: the disclosure, not a guarantee
+        if products.negated(m.unit.text, m.start) or products.answered_no(m.unit.text, m.end):
+            continue  # 不保证本金和收益, 不代表产品保本, 能保本吗？不能: the disclosure, not a guarantee
         place = where(m.unit.name)
         if investment:
             message = _(

@@ -122,6 +122,15 @@ def negated(text: str, start: int) -> bool:
     return bool(_NEGATOR.search(before))
 
 
+_ANSWERED_NO = re.compile(r"[^。！？!?\n]{0,12}?[吗么][？?]\s*(?:答[：:]?\s*)?(?:不|没有|否|并非|当然不|绝不)")
+
+
+def answered_no(text: str, end: int) -> bool:
+    """Whether the term ends a question that the next words answer with no: 理财能保本吗？答：不能。
+    A rhetorical question with no denial after it (想要保本吗？选稳享！) stays a claim."""
+    return bool(_ANSWERED_NO.match(text, end))
+
+
 def offers(sent: str) -> bool:
     """Whether a sentence (with a product word) offers it: named, an offer verb, a figure or the bank selling."""
     if WARNING.search(sent):

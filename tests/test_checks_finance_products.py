@@ -155,6 +155,19 @@ DISCLOSURES: list[tuple[str, dict[str, object], list[tuple[str, str]], str]] = [
         [],
         BENCH,
     ),
+    (
+        "稳享8号理财产品募集期已结束，实际募集金额1.2亿元，产品已于2026年12月8日成立。特此公告。",
+        {"title": "稳享8号理财产品募集结果公告", "category": "notice", "products": ["wealth"]},
+        [],
+        MATURITY,
+    ),
+    # adversarial: a launch is no disclosure document, whatever its title says
+    (
+        "稳享9号理财产品今日起募集，起购金额1万元。",
+        {"title": "稳享9号理财产品发行公告", "category": "product", "products": ["wealth"]},
+        [("finance/missing-disclosure", "error")],
+        NAV,
+    ),
     # the benchmark field is a label, and its disclaimer sentence no claim
     (
         f"| 项目 | 内容 |\n|---|---|\n| 业绩比较基准 | 年化2.60%-3.20% |\n\n"

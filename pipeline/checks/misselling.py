@@ -138,6 +138,7 @@ R_ENDORSE = rule(
 RULES: tuple[Rule, ...] = (R_SAFETY, R_INCOME, R_INSURANCE_DEPOSIT, R_COMPARE, R_PRESSURE, R_ENDORSE)
 
 _LAYERS = re.compile(r"(?:[双两三四五六七八九十多]|\d+)重(?:安全)?(?:保障|保护|保险|防护)")
+_LAYER_CUES = re.compile("重(?:保|安全|防护)")
 _CHANNEL = re.compile(r"手机银行|网银|网上银行|app|系统|密码|验证码|u盾|支付|账户安全|信息安全|网点")
 _INVESTMENT_WORD = re.compile(r"理财|基金|保险|险|收益|投资|回报|产品")
 _INCOME = re.compile(
@@ -145,7 +146,7 @@ _INCOME = re.compile(
     r"|[年月日周天]赚(?:\d+|[一二三四五六七八九十两百千万]+)|收益翻(?:倍|番|\d+倍)"
     r"|躺(?:着|平)?[^。，,！!？?;；\n]{0,4}?赚"
 )
-_INCOME_CUES = ("年入", "月入", "日入", "周入", "天入", "年赚", "月赚", "日赚", "周赚", "天赚", "收益翻", "躺")
+_INCOME_CUES = re.compile("[年月日周天][入赚]|收益翻|躺")
 _DEPOSIT_WORDS = re.compile(
     r"存款|储蓄|存单|定存|存钱|存入|零存整取|整存整取|存期|利息|年利率|"
     r"存(?:\d+|[一二三四五六七八九十两])年|到期(?:还本|返本|本息)|"
@@ -169,23 +170,20 @@ _COMPARE = re.compile(
     r"|[和跟与同像](?:银行)?(?:定期)?(?:存款|储蓄|定存)一样(?:安全|稳|保本|放心|可靠)?"
     r"|(?:安全|风险|保障)(?:性)?(?:等同|等同于|堪比|相当于|媲美)(?:银行)?(?:定期)?(?:存款|储蓄|定存)"
 )
-_COMPARE_CUES = ("存款", "储蓄", "定存", "存银行")
+_COMPARE_CUES = re.compile("存款|储蓄|定存|存银行")
 
 
 def _lexicon_view(post: Post, ctx: CheckContext) -> View:
     return scan_of(post, ctx).views("lexicon")[0]
 
 
-def _regex_hits(view: View, pattern: re.Pattern[str], cues: Iterable[str]) -> Iterator[tuple[Match, str]]:
+def _regex_hits(view: View, pattern: re.Pattern[str], cues: re.Pattern[str]) -> Iterator[tuple[Match, str]]:
     """Matches of `pattern` in the post's lexicon view with their sentences. The pattern runs only on the
     sentences that hold one of its literal cues (every match contains a cue), never over the whole post."""
     text = view.text
     spans: set[tuple[int, int]] = set()
-    for cue in cues:
-        i = text.find(cue)
-        while i >= 0:
-            spans.add(products.sentence_span(text, i, i + len(cue)))
-            i = text.find(cue, i + 1)
+    for c in cues.finditer(text):
+        spans.add(products.sentence_span(text, c.start(), c.end()))
     for s, e in sorted(spans):
         for m in pattern.finditer(text, s, e):
             yield view.match(m.start(), m.end()), text[s:e]
@@ -268,7 +266,7 @@ def misselling_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     if investment:
         safety = [(h.match, _shadow_sentence(h.match)) for h in found.get(LEX_SAFETY, ())]
         view = view or _lexicon_view(post, ctx)
-        extra = list(_regex_hits(view, _LAYERS, ("重保", "重安全", "重防护")))
+        extra = list(_regex_hits(view, _LAYERS, _LAYER_CUES))
         kept = _merge([m for m, _s in safety], [m for m, _s in extra])
         safety = [pair for pair in safety + extra if pair[0] in kept]
         for m, sent in safety:

@@ -80,11 +80,20 @@ _CLAUSE_END_RE = re.compile(f"[{_CLAUSE_END}]")
 _REACH = 200  # a sentence is read up to this many characters either side of the term
 
 
+_END_RE = re.compile(f"[{re.escape(_END)}]")
+_ENDS = {_END: _END_RE, _CLAUSE_END: _CLAUSE_END_RE}
+
+
 def _around(text: str, start: int, end: int, ends: str) -> tuple[int, int]:
     lo, hi = max(0, start - _REACH), min(len(text), end + _REACH)
-    s = max(max(text.rfind(c, lo, start) for c in ends) + 1, lo)
-    e = min((i for i in (text.find(c, end, hi) for c in ends) if i >= 0), default=hi)
-    return s, e
+    pattern = _ENDS[ends]
+    # backwards: the nearest full stop or line break first, then any other end between it and the term
+    s = max(text.rfind("。", lo, start), text.rfind("\n", lo, start)) + 1 or lo
+    s = max(s, lo)
+    for m in pattern.finditer(text, s, start):
+        s = m.end()
+    after = pattern.search(text, end, hi)
+    return s, after.start() if after else hi
 
 
 def sentence_span(text: str, start: int, end: int) -> tuple[int, int]:

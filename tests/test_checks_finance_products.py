@@ -121,6 +121,13 @@ def test_products_offered_is_declared_and_offered(make_repo: Callable[..., Path]
 DISCLOSURES: list[tuple[str, dict[str, object], list[tuple[str, str]], str]] = [
     # an education piece that declares wealth is not asked for marketing disclosures
     ("理财小知识：理财产品按风险分为五级。", {"category": "knowledge", "products": ["wealth"]}, [], BOC),
+    # a notice that declares wealth and offers it is marketing it
+    (
+        "本行推出稳享理财产品，起购金额1万元。",
+        {"category": "notice", "products": ["wealth"]},
+        [("finance/missing-disclosure", "error")],
+        NAV,
+    ),
     # the slogan's published variants
     ("稳享理财今日开售。理财有风险，投资须谨慎。", {"products": ["wealth"]}, [], NAV),
     ("稳享理财今日开售。理财非存款、产品有风险、投资需谨慎。", {"products": ["wealth"]}, [], NAV),

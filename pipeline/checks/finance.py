@@ -32,7 +32,7 @@ from ..post import Post
 from . import lexicon, products
 from . import misselling as misselling  # the misselling rules of the finance family register with this module
 from .common import at, rule, where
-from .products import INVESTMENT, PRODUCT_LEX
+from .products import INVESTMENT, MARKETING_CATEGORIES, PRODUCT_LEX
 from .text import CJK, Match, normalise, scan_of
 
 __all__ = ["INVESTMENT", "PRODUCT_LEX", "products_in_text", "products_offered"]
@@ -51,7 +51,6 @@ PRODUCT_NAMES = {
     "payment": "支付",
     "other": "其他",
 }
-MARKETING_CATEGORIES = ("product", "campaign")
 AD25 = (
     "《广告法》第二十五条 招商等有投资回报预期的商品或者服务广告，"
     "应当对可能存在的风险以及风险责任承担有合理提示或者警示……"

@@ -35,6 +35,7 @@ from .text import Match, scan_of
 
 PRODUCT_LEX = {p: lexicon.use(f"product-{p}", f"words that show a post is about {p} products") for p in PRODUCTS}
 INVESTMENT = ("wealth", "fund", "insurance")
+MARKETING_CATEGORIES = ("product", "campaign")  # a post of these categories markets what it declares
 
 # Sentence ends; a table cell ends a sentence too.
 _END = "。！？!?；;\n|"
@@ -158,15 +159,15 @@ def _listed(text: str, start: int, end: int) -> bool:
     return text[end : end + 1] in ("、", "等", "及") or text[start - 1 : start] == "、"
 
 
-MAX_HITS = 8  # mentions read per product: a post that has not offered it by then is not about it
+MAX_HITS = 6  # mentions read per product: a post that has not offered it by then is not about it
 
 
 @dataclass(frozen=True)
 class Products:
     """What the text says about products: first mentions outside warnings, first offers, and the document kind."""
 
-    mentioned: dict[str, Match]  # outside warning and definition sentences
-    offered: dict[str, Match]
+    mentioned: dict[str, Match]  # outside warning and definition sentences (a declared product: its first word)
+    offered: dict[str, Match]  # offered in the text (not read for what a product or campaign post declares)
     disclosure_document: bool
 
     def investment(self, declared: Iterable[str]) -> list[str]:
@@ -192,8 +193,16 @@ def analyse(post: Post, ctx: CheckContext) -> Products:
     offered: dict[str, Match] = {}
     # sentence -> (warns, offers, offers whatever the word's form): products share sentences
     verdicts: dict[str, tuple[bool, bool, bool]] = {}
+    settled: set[str] = set()  # declared in a product or campaign post: marketed, whatever its text says
+    if post.meta is not None and post.meta.category in MARKETING_CATEGORIES:
+        settled = set(post.meta.products)
     for product, lex in PRODUCT_LEX.items():
-        for h in found.get(lex, ())[:MAX_HITS]:  # hits come in document order: title, author, digest, body
+        hits = found.get(lex, ())
+        if product in settled:
+            if hits:
+                mentioned[product] = hits[0].match
+            continue
+        for h in hits[:MAX_HITS]:  # hits come in document order: title, author, digest, body
             m = h.match
             sent = sentence(m.unit.text, m.start, m.end)
             verdict = verdicts.get(sent)

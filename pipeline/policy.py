@@ -191,6 +191,21 @@ class CompliancePolicy(Model):
     products: dict[str, ProductRules] = {}
     past_performance_disclaimer: str = ""
     published_figures: tuple[str, ...] = ()
+    # Accepted wordings of a required sentence (a disclosure or the disclaimer): its published variants, any of
+    # which satisfies it. Keyed by the sentence as `products.*.disclosures` or the disclaimer writes it.
+    variants: dict[str, tuple[str, ...]] = {}
+
+    @field_validator("variants")
+    @classmethod
+    def _variants(cls, v: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for key, wordings in v.items():
+            if not key.strip() or any(not w.strip() for w in wordings):
+                raise ValueError(f"{key!r}: an empty sentence or wording; write the sentence or remove the entry")
+        return v
+
+    def wordings(self, sentence: str) -> tuple[str, ...]:
+        """The sentence and its accepted variants, the sentence first."""
+        return (sentence, *self.variants.get(sentence, ()))
 
 
 class RenderPolicy(Model):

@@ -164,6 +164,15 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
         {},
         False,
     ),
+    # misselling patterns (more rows in tests/test_checks_finance_misselling.py)
+    ("finance/implied-safety", f"稳享理财产品安全可靠，五重保障。{SLOGAN}", {"products": ["wealth"]}, {}, True),
+    ("finance/implied-safety", "手机银行安全可靠，请放心使用。", {"products": ["card"]}, {}, False),
+    ("finance/income-promise", f"购买稳享理财，躺着赚钱，年入百万。{SLOGAN}", {"products": ["wealth"]}, {}, True),
+    ("finance/insurance-as-deposit", "这款保险存5年，到期还本，利息比定期高。", {"products": ["insurance"]}, {}, True),
+    ("finance/insurance-as-deposit", "保险不是存款，提前退保可能损失本金。", {"products": ["insurance"]}, {}, False),
+    ("finance/deposit-comparison", f"稳享理财比存款收益高。{SLOGAN}", {"products": ["wealth"]}, {}, True),
+    ("finance/pressure-sale", f"稳享理财即将停售，额度有限。{SLOGAN}", {"products": ["wealth"]}, {}, True),
+    ("finance/endorsement", f"稳享理财，专家推荐。{SLOGAN}", {"products": ["wealth"]}, {}, True),
     # personal data and confidentiality
     ("pii/resident-id", f"中奖客户身份证号{ID18}。", {}, {}, True),
     ("pii/resident-id", "中奖客户身份证号110105491231002。", {}, {}, True),

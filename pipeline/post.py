@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -29,7 +29,7 @@ LIMITS = {"title": 32, "author": 16, "digest": 128}
 SOURCE_URL_MAX_BYTES = 1024
 
 
-def _schema(id_: str, name: str, summary: str, help_: str, article: str = "Schema", **kw: str) -> Rule:
+def _schema(id_: str, name: str, summary: str, help_: str, article: str = "Schema", **kw: Any) -> Rule:
     return register(
         Rule(id=id_, name=name, article=article, severity=Severity.ERROR, summary=summary, help=help_, **kw)
     )

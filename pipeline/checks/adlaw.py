@@ -31,6 +31,7 @@ R_ABSOLUTE = rule(
     instead="State the verifiable fact: 年化利率2.10%（2026年12月1日起执行） instead of 利率最高; "
     "服务周到 instead of 服务最好.",
     quote="《广告法》第九条 广告不得有下列情形：……（三）使用“国家级”、“最高级”、“最佳”等用语；",
+    claim=True,
 )
 R_FIGURE = rule(
     "adlaw/unsourced-figure",

@@ -124,11 +124,25 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
     ),
 )
 
+# Groups whose hits would be the bank saying or offering something (claim rules: the frame pass reads
+# 切勿出租银行卡, 远离赌博, 警惕网传消息 as warnings). Trade secrets are facts, not claims.
+CLAIM_ITEMS = frozenset({1, 2, 3, 4, 5, 6, 8})
+
 RULES: dict[str, tuple[Rule, str]] = {}
 for _item, _id, _lex, _sev, _name, _summary, _help, _instead, _quote in GROUPS:
     lexicon.use(_lex, f"Art. 14({_item}): {_summary}")
     RULES[_lex] = (
-        rule(_id, _name, f"14.{_item}", _sev, _summary, help=_help, instead=_instead, quote=_quote),
+        rule(
+            _id,
+            _name,
+            f"14.{_item}",
+            _sev,
+            _summary,
+            help=_help,
+            instead=_instead,
+            quote=_quote,
+            claim=_item in CLAIM_ITEMS,
+        ),
         _summary,
     )
 

@@ -1,0 +1,302 @@
+"""Frames: a claim-type term inside a warning, a negation or a citation is not the bank's claim.
+
+Anti-fraud and illegal-fundraising education quotes the promises it warns against (不法分子承诺“保本付息”),
+a compliance article quotes the rule that bans a phrase (《广告法》第九条规定不得使用“最佳”), and a disclaimer
+denies the very term (不保证本金). The rules that find claims (`Rule.claim`) report such hits like any other;
+this pass, applied to every post's findings, reads the sentence around each hit and, under a frame, lowers
+its severity visibly: `info` (`review` in a product or campaign post, where the approver reads it anyway),
+with a message that names the frame and its cue. Nothing is dropped.
+
+The cues are policy data (`policy/frames.yml`, see `pipeline.policy.FramesPolicy`). The scope is the
+sentence, split at 。！？；!? and line breaks but never inside quotation marks; a sentence that ends with a
+colon at the end of a line leads the lines after it up to the next blank line (a list under a heading
+such as 常见骗局：). Inside the sentence:
+
+- a `warning` or `citation` cue before the term frames it, unless a `reassurance` (不用担心), an
+  `own_voice` promise (我行承诺) or a clause starting with one of `subjects` (，本产品…) stands between;
+- a `warning_after` or `warning` cue after the term frames it within its clause (…是骗局), or anywhere in
+  the sentence when the term is in quotation marks;
+- a `negation` directly before the term (不保证本金, 并非保本) frames it; a negation of something else does
+  not (不要错过！保本保收益: the sentence ends between them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from ..check import post_filter
+from ..findings import REGISTRY, Finding, Severity
+from ..i18n import _
+from ..policy import FramesPolicy, load_frames
+from .text import CHAR_MAP, RESIZING, Unit, scan_of
+
+if TYPE_CHECKING:
+    from ..check import CheckContext
+    from ..post import Post
+
+OPEN_QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"', "《": "》"}
+SENTENCE_END = frozenset("。！？；!?;\n")
+CLAUSE_END = frozenset("，,:：")
+COLONS = frozenset(":：")
+MAX_QUOTE = 80  # an unclosed quotation mark stops protecting its punctuation after this many characters
+SOFT_CATEGORIES = frozenset({"product", "campaign"})
+_GAP = "[^。！？；!?;\\n]{0,20}?"
+_NUMBER = "[0-9一二三四五六七八九十百千零〇两]+"
+# Between a negation and the term it denies: nothing, or a verb of promising (不保证本金, 并非承诺保本).
+_NEGATION_GAP = re.compile(r"(?:是|为|能|会|一定|可以?|承诺|保证|代表|意味着|等于|属于|提供|作|对){0,2}")
+
+
+@dataclass(frozen=True)
+class Frame:
+    kind: str  # warning | negation | citation
+    cue: str
+
+
+def _pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex over the cues (longest first), in the normalised form the sentence is matched in."""
+    if not cues:
+        return None
+    parts = []
+    for cue in sorted(set(cues), key=len, reverse=True):
+        pieces = re.split(r"(…|#)", cue)
+        out = []
+        for p in pieces:
+            if p == "…":
+                out.append(_GAP)
+            elif p == "#":
+                out.append(_NUMBER)
+            elif p:
+                out.append(re.escape(p.translate(CHAR_MAP)))
+        parts.append("".join(out))
+    return re.compile("|".join(parts))
+
+
+class Cues:
+    """The compiled cues of one `FramesPolicy`."""
+
+    def __init__(self, fp: FramesPolicy) -> None:
+        self.warning = _pattern(fp.warning)
+        self.warning_after = _pattern(fp.warning_after + fp.warning)
+        self.negation = _pattern(fp.negation)
+        self.citation = _pattern(fp.citation)
+        self.blockers = _pattern(fp.reassurance + fp.own_voice)
+        self.subjects = _pattern(fp.subjects)
+
+
+_CUES: dict[int, tuple[FramesPolicy, Cues]] = {}
+
+
+def cues_for(fp: FramesPolicy) -> Cues:
+    hit = _CUES.get(id(fp))
+    if hit is not None and hit[0] is fp:
+        return hit[1]
+    cues = Cues(fp)
+    _CUES.clear()
+    _CUES[id(fp)] = (fp, cues)
+    return cues
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every sentence of `text`: split after 。！？；!? and at line breaks, never inside
+    quotation marks (an unclosed mark protects at most `MAX_QUOTE` characters and never a line break)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    closing = ""
+    opened = -1
+    for i, ch in enumerate(text):
+        if closing:
+            if ch == closing or ch == "\n" or i - opened > MAX_QUOTE:
+                closing = ""
+            if ch != "\n":
+                continue
+        elif ch in OPEN_QUOTES:
+            closing, opened = OPEN_QUOTES[ch], i
+            continue
+        if ch in SENTENCE_END:
+            end = i if ch == "\n" else i + 1
+            if end > start:
+                spans.append((start, end))
+            start = i + 1
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _lead(text: str, spans: list[tuple[int, int]], k: int) -> tuple[int, int] | None:
+    """The sentence ending in a colon at a line's end that leads sentence k's line (a list under a heading)."""
+    j = k - 1
+    while j >= 0:
+        s, e = spans[j]
+        between = text[e : spans[j + 1][0]]
+        if between.count("\n") > 1 or text[s:e].strip() == "":  # a blank line ends the list
+            return None
+        if "\n" in between and text[s:e].rstrip()[-1:] in COLONS:
+            return spans[j]
+        j -= 1
+    return None
+
+
+def _quoted(sentence: str, s: int, e: int) -> bool:
+    before, after = sentence[:s], sentence[e:]
+    for o, c in OPEN_QUOTES.items():
+        if o == "《":
+            continue
+        k = before.rfind(o)
+        if k >= 0 and c not in before[k + 1 :] and c in after:
+            return True
+    return False
+
+
+def _clause_start(sentence: str, s: int) -> int:
+    k = max((sentence.rfind(ch, 0, s) for ch in CLAUSE_END), default=-1)
+    return k + 1
+
+
+def _clause_end(sentence: str, e: int) -> int:
+    ends = [k for k in (sentence.find(ch, e) for ch in CLAUSE_END) if k >= 0]
+    return min(ends) if ends else len(sentence)
+
+
+def _blocked_until(cues: Cues, sentence: str, s: int) -> int:
+    """The end of the last reassurance, own-voice promise or clause-opening subject before offset s."""
+    last = 0
+    if cues.blockers is not None:
+        for m in cues.blockers.finditer(sentence, 0, s):
+            last = max(last, m.end())
+    if cues.subjects is not None:
+        for m in cues.subjects.finditer(sentence, 0, s):
+            at = m.start()
+            if at == 0 and s > 0:
+                continue  # the sentence's own subject (我们提醒您，警惕…) may still be followed by a cue
+            if at == 0 or sentence[at - 1] in CLAUSE_END or sentence[at - 1] in "“「":
+                last = max(last, m.end())
+    return last
+
+
+def classify(cues: Cues, sentence: str, s: int, e: int, lead: str = "") -> Frame | None:
+    """The frame of the term at [s, e) of a (normalised) sentence, if any; `lead` is a heading sentence."""
+    if cues.negation is not None:
+        for m in cues.negation.finditer(sentence, 0, e):
+            if m.start() < s < m.end():  # the hit starts inside the negation: 不保证本金 for 保证本金
+                return Frame("negation", m.group())
+            if m.end() > s:
+                continue
+            gap = sentence[m.end() : s]
+            if m.group() == "非" and (gap or sentence[m.end() : m.end() + 1] == "常"):
+                continue
+            if _NEGATION_GAP.fullmatch(gap):
+                return Frame("negation", m.group())
+    blocked = _blocked_until(cues, sentence, s)
+    for kind, pat in (("citation", cues.citation), ("warning", cues.warning)):
+        if pat is None:
+            continue
+        for m in pat.finditer(sentence, blocked, s):
+            if m.end() <= s and not _not_a_cue(sentence, m):
+                return Frame(kind, m.group())
+        if lead and not blocked:
+            m2 = pat.search(lead)
+            if m2 is not None and not _not_a_cue(lead, m2):
+                return Frame(kind, m2.group())
+    after_end = len(sentence) if _quoted(sentence, s, e) else _clause_end(sentence, e)
+    for kind, pat in (("warning", cues.warning_after), ("citation", cues.citation)):
+        if pat is None:
+            continue
+        after = pat.search(sentence, e, after_end)
+        if after is not None and not _not_a_cue(sentence, after):
+            if cues.blockers is not None and cues.blockers.search(sentence, e, after.start()):
+                continue
+            return Frame(kind, after.group())
+    return None
+
+
+def _not_a_cue(text: str, m: re.Match[str]) -> bool:
+    """不得不 (one has to) is not a prohibition."""
+    return m.group().endswith("不得") and text[m.end() : m.end() + 1] == "不"
+
+
+def _normal(text: str) -> str:
+    """The text through the char map when no character changes length (cues are matched in that form)."""
+    out = text.translate(CHAR_MAP)
+    return out if len(out) == len(text) and (not RESIZING or RESIZING.isdisjoint(text)) else text
+
+
+def why(frame: Frame, term: str) -> str:
+    if frame.kind == "negation":
+        return _("“{term}” is negated ({cue}…): not a claim", term=term, cue=frame.cue)
+    if frame.kind == "citation":
+        return _("“{term}” is quoted from a law, a rule or a regulator ({cue}): not a claim", term=term, cue=frame.cue)
+    return _("“{term}” is quoted in a warning ({cue}…): not a claim", term=term, cue=frame.cue)
+
+
+def _locate(units: list[Unit], f: Finding, memo: dict[str, object]) -> tuple[Unit, int] | None:
+    for u in units:
+        if u.name == "body":
+            starts = memo.get("frames.body_lines")
+            if not isinstance(starts, list):
+                starts = [0] + [i + 1 for i, ch in enumerate(u.text) if ch == "\n"]
+                memo["frames.body_lines"] = starts
+            k = f.line - u.line
+            if 0 <= k < len(starts):
+                off = starts[k] + f.column - 1
+                if u.text.startswith(f.match, off):
+                    return u, off
+        elif u.line == f.line:
+            off = f.column - u.column
+            if off >= 0 and u.text.startswith(f.match, off):
+                return u, off
+    return None
+
+
+def frame_of(units: list[Unit], f: Finding, cues: Cues, memo: dict[str, object]) -> Frame | None:
+    """The frame around a finding's match in the post, if any."""
+    if not f.match:
+        return None
+    found = _locate(units, f, memo)
+    if found is None:
+        return None
+    unit, off = found
+    key = "frames.sentences." + unit.name
+    spans = memo.get(key)
+    if not isinstance(spans, list):
+        spans = sentences(unit.text)
+        memo[key] = spans
+    for k, (s, e) in enumerate(spans):
+        if s <= off < e:
+            end = min(off + len(f.match), e)
+            sentence = _normal(unit.text[s:e])
+            lead = _lead(unit.text, spans, k)
+            lead_text = _normal(unit.text[lead[0] : lead[1]]) if lead else ""
+            return classify(cues, sentence, off - s, end - s, lead_text)
+    return None
+
+
+@post_filter
+def apply_frames(post: Post, findings: list[Finding], ctx: CheckContext) -> list[Finding]:
+    """Lower the severity of claim findings inside a frame, saying which frame (see the module doc)."""
+    claims = [
+        i
+        for i, f in enumerate(findings)
+        if f.path == post.path
+        and f.severity is not Severity.INFO
+        and (r := REGISTRY.get(f.rule)) is not None
+        and r.claim
+    ]
+    if not claims:
+        return findings
+    cues = ctx.cache.get("checks.frames")
+    if not isinstance(cues, Cues):
+        cues = cues_for(load_frames(ctx.root, ctx.policy))
+        ctx.cache["checks.frames"] = cues
+    scan = scan_of(post, ctx)
+    soft = post.meta is not None and post.meta.category in SOFT_CATEGORIES
+    out = list(findings)
+    for i in claims:
+        f = out[i]
+        frame = frame_of(scan.units, f, cues, scan.memo)
+        if frame is None:
+            continue
+        severity = Severity.REVIEW if soft else Severity.INFO
+        out[i] = replace(f, severity=severity, message=why(frame, f.match), hint=f.message)
+    return out

@@ -1,0 +1,184 @@
+"""Frames (issue 14, class 1): warnings, negations and citations around a claim are not the bank's claim.
+
+Two tables. `SENTENCES` drives the frame reader itself (`classify`) with the shipped `policy/frames.yml`:
+positive rows (a frame), negative rows (a plain claim) and the adversarial rows the issue names. `POSTS`
+runs whole posts through `check_folders` and asserts the severities and the message that says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import NOW, PROJECT, cover_bytes, post_text
+
+from pipeline.check import CheckContext, check_folders
+from pipeline.checks.frames import _lead, _normal, classify, cues_for, sentences
+from pipeline.errors import PolicyError
+from pipeline.findings import REGISTRY, Severity, all_rules
+from pipeline.policy import load_frames, load_policy, parse_frames
+from pipeline.repo import post_folders
+
+CUES = cues_for(load_frames(PROJECT, load_policy(PROJECT)))
+
+
+def frame(text: str, term: str) -> str | None:
+    """The kind of frame around the first `term` in `text` (None: a plain claim)."""
+    spans = sentences(text)
+    off = text.index(term)
+    k, (s, e) = next((k, sp) for k, sp in enumerate(spans) if sp[0] <= off < sp[1])
+    lead = _lead(text, spans, k)
+    found = classify(
+        CUES, _normal(text[s:e]), off - s, off - s + len(term), _normal(text[lead[0] : lead[1]]) if lead else ""
+    )
+    return found.kind if found else None
+
+
+# (text, term, expected frame kind or None)
+SENTENCES: list[tuple[str, str, str | None]] = [
+    # warnings: the cue before the term, across clauses and quotation marks
+    ("不法分子往往承诺“保本付息”“稳赚不赔”，骗取群众钱财。", "保本", "warning"),
+    ("不法分子往往承诺“保本付息”“稳赚不赔”，骗取群众钱财。", "稳赚不赔", "warning"),
+    ("请大家警惕刷单返利类诈骗。", "刷单返利", "warning"),
+    ("切勿出租出借自己的银行卡，更不要出租银行卡给陌生人。", "出租银行卡", "warning"),
+    ("谨防以“高额回报、保本保息”为诱饵的非法集资。", "保本", "warning"),
+    ("打着养老服务的幌子，宣称保本高收益。", "保本", "warning"),
+    ("我们提醒您，警惕“保本保收益”的宣传。", "保本", "warning"),
+    ("严禁我行员工向客户承诺保本。", "保本", "warning"),
+    ("某平台号称年化收益20%、稳赚不赔。", "稳赚不赔", "warning"),
+    ("以下是非法集资常见骗局：\n1. 承诺保本保息\n2. 宣称稳赚不赔", "稳赚不赔", "warning"),
+    # warnings: the cue after the term, in its clause or (quoted) in its sentence
+    ("“保本保息”“高收益”，这些都是非法集资的惯用话术。", "保本", "warning"),
+    ("所谓的稳赚不赔都是骗局。", "稳赚不赔", "warning"),
+    # citations
+    ("《广告法》第九条规定，广告不得使用“国家级”“最高级”“最佳”等用语。", "最佳", "citation"),
+    ("根据监管规定，理财产品宣传中出现保本字样属于违规。", "保本", "citation"),
+    ("依据《商业银行理财业务监督管理办法》，银行不得宣传理财产品保本。", "保本", "citation"),
+    # negations of the term itself
+    ("本产品为非保本浮动收益型理财产品。", "保本", "negation"),
+    ("本产品不保证本金和收益。", "保证本金", "negation"),
+    ("理财产品并不保本，投资须谨慎。", "保本", "negation"),
+    ("业绩比较基准不代表未来收益，不是保本承诺。", "保本", "negation"),
+    # plain claims
+    ("本产品保本保收益，欢迎选购。", "保本", None),
+    ("本行借记卡服务全市最好。", "最好", None),
+    ("这款产品非常稳赚。", "稳赚", None),
+    # adversarial: a negation of something else before the claim
+    ("不要错过！保本保收益。", "保本", None),
+    ("别犹豫，稳赚不赔。", "稳赚不赔", None),
+    ("不是梦想，保本保收益。", "保本", None),
+    # adversarial: a fake reassurance
+    ("不用担心，保本保收益。", "保本", None),
+    ("警惕风险？不用担心，保本保收益。", "保本", None),
+    ("谨防错过，放心选购，保本保收益。", "保本", None),
+    # adversarial: the bank quoting its own promise
+    ("我行承诺“保本”。", "保本", None),
+    ("面对骗局，我行郑重承诺“保本保息”。", "保本", None),
+    # adversarial: a warning cue in one sentence and the claim in the next
+    ("警惕诈骗。保本保收益，欢迎选购。", "保本", None),
+    ("谨防诈骗！\n本产品保本保收益。", "保本", None),
+    ("常见骗局：\n\n保本保息，欢迎选购。", "保本", None),
+    # adversarial: a warning cue in one clause and the bank's product in the next
+    ("谨防诈骗，本产品保本保收益。", "保本", None),
+    ("保本保收益，严禁错过。", "保本", None),
+    ("不得不说，本产品收益最佳。", "最佳", None),
+]
+
+
+@pytest.mark.parametrize(("text", "term", "expected"), SENTENCES)
+def test_frame_reader(text: str, term: str, expected: str | None) -> None:
+    assert frame(text, term) == expected
+
+
+def test_sentences_do_not_split_inside_quotes() -> None:
+    text = "不法分子承诺“保本付息！稳赚不赔！”。下一句。"
+    assert [text[s:e] for s, e in sentences(text)] == ["不法分子承诺“保本付息！稳赚不赔！”。", "下一句。"]
+    unclosed = "他说“保本\n下一行。"
+    assert [unclosed[s:e] for s, e in sentences(unclosed)] == ["他说“保本", "下一行。"]
+
+
+def run(make_repo: Callable[..., Path], body: str, **front: object) -> list[tuple[str, Severity, str]]:
+    front.setdefault("sources", [{"file": "cover.jpg", "source": "original"}])
+    root = make_repo(
+        {"2026/12-05-case": {"index.md": post_text(body, **front), "cover.jpg": cover_bytes()}}, commit=False
+    )
+    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
+    return [(f.rule, f.severity, f.message) for f in check_folders(post_folders(root), ctx, jobs=1).findings]
+
+
+KNOWLEDGE = {"category": "knowledge", "products": []}
+# (body, front matter, rule, expected severities of that rule's findings, a phrase the first message contains)
+POSTS: list[tuple[str, dict[str, object], str, list[Severity], str]] = [
+    ("谨防不法分子诱导您出租银行卡。", KNOWLEDGE, "forbidden/illegal", [Severity.INFO], "quoted in a warning (谨防…)"),
+    ("出租银行卡，日赚三百。", KNOWLEDGE, "forbidden/illegal", [Severity.ERROR], "breaks the law"),
+    ("打着投资的幌子，诱导群众网上赌博。", KNOWLEDGE, "forbidden/vice", [Severity.INFO], "幌子"),
+    ("网上赌博平台日进斗金。", KNOWLEDGE, "forbidden/vice", [Severity.ERROR], "obscenity"),
+    (
+        "《广告法》第九条规定，广告不得使用“国家级”“最高级”“最佳”等用语。",
+        KNOWLEDGE,
+        "adlaw/absolute-term",
+        [Severity.INFO] * 3,
+        "quoted from a law",
+    ),
+    # a product post: a framed hit still goes to the approver
+    ("严禁宣传“全市最佳”。", {}, "adlaw/absolute-term", [Severity.REVIEW], "quoted in a warning (严禁…)"),
+    ("我行承诺“服务最好”。", KNOWLEDGE, "adlaw/absolute-term", [Severity.ERROR], "absolute term"),
+    ("警惕诈骗。本行服务全市最好。", KNOWLEDGE, "adlaw/absolute-term", [Severity.ERROR], "absolute term"),
+]
+
+
+@pytest.mark.parametrize(("body", "front", "rule", "severities", "phrase"), POSTS)
+def test_frames_change_severity_visibly(
+    make_repo: Callable[..., Path],
+    body: str,
+    front: dict[str, object],
+    rule: str,
+    severities: list[Severity],
+    phrase: str,
+) -> None:
+    found = [(sev, msg) for r, sev, msg in run(make_repo, body, **front) if r == rule]
+    assert [sev for sev, _ in found] == severities, found
+    assert phrase in found[0][1], found
+
+
+def test_frame_in_title(make_repo: Callable[..., Path]) -> None:
+    found = run(make_repo, "正文。", title="警惕“出租银行卡”骗局", **KNOWLEDGE)
+    assert [(s, "切勿" in m or "警惕" in m) for r, s, m in found if r == "forbidden/illegal"] == [(Severity.INFO, True)]
+
+
+def test_claim_rules_are_marked() -> None:
+    all_rules()
+    claims = {r.id for r in REGISTRY.values() if r.claim}
+    assert {"adlaw/absolute-term", "forbidden/illegal", "forbidden/vice", "forbidden/national"} <= claims
+    assert "forbidden/trade-secret" not in claims  # a secret is a fact, not a claim
+    assert "pii/id-card" not in claims
+
+
+def test_bank_extends_frames(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({}, commit=False)
+    path = root / "policy" / "frames.yml"
+    path.write_text(path.read_text(encoding="utf-8") + "  - 反面教材\n", encoding="utf-8")  # appended to subjects
+    assert "反面教材" in load_frames(root, load_policy(root)).subjects
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("warning: [警惕]\nwarnings: [谨防]\n", "frames.yml:2: warnings: unknown key"),
+        ("warning:\n  - 警惕\n  - ' 谨防'\n", "frames.yml:3: warning.1: a cue is a phrase"),
+        ("negation: […]\n", "frames.yml:1: negation.0: a cue needs at least one character"),
+        ("- 警惕\n", "frames.yml:1: expected a mapping"),
+    ],
+)
+def test_frames_file_is_validated(text: str, problem: str) -> None:
+    with pytest.raises(PolicyError) as exc:
+        parse_frames(text, source="policy/frames.yml")
+    assert problem in str(exc.value) + " ".join(getattr(exc.value, "problems", []) or [])
+
+
+def test_missing_frames_file_is_a_policy_error(make_repo: Callable[..., Path]) -> None:
+    root = make_repo({}, commit=False)
+    (root / "policy" / "frames.yml").unlink()
+    with pytest.raises(PolicyError, match=r"compliance\.frames"):
+        load_frames(root, load_policy(root))

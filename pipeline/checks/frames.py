@@ -249,6 +249,22 @@ def _locate(units: list[Unit], f: Finding, memo: dict[str, object]) -> tuple[Uni
     return None
 
 
+def sentence_at(unit: Unit, start: int, end: int, memo: dict[str, object]) -> tuple[str, int, int, str] | None:
+    """The normalised sentence around [start, end) of a unit's text, the span's offsets in it, and the
+    normalised heading sentence that leads it (see `_lead`; "" when none)."""
+    key = "frames.sentences." + unit.name
+    spans = memo.get(key)
+    if not isinstance(spans, list):
+        spans = sentences(unit.text)
+        memo[key] = spans
+    for k, (s, e) in enumerate(spans):
+        if s <= start < e:
+            lead = _lead(unit.text, spans, k)
+            lead_text = _normal(unit.text[lead[0] : lead[1]]) if lead else ""
+            return _normal(unit.text[s:e]), start - s, min(end, e) - s, lead_text
+    return None
+
+
 def frame_of(units: list[Unit], f: Finding, cues: Cues, memo: dict[str, object]) -> Frame | None:
     """The frame around a finding's match in the post, if any."""
     if not f.match:
@@ -257,19 +273,11 @@ def frame_of(units: list[Unit], f: Finding, cues: Cues, memo: dict[str, object])
     if found is None:
         return None
     unit, off = found
-    key = "frames.sentences." + unit.name
-    spans = memo.get(key)
-    if not isinstance(spans, list):
-        spans = sentences(unit.text)
-        memo[key] = spans
-    for k, (s, e) in enumerate(spans):
-        if s <= off < e:
-            end = min(off + len(f.match), e)
-            sentence = _normal(unit.text[s:e])
-            lead = _lead(unit.text, spans, k)
-            lead_text = _normal(unit.text[lead[0] : lead[1]]) if lead else ""
-            return classify(cues, sentence, off - s, end - s, lead_text)
-    return None
+    at = sentence_at(unit, off, off + len(f.match), memo)
+    if at is None:
+        return None
+    sentence, s, e, lead = at
+    return classify(cues, sentence, s, e, lead)
 
 
 @post_filter

@@ -61,6 +61,7 @@ VERDICTS: list[tuple[str, tuple[str, str, str]]] = [
     ("最高人民法院发布典型案例。", ("最高人民法院", "word", "")),
     ("最近有不法分子冒充客服。", ("最近", "word", "")),
     ("最后，请核对收款人信息。", ("最后", "word", "")),
+    ("风险揭示书是最需要读懂的文件之一。", ("最需要", "word", "")),
     # exemptions of the SAMR guide
     ("客服热线全天候在线，我们追求最好的服务体验。", ("最好", "exempt", EXEMPT_GOAL)),
     ("我们致力于提供最优质的服务。", ("最优质", "exempt", EXEMPT_GOAL)),

@@ -51,6 +51,8 @@ SENTENCES: list[tuple[str, str, str | None]] = [
     # warnings: the cue after the term, in its clause or (quoted) in its sentence
     ("“保本保息”“高收益”，这些都是非法集资的惯用话术。", "保本", "warning"),
     ("所谓的稳赚不赔都是骗局。", "稳赚不赔", "warning"),
+    ("凡是承诺高额回报、稳赚不赔的投资项目，都请您提高警惕。", "稳赚不赔", "warning"),
+    ("承诺保本保息的投资，请务必提高警惕。", "保本", "warning"),
     # citations
     ("《广告法》第九条规定，广告不得使用“国家级”“最高级”“最佳”等用语。", "最佳", "citation"),
     ("根据监管规定，理财产品宣传中出现保本字样属于违规。", "保本", "citation"),
@@ -59,7 +61,16 @@ SENTENCES: list[tuple[str, str, str | None]] = [
     ("本产品为非保本浮动收益型理财产品。", "保本", "negation"),
     ("本产品不保证本金和收益。", "保证本金", "negation"),
     ("理财产品并不保本，投资须谨慎。", "保本", "negation"),
+    ("理财产品已全面转为净值型，不再有“保本”理财。", "保本", "negation"),
+    ("这些机制不代表产品保本，产品仍可能亏损。", "保本", "negation"),
+    # a next clause that opens with a warning about what precedes it
+    ("出租出借银行卡，小心成了诈骗的“帮凶”", "出借银行卡", "warning"),
+    ("如发现身边有人收购银行卡，请及时向公安机关举报。", "收购银行卡", "warning"),
     ("业绩比较基准不代表未来收益，不是保本承诺。", "保本", "negation"),
+    # mentions: a quoted term named as a word
+    ("银行的宣传材料里很少出现“最好”“第一”这样的字眼。", "最好", "mention"),
+    ("所以，“收益最高”“最安全”这类说法在金融宣传中不被允许。", "最安全", "mention"),
+    ("为什么银行广告里看不到“最好”“第一”？", "第一", "warning"),
     # plain claims
     ("本产品保本保收益，欢迎选购。", "保本", None),
     ("本行借记卡服务全市最好。", "最好", None),
@@ -82,7 +93,18 @@ SENTENCES: list[tuple[str, str, str | None]] = [
     # adversarial: a warning cue in one clause and the bank's product in the next
     ("谨防诈骗，本产品保本保收益。", "保本", None),
     ("保本保收益，严禁错过。", "保本", None),
+    ("保本保收益，千万不要错过。", "保本", None),
+    ("保本保收益，请小心别错过。", "保本", None),
+    # adversarial: a negated warning is a reassurance
+    ("这款产品不必警惕，稳赚不赔，放心买。", "稳赚不赔", None),
+    ("无需防范，保本保收益。", "保本", None),
+    ("本产品保本保收益，绝不是骗局。", "保本", None),
+    ("保本保收益，这不是陷阱。", "保本", None),
+    ("保本保收益，本产品无需提高警惕。", "保本", None),
     ("不得不说，本产品收益最佳。", "最佳", None),
+    # adversarial: a quoted claim without a mention cue, or the cue far from the quote
+    ("本行服务“最好”，欢迎体验。", "最好", None),
+    ("我行推出“最安全”的理财，这类说法我们有底气。", "最安全", None),
 ]
 
 
@@ -123,6 +145,8 @@ POSTS: list[tuple[str, dict[str, object], str, list[Severity], str]] = [
     ),
     # a product post: a framed hit still goes to the approver
     ("严禁宣传“全市最佳”。", {}, "adlaw/absolute-term", [Severity.REVIEW], "quoted in a warning (严禁…)"),
+    # a negation is a disclaimer: info even in a product post
+    ("本产品不承诺最低收益。", {}, "adlaw/absolute-term", [Severity.INFO], "negated (不承诺…)"),
     ("我行承诺“服务最好”。", KNOWLEDGE, "adlaw/absolute-term", [Severity.ERROR], "absolute term"),
     ("警惕诈骗。本行服务全市最好。", KNOWLEDGE, "adlaw/absolute-term", [Severity.ERROR], "absolute term"),
 ]
@@ -182,3 +206,16 @@ def test_missing_frames_file_is_a_policy_error(make_repo: Callable[..., Path]) -
     (root / "policy" / "frames.yml").unlink()
     with pytest.raises(PolicyError, match=r"compliance\.frames"):
         load_frames(root, load_policy(root))
+
+
+def test_rules_explain_frames_and_exemptions_with_the_laws_words() -> None:
+    from pipeline.commands.rules import explain
+    from pipeline.findings import get_rule
+
+    absolute = get_rule("adlaw/absolute-term")
+    assert absolute is not None
+    text = explain(absolute)
+    assert "《广告绝对化用语执法指南》" in text and "服务态度" in text and "消费提示" in text and "金融" in text
+    assert "frames:" in text and "《广告法》第二条" in text and "我行承诺“保本”" in text
+    secret = get_rule("forbidden/trade-secret")
+    assert secret is not None and "frames:" not in explain(secret)  # not a claim rule

@@ -27,7 +27,10 @@ R_ABSOLUTE = rule(
     "absolute-term",
     "AdLaw 9.3",
     Severity.ERROR,
-    N_("absolute terms such as 最佳, 第一, 国家级 in marketing (an open class, judged in context per the SAMR guide)"),
+    N_(
+        "absolute terms such as 最佳, 第一, 国家级 in marketing: an open class judged in context, following the SAMR "
+        "guide 《广告绝对化用语执法指南》 (2023)"
+    ),
     help=N_(
         "What: superlatives and absolute claims, an open class: the lexicon adlaw-absolute, and the patterns of the "
         "SAMR guide on absolute terms (2023): 最 + adjective (最轻松, 最快捷, 最强), 首推/首家/首发/首选, 唯一, "
@@ -48,7 +51,7 @@ R_ABSOLUTE = rule(
     ),
     quote="《广告法》第九条 广告不得有下列情形：……（三）使用“国家级”、“最高级”、“最佳”等用语；"
     + GUIDE
-    + "：仅表明商品经营者的服务态度或者经营理念、企业文化、主观愿望的，仅表达商品经营者目标追求的，"
+    + "（要点）：仅表明商品经营者的服务态度或者经营理念、企业文化、主观愿望的，仅表达商品经营者目标追求的，"
     "不适用广告法关于绝对化用语的规定；仅用于同一品牌或同一企业商品之间的自我比较、仅用于宣传商品的使用方法、"
     "使用时间、保存期限等消费提示的、依据国家标准或行业标准划分的商品等级、商品名称或注册商标、依法获得的奖项或称号、"
     "在限定具体时间或地域等条件下表述事实信息，不具有误导消费者或贬低其他经营者客观效果的，一般不予处罚；"
@@ -87,11 +90,13 @@ _OPEN = re.compile(
 # Superlatives of time, order or amount: neutral words, or a stated limit when a figure follows.
 _NEUTRAL = frozenset(
     {"最近", "最后", "最终", "最初", "最早", "最晚", "最迟", "最先", "最末", "最为", "最大限度", "最大程度", "最低限度"}
+    # advice to the reader, not a property of the goods (最需要读懂的文件, 最容易上当的情形, 最重要的是)
+    | {"最需要", "最应该", "最应当", "最容易", "最常见", "最重要", "最关键", "最基本", "最主要", "最根本", "最值得注意"}
 )
 _LIMIT_WORDS = frozenset(
     {"最高", "最低", "最多", "最少", "最长", "最短", "最大", "最小", "最快", "最慢", "最迟", "最晚", "最早"}
 )
-_FIGURE_AFTER = re.compile(r"^[^，,。；;]{0,6}?(?:\d|[一二两三四五六七八九十百千万]+[元万亿个天年月日期笔次]|t\+)")
+_FIGURE_AFTER = re.compile(r"^[^，,。；;]{0,10}?(?:\d|[一二两三四五六七八九十百千万]+[元万亿个天年月日期笔次]|t\+)")
 _LIMIT_BEFORE = re.compile(
     r"(?:单笔|每笔|每户|每人|每日|每天|每月|每年|每次|额度|限额|期限|可贷|可借|贷款|授信|优惠|减免|"
     r"补贴|偿付|赔付|返还|立减|奖励|积分|金额|不超过|上限|下限|起存|起购|办理时间|到账)[^，,。；;]{0,8}$"
@@ -101,12 +106,13 @@ _RETURNS = re.compile(r"收益|回报|利率|利息|收益率|年化|盈利|赚|
 _GOAL_BEFORE = re.compile(
     r"(?:追求|致力于?|力争|力求|努力|争取|立志|秉承|坚持|用心|倾力|全力|争做|打造)[^，,。；;]{0,8}$"
 )
-_TIP_AFTER = re.compile(r"^(?:的)?(?:时间|时机|时段|方法|方式|途径|办法|渠道|习惯|做法|期限|保存|使用)")
+_TIP_AFTER = re.compile(r"^(?:的)?[^，,。；;的]{0,4}?(?:时间|时机|时段|方法|途径|办法|习惯|做法|期限|保存|使用)")
 _AWARD_BEFORE = re.compile(r"(?:荣获|获得|获评|被评为|评为|授予|荣膺|获颁|入选|摘得|荣登)[^，,。；;]{0,30}$")
 _AWARD_AFTER = re.compile(r"^[^，,。；;]{0,20}?[”」』》]?(?:奖|称号|荣誉|奖项|榜单)")
 _OWN_BEFORE = re.compile(r"(?:我行|本行)[^，,。；;]{0,14}(?:产品|系列|网点|渠道)中[^，,。；;]{0,6}$")
 _RANK_BEFORE = re.compile(
-    r"(?:全网|全国|全球|全省|全市|全县|行业|同业|业内|销量|排名|位居|位列|名列|荣登|勇夺|问鼎|稳居|综合)$"
+    r"(?:全网|全国|全球|全省|全市|全县|行业|同业|业内|国内|省内|市内|县内|本地|销量|排名|位居|位列|名列|荣登|勇夺|问鼎|稳居|综合)"
+    r"[^，,。；;]{0,4}$"
 )
 _RANK_MEASURES = ("家", "名", "位", "品牌", "大")
 _SEQUENCE = re.compile(
@@ -154,6 +160,12 @@ def judge(sentence: str, s: int, e: int) -> Verdict:
         return Verdict("word", term=term)
     if term == "第一" and not _RANK_BEFORE.search(before) and not after.startswith(_RANK_MEASURES):
         return Verdict("word", term=term)  # an enumeration (第一，…) or a heading, not a ranking
+    if term == "绝对化" or (term == "绝对" and re.match(r"^(?:不|没|无|禁|化)", after)):
+        return Verdict("word", term=term)  # 绝对不允许: an intensifier of a negation, not a claim
+    if term in ("第一家", "第一名", "首家") and not (
+        _RANK_BEFORE.search(before) or re.match(r"^[^，,。；;]{0,16}(?:银行|金融机构|农商行|机构|企业|品牌)", after)
+    ):
+        return Verdict("word", term=term)  # the first of the bank's own (第一家营业网点), not a ranking among others
     if term in _NEUTRAL or (term.startswith("最新") and not re.match(r"^(?:的)?(?:技术|科技|工艺|发明)", after)):
         return Verdict("word", term=term)
     clause = (
@@ -167,7 +179,7 @@ def judge(sentence: str, s: int, e: int) -> Verdict:
         return Verdict("exempt", EXEMPT_GOAL, term)
     if _AWARD_BEFORE.search(before) and (_AWARD_AFTER.search(after) or re.search(r"[“「『《][^”」』》]*$", before)):
         return Verdict("exempt", EXEMPT_AWARD, term)
-    if (term == "最好" and _tip_verb(toks, e)) or (term in ("最好", "最佳") and _TIP_AFTER.search(after)):
+    if (term == "最好" and _tip_verb(toks, e)) or (term.startswith("最") and _TIP_AFTER.search(after)):
         return Verdict("exempt", EXEMPT_TIP, term)
     if _OWN_BEFORE.search(before):
         return Verdict("exempt", EXEMPT_OWN, term)
@@ -205,6 +217,13 @@ def _candidates(post: Post, ctx: CheckContext) -> list[tuple[Match, str]]:
     return kept
 
 
+def _widen(match: Match, term: str) -> Match:
+    """The match grown to the whole word the judge read (最 -> 最安全), when the text spells it so."""
+    if len(term) > len(match.text) and match.unit.text[match.start : match.start + len(term)].lower() == term:
+        return Match(match.unit, match.start, match.start + len(term))
+    return match
+
+
 _CUE_CHARS = re.compile(r"[最首唯第冠顶极]|no|top")
 
 
@@ -219,6 +238,7 @@ def absolute_terms(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         verdict = judge(sentence, s, e)
         if verdict.kind == "word":
             continue
+        match = _widen(match, verdict.term)
         place = where(match.unit.name)
         if verdict.kind == "exempt":
             yield at(

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Rule, Severity
+from ..i18n import N_, _
 from ..post import Post
 from . import lexicon
 from .common import at, rule, where
@@ -159,6 +160,73 @@ R_FIGURE = rule(
     "compliance.published_figures once disclosed.",
     quote=ART14 + "（七）我行商业秘密，如未经公开披露的经营数据……以及业绩预测……",
 )
+
+R_PLAN = rule(
+    "forbidden/unpublished-plan",
+    "unpublished-plan",
+    "14.7",
+    Severity.REVIEW,
+    N_("a plan of the bank written as an intention (拟收购, 计划于…调整管理人员): is it disclosed?"),
+    help=N_(
+        "What: an intention marker (拟, 计划, 准备, 筹划, 正在研发, 将于) followed in the same sentence by one of the "
+        "plans Art. 14(7) names: an acquisition or restructuring (收购, 并购, 重组, 上市), litigation (起诉, 诉讼, "
+        "仲裁), a change of policy or pricing (调整…政策/定价/制度), a change of management (管理人员/高管/行长…调整), "
+        "pay (薪酬/福利…调整), or a new product still in development (正在研发的新产品拟于…上线). Why: Art. 14(7) "
+        "forbids publishing trade secrets such as acquisition plans, litigation, policy changes, new-product "
+        "information and management changes before they are disclosed. Ordinary service notices (将于12月5日进行"
+        "系统升级, 将于…起调整营业时间, 将于…推出) are not plans of that kind and are not flagged; a plan of a "
+        "regulator or the government (人民银行拟…) is public policy, not the bank's secret."
+    ),
+    instead=N_(
+        "Publish a plan only after its official disclosure, quoting the announcement and its date: "
+        "根据本行2026年12月1日发布的公告，……"
+    ),
+    quote=ART14 + "（七）我行商业秘密，如未经公开披露的经营数据、收购计划、诉讼案件、政策调整、市场营销计划、"
+    "新产品信息以及业绩预测、管理人员调整、薪酬福利制度等。",
+)
+
+_INTENT = r"(?:拟|计划|打算|准备|筹划|筹备|酝酿|将于|将在|即将|有望|将)"
+_STRONG_INTENT = r"(?:拟|计划|打算|准备|筹划|筹备|酝酿|正在研发|研发中|内测中?)"
+_GAP = r"[^，,。；;！？!?\n]{0,24}?"
+_OBJECT = r"(?:政策|定价|制度|考核办法|组织架构|机构设置|薪酬|福利)"
+_PEOPLE = r"(?:管理人员|高管|高级管理人员|行长|副行长|董事长?|监事长?|领导班子|人事|中层干部)"
+_PLAN = re.compile(
+    rf"{_INTENT}{_GAP}(?:收购|并购|兼并|重组|合并|入股|控股|增资扩股|上市|起诉|提起诉讼|申请仲裁|撤并|裁员"
+    rf"|(?:调整|修订|改革|变更){_GAP}{_OBJECT}|{_OBJECT}(?:调整|改革|变更)"
+    rf"|{_PEOPLE}{_GAP}(?:调整|变动|任免|调任|离任|更换|变更)|(?:调整|更换|任免){_GAP}{_PEOPLE})"
+    rf"|{_STRONG_INTENT}{_GAP}(?:新产品|新业务|新系统){_GAP}(?:上线|推出|发布|发行|上市)"
+    rf"|(?:正在研发|研发中|内测)的?{_GAP}(?:新产品|新业务){_GAP}(?:上线|推出|发布|发行|上市)"
+)
+# A plan of a regulator or the government is public policy, not the bank's secret.
+_AUTHORITY = re.compile(
+    r"人民银行|央行|国务院|国家|政府|监管部门|金融监管总局|银保监会|证监会|财政部|发改委|人社部|医保局|税务"
+)
+_PLAN_CUE = re.compile(r"拟|计划|打算|准备|筹|酝酿|将|研发|内测|有望")
+
+
+@post_check
+def unpublished_plans(post: Post, ctx: CheckContext) -> Iterable[Finding]:
+    """Intentions of the bank of the kinds Art. 14(7) names: sent to the compliance approver."""
+    for view in scan_of(post, ctx).views("data"):
+        if not _PLAN_CUE.search(view.text):
+            continue
+        for sent in _SENTENCE.finditer(view.text):
+            text = sent.group()
+            m = _PLAN.search(text)
+            if m is None:
+                continue
+            clause = max(text.rfind(c, 0, m.start()) for c in "，,：:") + 1
+            if _AUTHORITY.search(text, clause, m.start()):
+                continue  # the intention is a regulator's or the government's, in the same clause
+            s = sent.start() + m.start()
+            yield at(
+                R_PLAN,
+                post,
+                view.match(s, s + len(m.group())),
+                _("“{plan}” announces a plan of the bank; is it already disclosed?", plan=m.group()),
+                hint=_("Art. 14(7): publish plans only after their official disclosure, and cite it"),
+            )
+
 
 _BANK = re.compile(r"我行|本行|全行|我们银行|农商银行|农商行")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:亿元|亿|万户|万人|万笔|万张)")

@@ -16,6 +16,7 @@ such as 常见骗局：). Inside the sentence:
   `own_voice` promise (我行承诺) or a clause starting with one of `subjects` (，本产品…) stands between;
 - a `warning_after` or `warning` cue after the term frames it within its clause (…是骗局), or anywhere in
   the sentence when the term is in quotation marks;
+- a `mention` cue shortly after a quoted term names it as a word (“最好”“第一”这样的字眼);
 - a `negation` directly before the term (不保证本金, 并非保本) frames it; a negation of something else does
   not (不要错过！保本保收益: the sentence ends between them).
 """
@@ -28,13 +29,27 @@ from typing import TYPE_CHECKING
 
 from ..check import post_filter
 from ..findings import REGISTRY, Finding, Severity
-from ..i18n import _
+from ..i18n import N_, _
 from ..policy import FramesPolicy, load_frames
 from .text import CHAR_MAP, RESIZING, Unit, scan_of
 
 if TYPE_CHECKING:
     from ..check import CheckContext
     from ..post import Post
+
+# What `wxpub rules RULE` says about frames for a claim rule, with the law's words.
+EXPLAINED = N_(
+    "a hit inside a frame is not the bank's claim and drops to info (review in a product or campaign post; a "
+    "negation is always info), with a message naming the frame: a warning (警惕, 谨防, 切勿, 不法分子, 骗局, 打着…的"
+    "幌子 …), a citation of a law, rule or regulator (《…》第N条, 监管规定, 中国人民银行 …), a negation of the term "
+    "itself (不保证, 并非, 非保本), a quoted term named as a word (“最好”这样的字眼). Not a frame: a negation of "
+    "something else (不要错过！保本), a reassurance (不用担心，…), the bank's own promise (我行承诺“保本”), a cue in "
+    "another sentence. The cues are policy/frames.yml."
+)
+FRAMES_QUOTE = (
+    "《广告法》第二条 在中华人民共和国境内，商品经营者或者服务提供者通过一定媒介和形式直接或者间接地介绍自己所推销的"
+    "商品或者服务的商业广告活动，适用本法。"
+)
 
 OPEN_QUOTES = {"“": "”", "「": "」", "『": "』", "‘": "’", '"': '"', "《": "》"}
 SENTENCE_END = frozenset("。！？；!?;\n")
@@ -45,12 +60,26 @@ SOFT_CATEGORIES = frozenset({"product", "campaign"})
 _GAP = "[^。！？；!?;\\n]{0,20}?"
 _NUMBER = "[0-9一二三四五六七八九十百千零〇两]+"
 # Between a negation and the term it denies: nothing, or a verb of promising (不保证本金, 并非承诺保本).
-_NEGATION_GAP = re.compile(r"(?:是|为|能|会|一定|可以?|承诺|保证|代表|意味着|等于|属于|提供|作|对){0,2}")
+_POLITE = re.compile(r"(?:请您|请|要|需|务必|一定要|千万)?")
+
+
+def _skip_polite(text: str, at: int) -> int:
+    """The length of a polite opener (请您, 务必, 千万) before a warning verb at `at`."""
+    m = _POLITE.match(text, at)
+    return m.end() - at if m else 0
+
+
+_MISS_OUT = re.compile(r"(?:别|了|再)?(?:错过|错失|犹豫|等待|迟疑)")
+_UNWARNED = re.compile(r"(?:不必|无需|无须|不用|没必要|用不着|何必|不需要|别)$")
+_NEGATED = re.compile(r"(?:不|非|没有|绝非|并非)(?:是|为)?$")
+_NEGATION_GAP = re.compile(
+    r"(?:是|为|能|会|一定|可以?|承诺|保证|代表|意味着|等于|属于|提供|作|对|产品|该产品|本产品|[“”\"‘’「」]){0,3}"
+)
 
 
 @dataclass(frozen=True)
 class Frame:
-    kind: str  # warning | negation | citation
+    kind: str  # warning | negation | citation | mention
     cue: str
 
 
@@ -78,8 +107,10 @@ class Cues:
 
     def __init__(self, fp: FramesPolicy) -> None:
         self.warning = _pattern(fp.warning)
-        self.warning_after = _pattern(fp.warning_after + fp.warning)
+        self.warning_after = _pattern(fp.warning_after)
+        self.warning_any = _pattern(fp.warning_after + fp.warning)
         self.negation = _pattern(fp.negation)
+        self.mention = _pattern(fp.mention)
         self.citation = _pattern(fp.citation)
         self.blockers = _pattern(fp.reassurance + fp.own_voice)
         self.subjects = _pattern(fp.subjects)
@@ -199,21 +230,43 @@ def classify(cues: Cues, sentence: str, s: int, e: int, lead: str = "") -> Frame
             m2 = pat.search(lead)
             if m2 is not None and not _not_a_cue(lead, m2):
                 return Frame(kind, m2.group())
-    after_end = len(sentence) if _quoted(sentence, s, e) else _clause_end(sentence, e)
-    for kind, pat in (("warning", cues.warning_after), ("citation", cues.citation)):
+    quoted = _quoted(sentence, s, e)
+    if quoted and cues.mention is not None:
+        named = cues.mention.search(sentence, e, min(len(sentence), e + 30))
+        if named is not None and not re.search(r"[，,：:]", sentence[e : named.start()].replace("，“", "“")):
+            return Frame("mention", named.group())
+    after_end = len(sentence) if quoted else _clause_end(sentence, e)
+    if not quoted and after_end < len(sentence) and cues.warning is not None:
+        # 出租出借银行卡，小心成了诈骗的帮凶: the next clause opens with a warning about what precedes it
+        opener = cues.warning.match(sentence, after_end + 1 + _skip_polite(sentence, after_end + 1))
+        if opener is not None and not _not_a_cue(sentence, opener):
+            return Frame("warning", opener.group())
+    for kind, pat, end in (
+        ("warning", cues.warning_after, len(sentence)),
+        ("warning", cues.warning_any, after_end),
+        ("citation", cues.citation, after_end),
+    ):
         if pat is None:
             continue
-        after = pat.search(sentence, e, after_end)
-        if after is not None and not _not_a_cue(sentence, after):
-            if cues.blockers is not None and cues.blockers.search(sentence, e, after.start()):
+        for after in pat.finditer(sentence, e, end):
+            if _not_a_cue(sentence, after) or _NEGATED.search(sentence, max(e, after.start() - 3), after.start()):
                 continue
+            if cues.blockers is not None and cues.blockers.search(sentence, e, after.start()):
+                break
+            if cues.subjects is not None and _blocked_until(cues, sentence[: after.start()], after.start()) > e:
+                break
             return Frame(kind, after.group())
     return None
 
 
 def _not_a_cue(text: str, m: re.Match[str]) -> bool:
-    """不得不 (one has to) is not a prohibition."""
-    return m.group().endswith("不得") and text[m.end() : m.end() + 1] == "不"
+    """不得不 (one has to) is not a prohibition; 不必警惕, 无需防范 (a negated warning) is a reassurance; 谨防错过,
+    严禁错过 (do not miss out) is a sales push."""
+    if m.group().endswith("不得") and text[m.end() : m.end() + 1] == "不":
+        return True
+    if _MISS_OUT.match(text, m.end()):
+        return True
+    return _UNWARNED.search(text, max(0, m.start() - 4), m.start()) is not None
 
 
 def _normal(text: str) -> str:
@@ -225,6 +278,8 @@ def _normal(text: str) -> str:
 def why(frame: Frame, term: str) -> str:
     if frame.kind == "negation":
         return _("“{term}” is negated ({cue}…): not a claim", term=term, cue=frame.cue)
+    if frame.kind == "mention":
+        return _("“{term}” is named as a word (…{cue}): not a claim", term=term, cue=frame.cue)
     if frame.kind == "citation":
         return _("“{term}” is quoted from a law, a rule or a regulator ({cue}): not a claim", term=term, cue=frame.cue)
     return _("“{term}” is quoted in a warning ({cue}…): not a claim", term=term, cue=frame.cue)
@@ -305,6 +360,7 @@ def apply_frames(post: Post, findings: list[Finding], ctx: CheckContext) -> list
         frame = frame_of(scan.units, f, cues, scan.memo)
         if frame is None:
             continue
-        severity = Severity.REVIEW if soft else Severity.INFO
+        # a negation (不保证本金) is a disclaimer wherever it stands; a quoted warning in a product post is read
+        severity = Severity.REVIEW if soft and frame.kind != "negation" else Severity.INFO
         out[i] = replace(f, severity=severity, message=why(frame, f.match), hint=f.message)
     return out

@@ -41,6 +41,12 @@ def explain(rule: Rule) -> str:
         lines.append(f"  example: {rule.example}")
     if rule.instead:
         lines.append(f"  instead: {rule.instead}")
+    if rule.claim:
+        from ..checks.frames import EXPLAINED, FRAMES_QUOTE
+        from ..i18n import _
+
+        lines.append(f"  frames: {_(EXPLAINED)}")
+        lines.append(f"  frames, why: {FRAMES_QUOTE}")
     if not rule.id.startswith(("schema/", "wechat/", "leadtime/", "approval/")):
         lines.append(
             f'  exception: allow: [{{rule: {rule.id}, match: "…", reason: "…"}}] in front matter, or '

@@ -208,21 +208,17 @@ _PLAN_CUE = re.compile(r"拟|计划|打算|准备|筹|酝酿|将|研发|内测|�
 def unpublished_plans(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     """Intentions of the bank of the kinds Art. 14(7) names: sent to the compliance approver."""
     for view in scan_of(post, ctx).views("data"):
-        if not _PLAN_CUE.search(view.text):
+        text = view.text
+        if not _PLAN_CUE.search(text):
             continue
-        for sent in _SENTENCE.finditer(view.text):
-            text = sent.group()
-            m = _PLAN.search(text)
-            if m is None:
-                continue
-            clause = max(text.rfind(c, 0, m.start()) for c in "，,：:") + 1
+        for m in _PLAN.finditer(text):  # a match never spans a sentence (_GAP stops at its punctuation)
+            clause = max(text.rfind(c, 0, m.start()) for c in "，,：:。！？!?；;\n") + 1
             if _AUTHORITY.search(text, clause, m.start()):
                 continue  # the intention is a regulator's or the government's, in the same clause
-            s = sent.start() + m.start()
             yield at(
                 R_PLAN,
                 post,
-                view.match(s, s + len(m.group())),
+                view.match(m.start(), m.end()),
                 _("“{plan}” announces a plan of the bank; is it already disclosed?", plan=m.group()),
                 hint=_("Art. 14(7): publish plans only after their official disclosure, and cite it"),
             )

@@ -131,7 +131,7 @@ def cues_for(fp: FramesPolicy) -> Cues:
     return cues
 
 
-_MARKS = re.compile("[。！？；!?;\n“”「」『』‘’\"《》]")
+_MARKS = re.compile('[。！？；!?;\n“”「」『』‘’"《》]')
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -29,6 +29,7 @@ from pydantic import (
 
 from . import yamlsafe
 from .errors import PolicyError
+from .i18n import _, ngettext
 
 POLICY_FILE = "policy/policy.yml"
 FRAMES_FILE = "policy/frames.yml"
@@ -293,9 +294,9 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
 
 def _cue(cue: str) -> str:
     if not cue.strip() or cue.strip() != cue:
-        raise ValueError(f"a cue is a phrase without surrounding spaces, not {cue!r}")
+        raise ValueError(_("a cue is a phrase without surrounding spaces, not {cue}", cue=repr(cue)))
     if cue.replace("…", "").replace("#", "") == "":
-        raise ValueError(f"a cue needs at least one character besides … and #, not {cue!r}")
+        raise ValueError(_("a cue needs at least one character besides … and #, not {cue}", cue=repr(cue)))
     return cue
 
 
@@ -328,7 +329,12 @@ def load_frames(root: Path, policy: Policy) -> FramesPolicy:
         key: tuple[object, ...] = (path.resolve(), stat.st_mtime_ns, stat.st_size)
     except OSError:
         raise PolicyError(
-            f"{POLICY_FILE}: compliance.frames: {rel!r} not found; point it at the frames file, normally {FRAMES_FILE}"
+            _(
+                "{policy}: compliance.frames: {path} not found; point it at the frames file, normally {default}",
+                policy=POLICY_FILE,
+                path=repr(rel),
+                default=FRAMES_FILE,
+            )
         ) from None
     cached = _FRAMES_CACHE.get(key)
     if cached is not None:
@@ -336,7 +342,7 @@ def load_frames(root: Path, policy: Policy) -> FramesPolicy:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{rel}: cannot read: {exc}") from None
+        raise PolicyError(_("{path}: cannot read: {problem}", path=rel, problem=str(exc))) from None
     frames = parse_frames(text, source=rel)
     _FRAMES_CACHE.clear()
     _FRAMES_CACHE[key] = frames
@@ -349,8 +355,9 @@ def parse_frames(text: str, *, source: str = FRAMES_FILE) -> FramesPolicy:
     except yamlsafe.YamlProblem as exc:
         raise PolicyError(f"{source}:{exc.line}: {exc.message}") from None
     data = loaded.data if loaded.data is not None else {}
+    kinds = ", ".join(FramesPolicy.model_fields)
     if not isinstance(data, dict):
-        raise PolicyError(f"{source}:1: expected a mapping of frame kinds ({', '.join(FramesPolicy.model_fields)})")
+        raise PolicyError(_("{source}:1: expected a mapping of frame kinds ({kinds})", source=source, kinds=kinds))
     try:
         return FramesPolicy.model_validate(data)
     except ValidationError as exc:
@@ -360,6 +367,14 @@ def parse_frames(text: str, *, source: str = FRAMES_FILE) -> FramesPolicy:
             key = ".".join(str(p) for p in loc) or "(top level)"
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
-                msg = "unknown key; expected one of " + ", ".join(FramesPolicy.model_fields)
+                msg = _("unknown key; expected one of {kinds}", kinds=kinds)
             problems.append(f"{source}:{loaded.line_of(loc)}: {key}: {msg}")
-        raise PolicyError(f"{source}: the frames do not validate ({len(problems)} problem(s))", problems) from None
+        raise PolicyError(
+            ngettext(
+                "{source}: the frames do not validate ({n} problem)",
+                "{source}: the frames do not validate ({n} problems)",
+                len(problems),
+                source=source,
+            ),
+            problems,
+        ) from None

@@ -1,8 +1,13 @@
 """Advertising Law: absolute terms (Art. 9(3)) and cited figures without a source (Art. 11).
 
-Absolute terms come from the lexicon `adlaw-absolute`, whose exceptions hold the legitimate sequence
-words (第一季度, 第一次, 最新消息, ...). A cited statistic or survey without its source goes to review.
-Absolute terms inside a fenced code block (published, but shown as written) are `review`, not `error`.
+Absolute terms are an open class judged in context, following the SAMR 《广告绝对化用语执法指南》 (2023):
+candidates come from the lexicon `adlaw-absolute` and from the guide's patterns (最 + adjective, 首推/首家,
+唯一, 第一/No.1 as rankings, 冠军, 顶级, 极致, 全网/全国 + 首/第一); `judge` reads each in its sentence with
+the segmenter (`words`): part of another word, a number or a sequence word is no finding; the guide's
+exemptions (a goal, a consumer tip, an award's name, a stated limit, the bank's own products) are `info`
+with the reason; returns and safety are never exempt. The frame pass (`frames`) then reads warnings and
+citations around the remaining claims. Absolute terms inside a fenced code block (published, but shown as
+written) are `review`, not `error`. A cited statistic or survey without its source goes to review.
 """
 
 from __future__ import annotations
@@ -63,11 +68,13 @@ R_FIGURE = rule(
     "unsourced-figure",
     "AdLaw 11",
     Severity.REVIEW,
-    "a cited statistic, survey or quotation without its source",
-    help="What: 数据显示 / 调查显示 / 据统计 / 'N% of customers' with no source named in the same paragraph. "
-    "Why: Advertising Law Art. 11 requires cited data, statistics, survey results and quotations to be "
-    "true and accurate and to name their source.",
-    instead="Name the source in the paragraph: 据中国人民银行《2025年支付体系运行总体情况》，……",
+    N_("a cited statistic, survey or quotation without its source"),
+    help=N_(
+        "What: 数据显示 / 调查显示 / 据统计 / 'N% of customers' with no source named in the same paragraph. "
+        "Why: Advertising Law Art. 11 requires cited data, statistics, survey results and quotations to be "
+        "true and accurate and to name their source."
+    ),
+    instead=N_("Name the source in the paragraph: 据中国人民银行《2025年支付体系运行总体情况》，……"),
     quote="《广告法》第十一条 广告使用数据、统计资料、调查结果、文摘、引用语等引证内容的，应当真实、准确，并表明出处。",
 )
 
@@ -293,6 +300,6 @@ def unsourced_figures(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                 R_FIGURE,
                 post,
                 view.match(s, s + len(m.group())),
-                f"“{m.group()}” cites data without naming its source",
-                hint="name the source in the same paragraph (来源：…, 据…发布的…)",
+                _("“{figure}” cites data without naming its source", figure=m.group()),
+                hint=_("name the source in the same paragraph (来源：…, 据…发布的…)"),
             )

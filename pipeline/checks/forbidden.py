@@ -29,11 +29,16 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "forbidden-illegal",
         Severity.ERROR,
         "illegal-content",
-        "content that breaks the law (selling cards, fake invoices, card cash-out ...)",
-        "What: words that offer or promote illegal services. Why: Art. 14(1) forbids content against the "
-        "constitution, laws and regulations; a bank account repeating them also breaks anti-fraud rules.",
-        "Remove the offer; if the post warns customers against it, say so (e.g. 警惕“出租出借银行卡”骗局) "
-        "and add an exception with the reason.",
+        N_("content that breaks the law (selling cards, fake invoices, card cash-out ...)"),
+        N_(
+            "What: words that offer or promote illegal services. Why: Art. 14(1) forbids content against the "
+            "constitution, laws and regulations; a bank account repeating them also breaks anti-fraud rules."
+        ),
+        N_(
+            "Remove the offer; if the post warns customers against it, write it as a warning "
+            "(警惕“出租出借银行卡”骗局, 切勿出租银行卡): the frame pass then reads it as one and lowers "
+            "the finding to info."
+        ),
         ART14 + "（一）违反中华人民共和国宪法和法律法规的言论。",
     ),
     (
@@ -42,10 +47,12 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "forbidden-national",
         Severity.ERROR,
         "national-security-ethnic-religion",
-        "national security, ethnic hatred, religious policy or superstition",
-        "What: words about subverting the state, secession, ethnic hatred, cults or superstition. Why: "
-        "Art. 14(2) forbids them; a bank account has no business near them.",
-        "Remove the passage. Luck and fortune themes for festivals can use 吉祥、如意、平安 instead of 算命、转运.",
+        N_("national security, ethnic hatred, religious policy or superstition"),
+        N_(
+            "What: words about subverting the state, secession, ethnic hatred, cults or superstition. Why: "
+            "Art. 14(2) forbids them; a bank account has no business near them."
+        ),
+        N_("Remove the passage. Luck and fortune themes for festivals can use 吉祥、如意、平安 instead of 算命、转运."),
         ART14 + "（二）损害国家荣誉和利益、泄露国家秘密、颠覆国家政权、破坏国家统一和影响社会稳定的言论。"
         "煽动民族仇恨、民族歧视、破坏民族团结、破坏国家宗教政策、宣扬〔邪教〕和封建迷信的言论。",
     ),
@@ -55,10 +62,12 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "forbidden-news",
         Severity.REVIEW,
         "unverified-news",
-        "rumours and unverified news (据传, 网传, 小道消息 ...)",
-        "What: phrases that introduce rumour or unconfirmed news. Why: Art. 14(3) forbids unverified "
-        "political, military, economic and social news; compliance must confirm the source.",
-        "Cite the official source instead: 据中国人民银行2026年11月20日公告 ...",
+        N_("rumours and unverified news (据传, 网传, 小道消息 ...)"),
+        N_(
+            "What: phrases that introduce rumour or unconfirmed news. Why: Art. 14(3) forbids unverified "
+            "political, military, economic and social news; compliance must confirm the source."
+        ),
+        N_("Cite the official source instead: 据中国人民银行2026年11月20日公告 ..."),
         ART14 + "（三）未经公开报道、未经证实的政治、军事、经济、社会消息。",
     ),
     (
@@ -67,10 +76,12 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "forbidden-insult",
         Severity.ERROR,
         "insult-defamation",
-        "insults, defamation, personal attacks",
-        "What: abusive or defamatory words. Why: Art. 14(4) forbids insulting or defaming others and "
-        "personal attacks; the bank's voice must stay courteous, also towards competitors.",
-        "Describe facts politely, without labels for people or other institutions.",
+        N_("insults, defamation, personal attacks"),
+        N_(
+            "What: abusive or defamatory words. Why: Art. 14(4) forbids insulting or defaming others and "
+            "personal attacks; the bank's voice must stay courteous, also towards competitors."
+        ),
+        N_("Describe facts politely, without labels for people or other institutions."),
         ART14 + "（四）利用互联网侮辱或者诽谤他人，发布人身攻击、谩骂、诋毁的言论，侵害他人合法权益的。",
     ),
     (
@@ -79,10 +90,12 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "forbidden-vice",
         Severity.ERROR,
         "obscenity-gambling-violence-terror",
-        "obscenity, gambling, violence, murder, terror, incitement to crime",
-        "What: words of obscenity, gambling, violence, terror or crime. Why: Art. 14(5) forbids spreading "
-        "them. Anti-gambling or anti-fraud education is fine: phrases such as 远离赌博 are exceptions.",
-        "Remove the words; for education, phrase it as a warning (远离赌博、拒绝毒品) or add an exception.",
+        N_("obscenity, gambling, violence, murder, terror, incitement to crime"),
+        N_(
+            "What: words of obscenity, gambling, violence, terror or crime. Why: Art. 14(5) forbids spreading "
+            "them. Anti-gambling or anti-fraud education is fine: phrases such as 远离赌博 are exceptions."
+        ),
+        N_("Remove the words; for education, phrase it as a warning (远离赌博、拒绝毒品) or add an exception."),
         ART14 + "（五）散布〔淫秽〕、〔色〕情、赌博、暴力、凶杀、恐怖或者教唆犯罪的，及其他法律法规禁止的内容。",
     ),
     (
@@ -91,10 +104,12 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "forbidden-piracy",
         Severity.ERROR,
         "copyright-infringement",
-        "offers of pirated or unlicensed works",
-        "What: words offering pirated software, films or books. Why: Art. 14(6) forbids infringing "
-        "copyright; images and reprints are checked separately by the copyright/ rules.",
-        "Link only to licensed, official sources; remove 破解版/盗版 offers.",
+        N_("offers of pirated or unlicensed works"),
+        N_(
+            "What: words offering pirated software, films or books. Why: Art. 14(6) forbids infringing "
+            "copyright; images and reprints are checked separately by the copyright/ rules."
+        ),
+        N_("Link only to licensed, official sources; remove 破解版/盗版 offers."),
         ART14 + "（六）侵犯他人著作权、版权的。",
     ),
     (
@@ -103,11 +118,13 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "forbidden-trade-secret",
         Severity.REVIEW,
         "trade-secret",
-        "possible trade secrets: unpublished plans, litigation, pay, personnel changes, forecasts",
-        "What: signals of the bank's non-public information. Why: Art. 14(7) forbids publishing trade "
-        "secrets such as undisclosed business data, acquisition plans, litigation, policy changes, "
-        "marketing plans, new-product information, earnings forecasts, management changes and pay.",
-        "Publish only what has been disclosed officially; quote the public announcement and its date.",
+        N_("possible trade secrets: unpublished plans, litigation, pay, personnel changes, forecasts"),
+        N_(
+            "What: signals of the bank's non-public information. Why: Art. 14(7) forbids publishing trade "
+            "secrets such as undisclosed business data, acquisition plans, litigation, policy changes, "
+            "marketing plans, new-product information, earnings forecasts, management changes and pay."
+        ),
+        N_("Publish only what has been disclosed officially; quote the public announcement and its date."),
         ART14 + "（七）我行商业秘密，如未经公开披露的经营数据、收购计划、诉讼案件、政策调整、市场营销计划、"
         "新产品信息以及业绩预测、管理人员调整、薪酬福利制度等。",
     ),
@@ -117,10 +134,12 @@ GROUPS: tuple[tuple[int, str, str, Severity, str, str, str, str, str], ...] = (
         "forbidden-brand",
         Severity.REVIEW,
         "brand-negative",
-        "sensitive or negative information about the bank (bank run, fines, complaints ...)",
-        "What: words about negative events around the bank. Why: Art. 14(8) (and Art. 12) forbid "
-        "information that damages the brand or is sensitive or negative about the bank; compliance decides.",
-        "Leave negative events to official disclosures; service posts may name the complaint hotline.",
+        N_("sensitive or negative information about the bank (bank run, fines, complaints ...)"),
+        N_(
+            "What: words about negative events around the bank. Why: Art. 14(8) (and Art. 12) forbid "
+            "information that damages the brand or is sensitive or negative about the bank; compliance decides."
+        ),
+        N_("Leave negative events to official disclosures; service posts may name the complaint hotline."),
         ART14 + "（八）有损品牌声誉、涉及我行的敏感或负面信息。",
     ),
 )
@@ -152,12 +171,16 @@ R_FIGURE = rule(
     "unpublished-business-figure",
     "14.7",
     Severity.REVIEW,
-    "a business figure about the bank that is not among the published figures",
-    help="What: a figure such as 存款余额突破120亿元 in a sentence about the bank (我行/本行). Why: Art. 14(7) "
-    "forbids publishing business data not yet disclosed; figures already published are listed in "
-    "policy compliance.published_figures.",
-    instead="Use the figure as published in the annual report or an official announcement, and add it to "
-    "compliance.published_figures once disclosed.",
+    N_("a business figure about the bank that is not among the published figures"),
+    help=N_(
+        "What: a figure such as 存款余额突破120亿元 in a sentence about the bank (我行/本行). Why: Art. 14(7) "
+        "forbids publishing business data not yet disclosed; figures already published are listed in "
+        "policy compliance.published_figures."
+    ),
+    instead=N_(
+        "Use the figure as published in the annual report or an official announcement, and add it to "
+        "compliance.published_figures once disclosed."
+    ),
     quote=ART14 + "（七）我行商业秘密，如未经公开披露的经营数据……以及业绩预测……",
 )
 
@@ -236,12 +259,17 @@ def forbidden_terms(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     for lex, (r, summary) in RULES.items():
         for h in found.get(lex, ()):
             place = where(h.match.unit.name)
+            message = (
+                _("“{term}”: {summary} (in the {place})", term=h.match.text, summary=_(summary), place=place)
+                if place
+                else _("“{term}”: {summary}", term=h.match.text, summary=_(summary))
+            )
             yield at(
                 r,
                 post,
                 h.match,
-                f"“{h.match.text}”: {summary}" + (f" (in the {place})" if place else ""),
-                hint=f"term {h.term.raw!r} from {h.term.source}",
+                message,
+                hint=_("term {term} from {source}", term=repr(h.term.raw), source=h.term.source),
             )
 
 
@@ -264,6 +292,6 @@ def unpublished_figures(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                     R_FIGURE,
                     post,
                     view.match(s, s + len(value)),
-                    f"“{value}” is a business figure about the bank; is it already published?",
-                    hint="add it to compliance.published_figures once disclosed, or cite the announcement",
+                    _("“{figure}” is a business figure about the bank; is it already published?", figure=value),
+                    hint=_("add it to compliance.published_figures once disclosed, or cite the announcement"),
                 )

@@ -314,6 +314,8 @@ class FramesPolicy(Model):
     citation: tuple[Cue, ...] = ()  # the sentence cites a law, a rule or a regulator (《…》第#条, 监管规定)
     reassurance: tuple[Cue, ...] = ()  # a sales push that ends a frame: 不用担心, 别犹豫, 放心
     own_voice: tuple[Cue, ...] = ()  # the bank promising in its own voice: 我行承诺, 本行保证
+    turns: tuple[Cue, ...] = ()  # a clause that opens with a turn speaks for the bank again: 但是, 其实
+    affirmations: tuple[Cue, ...] = ()  # after the term, a subject then one of these: 我行做得到
     subjects: tuple[Cue, ...] = ()  # a clause that starts with one of them speaks for the bank again: 本产品
 
 

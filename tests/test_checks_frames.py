@@ -14,7 +14,8 @@ import pytest
 from conftest import NOW, PROJECT, cover_bytes, post_text
 
 from pipeline.check import CheckContext, check_folders
-from pipeline.checks.frames import _lead, _normal, classify, cues_for, sentences
+from pipeline.checks.frames import _normal, classify, cues_for, sentence_at, sentences
+from pipeline.checks.text import Unit
 from pipeline.errors import PolicyError
 from pipeline.findings import REGISTRY, Severity, all_rules
 from pipeline.policy import load_frames, load_policy, parse_frames
@@ -25,13 +26,11 @@ CUES = cues_for(load_frames(PROJECT, load_policy(PROJECT)))
 
 def frame(text: str, term: str) -> str | None:
     """The kind of frame around the first `term` in `text` (None: a plain claim)."""
-    spans = sentences(text)
     off = text.index(term)
-    k, (s, e) = next((k, sp) for k, sp in enumerate(spans) if sp[0] <= off < sp[1])
-    lead = _lead(text, spans, k)
-    found = classify(
-        CUES, _normal(text[s:e]), off - s, off - s + len(term), _normal(text[lead[0] : lead[1]]) if lead else ""
-    )
+    at = sentence_at(Unit("body", text, 1), off, off + len(term), {})
+    assert at is not None
+    sentence, s, e, lead = at
+    found = classify(CUES, sentence, s, e, lead)
     return found.kind if found else None
 
 
@@ -102,6 +101,12 @@ SENTENCES: list[tuple[str, str, str | None]] = [
     ("保本保收益，这不是陷阱。", "保本", None),
     ("保本保收益，本产品无需提高警惕。", "保本", None),
     ("不得不说，本产品收益最佳。", "最佳", None),
+    # adversarial: a turn, the bank named in a later clause, the bank affirming the quoted promise
+    ("《广告法》不让说最好，但我们的信用卡权益就是全市最好。", "全市最好", None),
+    ("谨防假冒，认准XX农商银行，收益最高的理财就在这里。", "最高", None),
+    ("所谓风险，在我们这里不存在，本金零风险。", "零风险", None),
+    ("不法分子做不到的保本保息，我行做得到。", "保本", None),
+    ("如有人以“保本高息”为由向您推销保险，请拨打96588核实。", "保本", "warning"),
     # adversarial: a quoted claim without a mention cue, or the cue far from the quote
     ("本行服务“最好”，欢迎体验。", "最好", None),
     ("我行推出“最安全”的理财，这类说法我们有底气。", "最安全", None),
@@ -182,7 +187,7 @@ def test_claim_rules_are_marked() -> None:
 def test_bank_extends_frames(make_repo: Callable[..., Path]) -> None:
     root = make_repo({}, commit=False)
     path = root / "policy" / "frames.yml"
-    path.write_text(path.read_text(encoding="utf-8") + "  - 反面教材\n", encoding="utf-8")  # appended to subjects
+    path.write_text(path.read_text(encoding="utf-8") + "  - 反面教材\n", encoding="utf-8")  # the last list: subjects
     assert "反面教材" in load_frames(root, load_policy(root)).subjects
 
 
@@ -219,3 +224,12 @@ def test_rules_explain_frames_and_exemptions_with_the_laws_words() -> None:
     assert "frames:" in text and "《广告法》第二条" in text and "我行承诺“保本”" in text
     secret = get_rule("forbidden/trade-secret")
     assert secret is not None and "frames:" not in explain(secret)  # not a claim rule
+
+
+def test_the_banks_names_are_subjects() -> None:
+    fp = load_frames(PROJECT, load_policy(PROJECT))
+    named = cues_for(fp, ("XX农商银行",))
+    text = _normal("谨防假冒，购买XX农商银行的理财，收益保本。")  # sentences are matched in the normalised form
+    s = text.index("保本")
+    assert classify(CUES, text, s, s + 2) is not None  # without the name: read as a warning
+    assert classify(named, text, s, s + 2) is None  # the bank speaks again in a later clause

@@ -143,7 +143,7 @@ EXEMPT_LIMIT = N_("a fact limited in amount, time or place")
 
 def judge(sentence: str, s: int, e: int) -> Verdict:
     """Whether the candidate at [s, e) of a normalised sentence is an absolute claim (SAMR guide, 2023)."""
-    toks = words.tokens(sentence)
+    toks = _tokens_around(sentence, s, e)
     i = words.token_at(toks, s)
     term = sentence[s:e]
     if i >= 0:
@@ -191,6 +191,18 @@ def judge(sentence: str, s: int, e: int) -> Verdict:
     if _OWN_BEFORE.search(before):
         return Verdict("exempt", EXEMPT_OWN, term)
     return Verdict("claim", term=term)
+
+
+WINDOW = 24  # characters segmented on either side of a candidate, within its clause
+
+
+def _tokens_around(sentence: str, s: int, e: int) -> list[words.Token]:
+    """The words of the candidate's clause, at most `WINDOW` characters either side of it (the segmenter's cost
+    grows with the text, and a word's reading depends on its neighbours, not on the whole sentence)."""
+    ws = max(0, s - WINDOW, max(sentence.rfind(c, 0, s) for c in "，,；;") + 1)
+    ends = [k for k in (sentence.find(c, e) for c in "，,；;") if k >= 0]
+    we = min(len(sentence), e + WINDOW, min(ends) if ends else len(sentence))
+    return [words.Token(t.word, t.tag, t.start + ws, t.end + ws) for t in words.tokens(sentence[ws:we])]
 
 
 def _tip_verb(toks: list[words.Token], end: int) -> bool:

@@ -224,6 +224,10 @@ _PLAN = re.compile(
 _AUTHORITY = re.compile(
     r"人民银行|央行|国务院|国家|政府|监管部门|金融监管总局|银保监会|证监会|财政部|发改委|人社部|医保局|税务"
 )
+_PLAN_WORD = re.compile(
+    r"收购|并购|兼并|重组|合并|入股|控股|增资|上市|起诉|诉讼|仲裁|撤并|裁员|政策|定价|制度|考核办法|架构|机构设置|薪酬|福利"
+    r"|管理人员|高管|行长|董事|监事|领导班子|人事|干部|新产品|新业务|新系统"
+)
 _PLAN_CUE = re.compile(r"拟|计划|打算|准备|筹|酝酿|将|研发|内测|有望")
 
 
@@ -234,7 +238,14 @@ def unpublished_plans(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         text = view.text
         if not _PLAN_CUE.search(text):
             continue
-        for m in _PLAN.finditer(text):  # a match never spans a sentence (_GAP stops at its punctuation)
+        done = -1
+        for word in _PLAN_WORD.finditer(text):  # literal plan words first: the full pattern only around them
+            if word.start() < done:
+                continue
+            m = _PLAN.search(text, max(done, word.start() - 40), word.end() + 30)
+            if m is None or m.end() < word.start():
+                continue
+            done = m.end()
             clause = max(text.rfind(c, 0, m.start()) for c in "，,：:。！？!?；;\n") + 1
             if _AUTHORITY.search(text, clause, m.start()):
                 continue  # the intention is a regulator's or the government's, in the same clause

@@ -105,9 +105,9 @@ def _pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 class Cues:
-    """The compiled cues of one `FramesPolicy`."""
+    """The compiled cues of one `FramesPolicy`; `names` (the bank's names) count as subjects."""
 
-    def __init__(self, fp: FramesPolicy) -> None:
+    def __init__(self, fp: FramesPolicy, names: tuple[str, ...] = ()) -> None:
         self.warning = _pattern(fp.warning)
         self.warning_after = _pattern(fp.warning_after)
         self.warning_any = _pattern(fp.warning_after + fp.warning)
@@ -115,19 +115,22 @@ class Cues:
         self.mention = _pattern(fp.mention)
         self.citation = _pattern(fp.citation)
         self.blockers = _pattern(fp.reassurance + fp.own_voice)
-        self.subjects = _pattern(fp.subjects)
+        self.subjects = _pattern(fp.subjects + names)
+        self.turns = _pattern(fp.turns)
+        self.affirmations = _pattern(fp.affirmations)
 
 
-_CUES: dict[int, tuple[FramesPolicy, Cues]] = {}
+_CUES: dict[tuple[int, tuple[str, ...]], tuple[FramesPolicy, Cues]] = {}
 
 
-def cues_for(fp: FramesPolicy) -> Cues:
-    hit = _CUES.get(id(fp))
+def cues_for(fp: FramesPolicy, names: tuple[str, ...] = ()) -> Cues:
+    key = (id(fp), names)
+    hit = _CUES.get(key)
     if hit is not None and hit[0] is fp:
         return hit[1]
-    cues = Cues(fp)
+    cues = Cues(fp, names)
     _CUES.clear()
-    _CUES[id(fp)] = (fp, cues)
+    _CUES[key] = (fp, cues)
     return cues
 
 
@@ -163,20 +166,6 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _lead(text: str, spans: list[tuple[int, int]], k: int) -> tuple[int, int] | None:
-    """The sentence ending in a colon at a line's end that leads sentence k's line (a list under a heading)."""
-    j = k - 1
-    while j >= 0:
-        s, e = spans[j]
-        between = text[e : spans[j + 1][0]]
-        if between.count("\n") > 1 or text[s:e].strip() == "":  # a blank line ends the list
-            return None
-        if "\n" in between and text[s:e].rstrip()[-1:] in COLONS:
-            return spans[j]
-        j -= 1
-    return None
-
-
 def _quoted(sentence: str, s: int, e: int) -> bool:
     before, after = sentence[:s], sentence[e:]
     for o, c in OPEN_QUOTES.items():
@@ -198,20 +187,34 @@ def _clause_end(sentence: str, e: int) -> int:
     return min(ends) if ends else len(sentence)
 
 
-def _blocked_until(cues: Cues, sentence: str, s: int) -> int:
-    """The end of the last reassurance, own-voice promise or clause-opening subject before offset s."""
-    last = 0
-    if cues.blockers is not None:
-        for m in cues.blockers.finditer(sentence, 0, s):
-            last = max(last, m.end())
-    if cues.subjects is not None:
-        for m in cues.subjects.finditer(sentence, 0, s):
+def _blocked(cues: Cues, sentence: str, a: int, b: int) -> bool:
+    """Whether the bank speaks again between a cue ending at `a` and a term starting at `b`: a reassurance or an
+    own-voice promise anywhere; a turn (但是, 其实) or a subject (本产品, 我行, the bank's name) opening a clause; a
+    subject anywhere in a later clause than the cue's (谨防假冒，认准XX银行，收益最高…)."""
+    if a >= b:
+        return False
+    if cues.blockers is not None and cues.blockers.search(sentence, a, b):
+        return True
+    boundary = min((k for k in (sentence.find(ch, a, b) for ch in CLAUSE_END) if k >= 0), default=b)
+    for pat in (cues.subjects, cues.turns):
+        if pat is None:
+            continue
+        for m in pat.finditer(sentence, a, b):
             at = m.start()
-            if at == 0 and s > 0:
-                continue  # the sentence's own subject (我们提醒您，警惕…) may still be followed by a cue
-            if at == 0 or sentence[at - 1] in CLAUSE_END or sentence[at - 1] in "“「":
-                last = max(last, m.end())
-    return last
+            opens = at == 0 or sentence[at - 1] in CLAUSE_END or sentence[at - 1] in "“「"
+            if opens or (pat is cues.subjects and at > boundary):
+                return True
+    return False
+
+
+def _affirmed(cues: Cues, sentence: str, e: int) -> bool:
+    """不法分子做不到的保本保息，我行做得到: after the term, the bank affirms it in its own voice."""
+    if cues.subjects is None or cues.affirmations is None:
+        return False
+    for m in cues.subjects.finditer(sentence, e):
+        if cues.affirmations.match(sentence, m.end()) or cues.affirmations.match(sentence, m.end() + 1):
+            return True
+    return False
 
 
 def classify(cues: Cues, sentence: str, s: int, e: int, lead: str = "") -> Frame | None:
@@ -227,14 +230,15 @@ def classify(cues: Cues, sentence: str, s: int, e: int, lead: str = "") -> Frame
                 continue
             if _NEGATION_GAP.fullmatch(gap):
                 return Frame("negation", m.group())
-    blocked = _blocked_until(cues, sentence, s)
+    if _affirmed(cues, sentence, e):
+        return None
     for kind, pat in (("citation", cues.citation), ("warning", cues.warning)):
         if pat is None:
             continue
-        for m in pat.finditer(sentence, blocked, s):
-            if m.end() <= s and not _not_a_cue(sentence, m):
+        for m in pat.finditer(sentence, 0, s):
+            if m.end() <= s and not _not_a_cue(sentence, m) and not _blocked(cues, sentence, m.end(), s):
                 return Frame(kind, m.group())
-        if lead and not blocked:
+        if lead and not _blocked(cues, sentence, 0, s):
             m2 = pat.search(lead)
             if m2 is not None and not _not_a_cue(lead, m2):
                 return Frame(kind, m2.group())
@@ -259,9 +263,7 @@ def classify(cues: Cues, sentence: str, s: int, e: int, lead: str = "") -> Frame
         for after in pat.finditer(sentence, e, end):
             if _not_a_cue(sentence, after) or _NEGATED.search(sentence, max(e, after.start() - 3), after.start()):
                 continue
-            if cues.blockers is not None and cues.blockers.search(sentence, e, after.start()):
-                break
-            if cues.subjects is not None and _blocked_until(cues, sentence[: after.start()], after.start()) > e:
+            if _blocked(cues, sentence, e, after.start()):
                 break
             return Frame(kind, after.group())
     return None
@@ -314,20 +316,53 @@ def _locate(units: list[Unit], f: Finding, memo: dict[str, object]) -> tuple[Uni
 
 def sentence_at(unit: Unit, start: int, end: int, memo: dict[str, object]) -> tuple[str, int, int, str] | None:
     """The normalised sentence around [start, end) of a unit's text, the span's offsets in it, and the
-    normalised heading sentence that leads it (see `_lead`; "" when none)."""
-    key = "frames.sentences." + unit.name
+    normalised heading sentence that leads it (see `_lead`; "" when none). Sentences never cross a line
+    break, so only the line of the span is split (a post's other lines cost nothing)."""
+    text = unit.text
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", start)
+    le = len(text) if le < 0 else le
+    spans = _line_sentences(unit, ls, le, memo)
+    k = bisect.bisect_right(spans, (start - ls, le + 1)) - 1
+    if k < 0:
+        return None
+    s, e = spans[k]
+    s, e = s + ls, e + ls
+    if not s <= start < e:
+        return None
+    lead = _lead_line(unit, ls, memo) if k == 0 else ""
+    return _normal(text[s:e]), start - s, min(end, e) - s, lead
+
+
+def _line_sentences(unit: Unit, ls: int, le: int, memo: dict[str, object]) -> list[tuple[int, int]]:
+    key = f"frames.line.{unit.name}.{ls}"
     spans = memo.get(key)
     if not isinstance(spans, list):
-        spans = sentences(unit.text)
+        spans = sentences(unit.text[ls:le])
         memo[key] = spans
-    k = bisect.bisect_right(spans, (start, len(unit.text) + 1)) - 1
-    if k >= 0:
-        s, e = spans[k]
-        if s <= start < e:
-            lead = _lead(unit.text, spans, k)
-            lead_text = _normal(unit.text[lead[0] : lead[1]]) if lead else ""
-            return _normal(unit.text[s:e]), start - s, min(end, e) - s, lead_text
-    return None
+    return spans
+
+
+def _lead_line(unit: Unit, ls: int, memo: dict[str, object], max_lines: int = 30) -> str:
+    """The last sentence of the nearest line above `ls` in the same paragraph that ends with a colon (a heading
+    such as 常见骗局： over a list); "" when a blank line comes first."""
+    text = unit.text
+    end = ls - 1  # the line break before the line
+    for _line in range(max_lines):
+        if end < 0:
+            return ""
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if not line.strip():
+            return ""
+        if line.rstrip()[-1:] in COLONS:
+            spans = _line_sentences(unit, start, end, memo)
+            if not spans:
+                return ""
+            s, e = spans[-1]
+            return _normal(line[s:e])
+        end = start - 1
+    return ""
 
 
 def frame_of(units: list[Unit], f: Finding, cues: Cues, memo: dict[str, object]) -> Frame | None:
@@ -360,7 +395,8 @@ def apply_frames(post: Post, findings: list[Finding], ctx: CheckContext) -> list
         return findings
     cues = ctx.cache.get("checks.frames")
     if not isinstance(cues, Cues):
-        cues = cues_for(load_frames(ctx.root, ctx.policy))
+        bank = ctx.policy.bank
+        cues = cues_for(load_frames(ctx.root, ctx.policy), (*bank.official_names, *bank.short_names))
         ctx.cache["checks.frames"] = cues
     scan = scan_of(post, ctx)
     soft = post.meta is not None and post.meta.category in SOFT_CATEGORIES

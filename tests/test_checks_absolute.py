@@ -117,6 +117,7 @@ def run(make_repo: Callable[..., Path], body: str, **front: object) -> list[tupl
 POSTS: list[tuple[str, list[tuple[Severity, str]]]] = [
     ("办卡最快捷，审批最轻松。", [(Severity.ERROR, "最快捷"), (Severity.ERROR, "最轻松")]),
     ("依照《刑法》第一百七十六条追究刑事责任。", []),
+    ("选择最低还款后，未还部分按日计收利息。", []),  # the lexicon's exception binds the open class too
     ("活动期间，单笔最高优惠50元。", [(Severity.INFO, "fact limited")]),
     ("我们追求最好的服务体验。", [(Severity.INFO, "service attitude")]),
     ("本理财产品收益最高。", [(Severity.ERROR, "最高")]),

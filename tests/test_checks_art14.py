@@ -53,6 +53,8 @@ ITEMS: list[tuple[str, str, str, str, Severity | None]] = [
     ("14(7)", "本行2025年年度报告已在官方网站披露，欢迎查阅。", "notice", "forbidden/trade-secret", None),
     ("14(8)", "我行某支行因违规发放贷款被约谈。", "other", "forbidden/brand-negative", Severity.REVIEW),
     ("14(8)", "如对我们的服务不满意，欢迎拨打投诉热线96588。", "service", "forbidden/brand-negative", None),
+    ("14(8)", "本季度共受理消费投诉46件，已全部办结。", "notice", "forbidden/brand-negative", None),
+    ("14(8) adversarial", "我行近期投诉不断，客户纷纷销户。", "other", "forbidden/brand-negative", Severity.REVIEW),
 ]
 
 

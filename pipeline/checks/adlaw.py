@@ -219,10 +219,14 @@ def _candidates(post: Post, ctx: CheckContext) -> list[tuple[Match, str]]:
             h.match,
             _("term {term} from {source}", term=repr(h.term.raw), source=h.term.source),
         )
+    excepted = _exception_pattern(ctx)
     for view in scan_of(post, ctx).views("lexicon"):
         if not _CUE_CHARS.search(view.text):
             continue
+        spans = [m.span() for m in excepted.finditer(view.text)] if excepted is not None else []
         for om in _OPEN.finditer(view.text):
+            if any(a <= om.start() and om.end() <= b for a, b in spans):
+                continue  # inside a phrase the lexicon lists as fine (最低还款, 最高额度, 第一季度)
             match = view.match(om.start(), om.end())
             key = (match.unit.name, match.start)
             if key not in found or len(found[key][0].text) < len(match.text):
@@ -234,6 +238,24 @@ def _candidates(post: Post, ctx: CheckContext) -> list[tuple[Match, str]]:
             continue  # inside a longer candidate
         kept.append((m, src))
     return kept
+
+
+_EXCEPTIONS: dict[int, tuple[object, re.Pattern[str] | None]] = {}
+
+
+def _exception_pattern(ctx: CheckContext) -> re.Pattern[str] | None:
+    """One regex over the exceptions of the lexicon adlaw-absolute (its legitimate phrases bind the open class)."""
+    lex = ctx.cache.get("checks.lexicons")
+    if not isinstance(lex, lexicon.Lexicons):
+        return None
+    hit = _EXCEPTIONS.get(id(lex))
+    if hit is not None and hit[0] is lex:
+        return hit[1]
+    phrases = sorted({e for t in lex.terms.get(LEX_ABSOLUTE, ()) for e in t.exceptions}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(p) for p in phrases)) if phrases else None
+    _EXCEPTIONS.clear()
+    _EXCEPTIONS[id(lex)] = (lex, pattern)
+    return pattern
 
 
 def _widen(match: Match, term: str) -> Match:

@@ -12,13 +12,18 @@ sentence, split at 。！？；!? and line breaks but never inside quotation mar
 colon at the end of a line leads the lines after it up to the next blank line (a list under a heading
 such as 常见骗局：). Inside the sentence:
 
-- a `warning` or `citation` cue before the term frames it, unless a `reassurance` (不用担心), an
-  `own_voice` promise (我行承诺) or a clause starting with one of `subjects` (，本产品…) stands between;
-- a `warning_after` or `warning` cue after the term frames it within its clause (…是骗局), or anywhere in
-  the sentence when the term is in quotation marks;
+- a `warning` or `citation` cue before the term frames it, unless the bank speaks again in between: a
+  `reassurance` (不用担心, 认准), an `own_voice` promise (我行承诺), a clause opening with a `turn` (但是) or
+  one of `subjects` (，本产品…), or a subject (the bank's names count) anywhere in a later clause;
+- a `warning_after` cue after the term frames it anywhere later in the sentence (…，请提高警惕); a
+  `warning` cue after it within its clause (…是骗局), or in the whole sentence when the term is quoted;
+  a clause right after the term that opens with a warning (出租银行卡，小心成了帮凶) frames it too;
 - a `mention` cue shortly after a quoted term names it as a word (“最好”“第一”这样的字眼);
 - a `negation` directly before the term (不保证本金, 并非保本) frames it; a negation of something else does
   not (不要错过！保本保收益: the sentence ends between them).
+
+Never a frame: a negated warning (不必警惕), a warning about missing out (严禁错过), a quoted promise the bank
+then affirms (…，我行做得到), a cue in another sentence. A negation is a disclaimer: `info` in any post.
 """
 
 from __future__ import annotations

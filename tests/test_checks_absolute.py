@@ -134,3 +134,16 @@ def test_absolute_terms_in_posts(
     assert [sev for sev, _ in got] == [sev for sev, _ in expected], found
     for (_, msg), (_, phrase) in zip(got, expected, strict=True):
         assert phrase in msg, found
+
+
+def test_segmenter_writes_nothing_and_prints_nothing(tmp_path: Path) -> None:
+    """The dictionary ships in the wheel: segmenting downloads nothing, writes no cache file, logs nothing."""
+    import subprocess
+    import sys
+
+    code = "from pipeline.checks import words; print(len(words.tokens('依照刑法第一百七十六条')))"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip().isdigit(), done.stderr
+    assert done.stderr == ""
+    assert list(tmp_path.iterdir()) == []

@@ -223,9 +223,11 @@ def _candidates(post: Post, ctx: CheckContext) -> list[tuple[Match, str]]:
     for view in scan_of(post, ctx).views("lexicon"):
         if not _CUE_CHARS.search(view.text):
             continue
-        spans = [m.span() for m in excepted.finditer(view.text)] if excepted is not None else []
         for om in _OPEN.finditer(view.text):
-            if any(a <= om.start() and om.end() <= b for a, b in spans):
+            if excepted is not None and any(
+                x.start() <= om.start() and om.end() <= x.end()
+                for x in excepted.finditer(view.text, max(0, om.start() - 12), om.end() + 12)
+            ):
                 continue  # inside a phrase the lexicon lists as fine (最低还款, 最高额度, 第一季度)
             match = view.match(om.start(), om.end())
             key = (match.unit.name, match.start)

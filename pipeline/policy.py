@@ -14,16 +14,26 @@ import re
 import zoneinfo
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from . import yamlsafe
 from .errors import PolicyError
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 from .problems import problem
 
 POLICY_FILE = "policy/policy.yml"
+FRAMES_FILE = "policy/frames.yml"
 CATEGORIES = ("product", "campaign", "notice", "service", "knowledge", "other")
 # the six kinds of Art. 13 as people read them (the form and the archive name them the same way)
 CATEGORY_LABELS = {
@@ -188,6 +198,7 @@ class ProductRules(Model):
 
 class CompliancePolicy(Model):
     lexicons: str = "policy/lexicons"
+    frames: str = FRAMES_FILE
     products: dict[str, ProductRules] = {}
     past_performance_disclaimer: str = ""
     published_figures: tuple[str, ...] = ()
@@ -346,3 +357,96 @@ def parse_policy(text: str, *, source: str = POLICY_FILE) -> Policy:
             _("{file}: the policy does not validate ({count} problem(s))", file=source, count=len(cross)), cross
         )
     return policy
+
+
+# -- frames: the contexts in which a claim-type term is not the bank's claim (policy/frames.yml) -----------
+
+
+def _cue(cue: str) -> str:
+    if not cue.strip() or cue.strip() != cue:
+        raise ValueError(_("a cue is a phrase without surrounding spaces, not {cue}", cue=repr(cue)))
+    if cue.replace("…", "").replace("#", "") == "":
+        raise ValueError(_("a cue needs at least one character besides … and #, not {cue}", cue=repr(cue)))
+    return cue
+
+
+Cue = Annotated[str, AfterValidator(_cue)]
+
+
+class FramesPolicy(Model):
+    """Cue phrases of `policy/frames.yml`. In a cue, `…` stands for a gap of up to 20 characters within the
+    sentence and `#` for a number (Arabic or Chinese numerals): 打着…的幌子, 《…》第#条."""
+
+    warning: tuple[Cue, ...] = ()  # the sentence warns against what it names (警惕, 谨防, 切勿, 骗局 …)
+    warning_after: tuple[Cue, ...] = ()  # after the term, in its clause: the term is what is warned of (…是骗局)
+    mention: tuple[Cue, ...] = ()  # after a quoted term: the term is named as a word (“最好”这样的字眼, 等用语)
+    negation: tuple[Cue, ...] = ()  # directly before the term: the term itself is denied (不保证, 并非)
+    citation: tuple[Cue, ...] = ()  # the sentence cites a law, a rule or a regulator (《…》第#条, 监管规定)
+    reassurance: tuple[Cue, ...] = ()  # a sales push that ends a frame: 不用担心, 别犹豫, 放心
+    own_voice: tuple[Cue, ...] = ()  # the bank promising in its own voice: 我行承诺, 本行保证
+    turns: tuple[Cue, ...] = ()  # a clause that opens with a turn speaks for the bank again: 但是, 其实
+    affirmations: tuple[Cue, ...] = ()  # after the term, a subject then one of these: 我行做得到
+    subjects: tuple[Cue, ...] = ()  # a clause that starts with one of them speaks for the bank again: 本产品
+
+
+_FRAMES_CACHE: dict[tuple[object, ...], FramesPolicy] = {}
+
+
+def load_frames(root: Path, policy: Policy) -> FramesPolicy:
+    """`compliance.frames` (policy/frames.yml), validated like the policy: `file:LINE: key: what is wrong`."""
+    rel = policy.compliance.frames
+    path = root / rel
+    try:
+        stat = path.stat()
+        key: tuple[object, ...] = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        raise PolicyError(
+            _(
+                "{policy}: compliance.frames: {path} not found; point it at the frames file, normally {default}",
+                policy=POLICY_FILE,
+                path=repr(rel),
+                default=FRAMES_FILE,
+            )
+        ) from None
+    cached = _FRAMES_CACHE.get(key)
+    if cached is not None:
+        return cached
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(_("{path}: cannot read: {problem}", path=rel, problem=str(exc))) from None
+    frames = parse_frames(text, source=rel)
+    _FRAMES_CACHE.clear()
+    _FRAMES_CACHE[key] = frames
+    return frames
+
+
+def parse_frames(text: str, *, source: str = FRAMES_FILE) -> FramesPolicy:
+    try:
+        loaded = yamlsafe.load(text, max_nodes=20_000)
+    except yamlsafe.YamlProblem as exc:
+        raise PolicyError(f"{source}:{exc.line}: {exc.message}") from None
+    data = loaded.data if loaded.data is not None else {}
+    kinds = ", ".join(FramesPolicy.model_fields)
+    if not isinstance(data, dict):
+        raise PolicyError(_("{source}:1: expected a mapping of frame kinds ({kinds})", source=source, kinds=kinds))
+    try:
+        return FramesPolicy.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            key = ".".join(str(p) for p in loc) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = _("unknown key; expected one of {kinds}", kinds=kinds)
+            problems.append(f"{source}:{loaded.line_of(loc)}: {key}: {msg}")
+        raise PolicyError(
+            ngettext(
+                "{source}: the frames do not validate ({n} problem)",
+                "{source}: the frames do not validate ({n} problems)",
+                len(problems),
+                source=source,
+            ),
+            problems,
+        ) from None

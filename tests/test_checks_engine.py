@@ -63,7 +63,7 @@ def test_line_and_column_map_back_to_index_md(make_repo: Callable[..., Path]) ->
     assert (evasion.line, evasion.column, evasion.end_column) == (13, 3, 6)
     wide = by[("adlaw/absolute-term", "１００％")]
     assert (wide.line, wide.column) == (13, 9)
-    code = [f for f in findings if f.match == "第一"]  # inside a fenced code block: published, quoted text
+    code = [f for f in findings if f.match == "全市第一"]  # inside a fenced code block: published, quoted text
     assert [(f.rule, f.severity, f.line) for f in code] == [("adlaw/absolute-term", Severity.REVIEW, 15)]
 
 
@@ -228,7 +228,7 @@ def test_published_code_is_scanned_at_rule_severity_and_comments_are_dropped(mak
     findings = check(root)
     sev = {(f.rule, f.match): f.severity for f in findings}
     assert sev[("forbidden/illegal", "代开发票")] is Severity.ERROR  # inline code: ordinary text
-    assert sev[("adlaw/absolute-term", "第一")] is Severity.ERROR
+    assert sev[("adlaw/absolute-term", "全市第一")] is Severity.ERROR  # the ranking, 全市 included
     assert sev[("secret/marker", "内部资料")] is Severity.ERROR  # fenced: the rule's own severity
     assert sev[("forbidden/vice", "赌博")] is Severity.ERROR
     assert sev[("adlaw/absolute-term", "最佳")] is Severity.REVIEW  # quoted in a fenced block

@@ -115,6 +115,8 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, bytes], bool]] = [
     ("forbidden/piracy", "请在官方应用商店下载手机银行。", {}, {}, False),
     ("forbidden/trade-secret", "我行明年的营销方案已经确定。", {}, {}, True),
     ("forbidden/trade-secret", "我行借记卡免收年费。", {}, {}, False),
+    ("forbidden/unpublished-plan", "我行拟于明年三月收购邻县信用社。", {}, {}, True),
+    ("forbidden/unpublished-plan", "我行将于12月5日进行系统升级，届时暂停服务。", {}, {}, False),
     ("forbidden/brand-negative", "网上有人说我行出现挤兑。", {}, {}, True),
     ("forbidden/brand-negative", "如有疑问请拨打投诉热线96588。", {}, {}, False),
     ("forbidden/unpublished-figure", "截至目前，我行存款余额突破120亿元。", {}, {}, True),

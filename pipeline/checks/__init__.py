@@ -6,7 +6,8 @@
 - `finance`: product-aware marketing     - `pii`: personal data, Art. 17 markers
 - `copyright`: Art. 14(6) image sources  - `brand`: Art. 4, 5 names and accounts
 - `wechat`: cover aspect, body images, links
-- `exceptions`: documented `allow` exceptions (a post filter; imported last)
+- `frames`: warnings, negations and citations around claim hits (a post filter)
+- `exceptions`: documented `allow` exceptions (a post filter)
 """
 
 from __future__ import annotations
@@ -14,5 +15,6 @@ from __future__ import annotations
 from . import adlaw, brand, copyright, finance, forbidden, metadata, pii, wechat
 from . import credentials as credentials
 from . import exceptions as exceptions
+from . import frames as frames
 
 __all__ = ["adlaw", "brand", "copyright", "exceptions", "finance", "forbidden", "metadata", "pii", "wechat"]

@@ -48,6 +48,11 @@ def explain(rule: Rule) -> str:
         lines.append(_("  example: {example}", example=_(rule.example)))
     if rule.instead:
         lines.append(_("  instead: {instead}", instead=_(rule.instead)))
+    if rule.claim:
+        from ..checks.frames import EXPLAINED, FRAMES_QUOTE
+
+        lines.append(_("  frames: {frames}", frames=_(EXPLAINED)))
+        lines.append(_("  frames, why: {quote}", quote=FRAMES_QUOTE))
     if not rule.id.startswith(("schema/", "wechat/", "leadtime/", "approval/")):
         front_matter = f'allow: [{{rule: {rule.id}, match: "…", reason: "…"}}]'
         inline = f'<!-- wxpub: allow {rule.id} "…" reason="…" -->'

@@ -656,12 +656,12 @@ class GitLedger(Ledger):
             ("NAME", "user.name", "wxpub publish job"),
             ("EMAIL", "user.email", "wxpub-publish@localhost"),
         ):
-            if os.environ.get(f"GIT_COMMITTER_{key}") and os.environ.get(f"GIT_AUTHOR_{key}"):
-                continue
-            try:
-                value = self._git("config", cfg).strip()
-            except GitError:
-                value = ""
+            value = ""
+            if not (os.environ.get(f"GIT_COMMITTER_{key}") and os.environ.get(f"GIT_AUTHOR_{key}")):
+                try:
+                    value = self._git("config", cfg).strip()
+                except GitError:
+                    value = ""
             env.setdefault(f"GIT_AUTHOR_{key}", os.environ.get(f"GIT_AUTHOR_{key}") or value or default)
             env.setdefault(f"GIT_COMMITTER_{key}", os.environ.get(f"GIT_COMMITTER_{key}") or value or default)
         self._ident = env

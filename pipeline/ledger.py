@@ -63,7 +63,9 @@ IMAGES_FILE = "_images.json"
 SCHEMA = 1
 
 # Steps of the publisher, in order, then the later ones.
-STEPS = ("due", "verify", "render", "images", "cover", "draft", "submit", "broadcast", "poll", "record", "retract")
+STEPS = (
+    "due", "verify", "render", "images", "cover", "draft", "discard", "submit", "broadcast", "poll", "record", "retract"
+)  # fmt: skip
 REMOTE_STEPS = frozenset({"images", "cover", "draft", "submit", "broadcast", "poll", "record"})
 EVENT_STATUSES = ("started", "done", "failed", "skipped")
 STATUSES = ("pending", "in-progress", "published", "failed", "retracted")
@@ -244,7 +246,13 @@ class Record:
 
     @property
     def msg_id(self) -> str:
+        """A broadcast's message id, as WeChat answered the mass send (empty when the answer was lost)."""
         return str(self._latest("msg_id") or "")
+
+    @property
+    def msg_data_id(self) -> str:
+        """A broadcast's message data id (WeChat's id of the sent article, for its statistics)."""
+        return str(self._latest("msg_data_id") or "")
 
     @property
     def commit(self) -> str:
@@ -308,6 +316,8 @@ class Record:
             "publish_at": self.publish_at.isoformat() if self.publish_at else None,
             "published_at": self.published_at.isoformat() if self.published_at else None,
             "article_url": self.article_url,
+            "msg_id": self.msg_id or None,
+            "msg_data_id": self.msg_data_id or None,
             "commit": self.commit,
             "approvers": self.approvers,
             "retraction": {**retraction, "at": retraction["at"].isoformat()} if retraction else None,

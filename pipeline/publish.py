@@ -60,6 +60,7 @@ from typing import Any
 from .check import CheckContext, check_post
 from .errors import ApiError, ConfigError, GitError, TransportError, UsageError, WeChatError, WxpubError
 from .findings import Finding, Severity
+from .i18n import _
 from .ledger import Event, Ledger, Record, actor
 from .policy import Policy
 from .post import Post, cover_path, load_post, resolve_inside
@@ -69,6 +70,7 @@ CRASH_ENV = "WXPUB_CRASH_AFTER"
 # Errors about the account or the runner, not the post: the run stops after the first one.
 ACCOUNT_ERRORS = frozenset({40013, 40125, 40164, 40243, 45009, 48001, 48004})
 CRASH_EXIT = 70
+CLIENTMSGID_TTL = 24 * 3600  # WeChat answers 45065 for a repeated clientmsgid within this many seconds
 MARKER_PREFIX = "wxpub-"
 # Lead time is judged when the post is submitted (the review gate), not when it falls due.
 PUBLISH_TIME_IGNORED_FAMILIES = ("leadtime/",)
@@ -546,60 +548,195 @@ class Publisher:
 
     def stage_earlier(self, job: Job) -> None:
         """An earlier version of the post, submitted or broadcast without a recorded outcome, may be live:
-        if so, record it as the publication (WeChat cannot edit an article) instead of sending the new one."""
+        if so, record it as the publication (WeChat cannot edit an article) instead of sending the new one.
+
+        Each such attempt is settled on WeChat's evidence before anything else happens: "sent" needs an
+        article carrying the version, a publish job's answer, a msg_id or a 45065 for its clientmsgid;
+        "not sent" needs its draft still in the draft box (a mass send or a publication removes it) or,
+        for a publication, no article `resubmit_after` seconds after the submit. The verdict "not sent"
+        is recorded (`<step> skipped`, on the earlier commit) before the old draft may be deleted, so a
+        later run never mistakes a draft the publisher deleted itself for a sent one. Without evidence the
+        run stops and says what to check."""
 
         def body() -> None:
-            pending = [
+            for started in self._unsettled(job):
+                found = self._earlier_outcome(job, started)
+                if found is None:
+                    continue
+                event = Event(
+                    at=self.clock(),
+                    step="record",
+                    status="done",
+                    actor=self.who,
+                    commit=started.commit,
+                    data={"delivery": job.delivery, "earlier_version": True, "published_at": self.clock().isoformat()}
+                    | {k: str(v) for k, v in found.items() if v not in ("", None)},
+                )
+                assert self.ledger is not None
+                job.record = self.ledger.append(job.record, event)
+                self._say(
+                    job,
+                    "record",
+                    _(
+                        "an earlier version (commit {commit}) is already live; not sent again",
+                        commit=started.commit[:12],
+                    ),
+                )
+                return
+
+        self._guard(job, "submit" if job.delivery != "broadcast" else "broadcast", body)
+
+    def _unsettled(self, job: Job) -> list[Event]:
+        """The latest submit/broadcast start of each earlier commit whose outcome is not recorded."""
+        latest: dict[tuple[str, str], Event] = {}
+        for e in job.record.events:
+            if e.step in ("submit", "broadcast") and e.status == "started" and e.commit != job.commit:
+                latest[(e.step, e.commit)] = e
+        return [
+            e
+            for e in latest.values()
+            if not _settled_after(job.record, e)
+            and job.record.result("poll", commit=e.commit) is None
+            and job.record.last("record", "done", commit=e.commit) is None
+        ]
+
+    def _settle(self, job: Job, started: Event, evidence: str, **data: Any) -> None:
+        """Record that the attempt of `started` (an earlier commit) sent nothing, and on what evidence."""
+        assert self.ledger is not None
+        event = Event(
+            at=self.clock(),
+            step=started.step,
+            status="skipped",
+            actor=self.who,
+            commit=started.commit,
+            data={"outcome": "not-sent", "evidence": evidence, "superseded_by": job.commit}
+            | {"media_id": str(started.data.get("media_id", ""))}
+            | data,
+        )
+        job.record = self.ledger.append(job.record, event)
+        self._say(
+            job,
+            started.step,
+            _(
+                "the attempt of an earlier version (commit {commit}) sent nothing ({evidence})",
+                commit=started.commit[:12],
+                evidence=evidence,
+            ),
+        )
+
+    def _earlier_outcome(self, job: Job, started: Event) -> dict[str, Any] | None:
+        """What WeChat shows of an earlier commit's unsettled submit/broadcast: the publication's fields,
+        or None after recording that nothing was sent. Raises StepFailed when there is no evidence yet."""
+        media_id = str(started.data.get("media_id", ""))
+        if started.step == "broadcast":
+            done = job.record.result("broadcast", commit=started.commit)
+            if done is not None:
+                return _broadcast_fields(done)
+            if self._draft_exists(media_id):
+                self._settle(job, started, "draft-in-box")  # a mass send removes its draft
+                return None
+            return self._broadcast_evidence(job, started)
+        submitted = job.record.result("submit", commit=started.commit)
+        if submitted and (submitted.get("article_id") or submitted.get("confirmed_by")):
+            return {k: submitted[k] for k in ("article_id", "article_url", "confirmed_by") if k in submitted}
+        if submitted and submitted.get("publish_id"):
+            status = self.client.publish_status(str(submitted["publish_id"]))
+            code = status.get("publish_status")
+            if code == 1:
+                raise StepFailed(
+                    "submit",
+                    _(
+                        "the publish job {publish_id} of an earlier version is still running",
+                        publish_id=submitted["publish_id"],
+                    ),
+                    hint=_("run again later"),
+                )
+            if code == 0:
+                items = (status.get("article_detail") or {}).get("item") or [{}]
+                return {"article_id": status.get("article_id", ""), "article_url": items[0].get("article_url")}
+            self._settle(job, started, f"publish_status {code}")
+            return None
+        found = self._lost_submit(job, started, "older")
+        if found is None:
+            self._settle(job, started, "no-article")
+        return found
+
+    def _broadcast_evidence(self, job: Job, started: Event) -> dict[str, Any]:
+        """The draft of a broadcast whose answer was lost is gone. Only WeChat can say whether it was sent:
+        the same clientmsgid sent again within 24 hours answers 45065 when it was, and a draft that no longer
+        exists cannot be sent now. Returns the evidence of "sent"; raises StepFailed without evidence."""
+        media_id = str(started.data.get("media_id", ""))
+        clientmsgid = str(started.data.get("clientmsgid", ""))
+        first = next(
+            (
                 e
                 for e in job.record.events
-                if e.step in ("submit", "broadcast")
-                and e.status == "started"
-                and e.commit != job.commit
-                and not _refused_after(job.record, e)
-                and job.record.result("poll", commit=e.commit) is None
-            ]
-            if not pending:
-                return
-            last = pending[-1]
-            found: dict[str, Any] | None = None
-            if last.step == "broadcast":
-                if job.record.result("broadcast", commit=last.commit) is not None or not self._draft_exists(
-                    str(last.data.get("media_id", ""))
-                ):
-                    found = {"clientmsgid": last.data.get("clientmsgid", "")}  # a mass send removes its draft
-            else:
-                submitted = job.record.result("submit", commit=last.commit)
-                if submitted and submitted.get("article_id"):
-                    found = {k: submitted[k] for k in ("article_id", "article_url") if k in submitted}
-                elif submitted and submitted.get("publish_id"):
-                    status = self.client.publish_status(str(submitted["publish_id"]))
-                    if status.get("publish_status") == 1:
-                        raise StepFailed(
-                            "submit",
-                            f"the publish job {submitted['publish_id']} of an earlier version is still running",
-                            hint="run again later",
-                        )
-                    if status.get("publish_status") == 0:
-                        items = (status.get("article_detail") or {}).get("item") or [{}]
-                        found = {"article_id": status.get("article_id", ""), "article_url": items[0].get("article_url")}
-                else:
-                    found = self._lost_submit(job, last, "older")
-            if found is None:
-                return
-            event = Event(
-                at=self.clock(),
-                step="record",
-                status="done",
-                actor=self.who,
-                commit=last.commit,
-                data={"delivery": job.delivery, "earlier_version": True, "published_at": self.clock().isoformat()}
-                | {k: str(v) for k, v in found.items() if v},
-            )
-            assert self.ledger is not None
-            job.record = self.ledger.append(job.record, event)
-            self._say(job, "record", f"an earlier version (commit {last.commit[:12]}) is already live; not sent again")
+                if e.step == "broadcast" and e.status == "started" and e.commit == started.commit
+            ),
+            started,
+        )
+        no_evidence = StepFailed(
+            "broadcast",
+            _(
+                "no evidence that the broadcast of commit {commit} (clientmsgid {clientmsgid}) was sent or not: "
+                "WeChat's answer was lost, its draft {media_id} is no longer in the draft box, and WeChat does "
+                "not confirm the send",
+                commit=started.commit[:12],
+                clientmsgid=clientmsgid,
+                media_id=media_id,
+            ),
+            hint=_(
+                "look in the WeChat console (群发记录) for this message, then record what you found: "
+                'wxpub publish --resolve {post}=sent --reason "…" or --resolve {post}=not-sent --reason "…"; '
+                "nothing is sent for this post until then",
+                post=job.id,
+            ),
+        )
+        if self._deleted_by_us(job, media_id):
+            raise no_evidence  # its absence says nothing: the publisher deleted it
+        if not clientmsgid or (self.clock() - first.at).total_seconds() >= CLIENTMSGID_TTL:
+            raise no_evidence  # WeChat remembers a clientmsgid for 24 hours only
+        assert self.ledger is not None
+        probe = Event(
+            at=self.clock(),
+            step="broadcast",
+            status="started",
+            actor=self.who,
+            commit=started.commit,
+            data={"media_id": media_id, "clientmsgid": clientmsgid, "probe": True},
+        )
+        job.record = self.ledger.append(job.record, probe)
+        try:
+            answer = self.client.sendall(media_id, clientmsgid)  # the draft is gone: nothing can be sent now
+        except WeChatError as exc:
+            if exc.errcode != 40007:
+                raise
+            raise no_evidence from None
+        evidence = _broadcast_fields(answer) | {"evidence": "45065" if answer.get("already_sent") else "msg_id"}
+        event = Event(
+            at=self.clock(),
+            step="broadcast",
+            status="done",
+            actor=self.who,
+            commit=started.commit,
+            data={"media_id": media_id, "reconciled": True} | evidence,
+        )
+        job.record = self.ledger.append(job.record, event)
+        return evidence
 
-        self._guard(job, "submit", body)
+    def _deleted_by_us(self, job: Job, media_id: str) -> bool:
+        return any(e.step == "discard" and str(e.data.get("media_id", "")) == media_id for e in job.record.events)
+
+    def _discard_draft(self, job: Job, media_id: str, why: str) -> None:
+        """Delete a draft, recording the deletion before making it (a draft the publisher deleted is never
+        taken as evidence that it was sent)."""
+        self._event(job, "discard", "started", media_id=media_id, reason=why)
+        try:
+            self.client.delete_draft(media_id)
+        except WeChatError as exc:
+            if exc.errcode != 40007:  # already gone
+                raise
+        self._event(job, "discard", "done", media_id=media_id, reason=why)
 
     def stage_images(self, job: Job) -> None:
         def body() -> None:
@@ -630,35 +767,58 @@ class Publisher:
 
         self._guard(job, "images", body)
 
+    def _cover_file(self, job: Job) -> tuple[Path, bytes, str]:
+        path = cover_path(job.post, self.root)
+        if path is None:
+            raise StepFailed("cover", _("{path}: the cover cannot be read", path=job.post.path), blocked=True)
+        data = path.read_bytes()
+        return path, data, "cover:" + hashlib.sha256(data).hexdigest()
+
     def stage_cover(self, job: Job) -> None:
         def body() -> None:
             assert self.ledger is not None
-            path = cover_path(job.post, self.root)
-            if path is None:
-                raise StepFailed("cover", f"{job.post.path}: the cover cannot be read", blocked=True)
-            data = path.read_bytes()
-            key = "cover:" + hashlib.sha256(data).hexdigest()
+            _path, _data, key = self._cover_file(job)
             cached = self.ledger.images().get(key)
             if cached and cached.get("media_id"):
                 job.cover_media_id = str(cached["media_id"])
-                if job.record.result("cover", commit=job.commit) is None:
+                done = job.record.result("cover", commit=job.commit)
+                if done is None or done.get("media_id") != job.cover_media_id:
                     self._event(job, "cover", "done", media_id=job.cover_media_id, cached=True)
                 return
-            self._event(job, "cover", "started", file=path.name)
-            media_id, url = self.client.add_cover(data, path.name)
-            self._crash("cover", "call")
-            job.cover_media_id = media_id
+            self._upload_cover(job)
+
+        self._guard(job, "cover", body)
+
+    def _upload_cover(self, job: Job, *, stale: str = "") -> None:
+        """Upload the cover as permanent material and cache it. `stale`: a cached media_id WeChat no longer
+        knows (40007): its cache entry is dropped in the same record write."""
+        path, data, key = self._cover_file(job)
+        if stale:
             self._event(
                 job,
                 "cover",
-                "done",
-                media_id=media_id,
-                url=url,
-                _images={key: {"media_id": media_id, "url": url, "post": job.id}},
+                "failed",
+                error=_("WeChat no longer knows the cached cover {media_id} (40007)", media_id=stale),
+                errcode=40007,
+                media_id=stale,
+                dropped_from_cache=True,
+                _images={key: {"media_id": "", "dropped_media_id": stale, "post": job.id}},
             )
-            self._say(job, "cover", "uploaded")
-
-        self._guard(job, "cover", body)
+            self._say(job, "cover", _("the cached cover is unknown to WeChat (40007): uploading it again"))
+        self._event(job, "cover", "started", file=path.name)
+        media_id, url = self.client.add_cover(data, path.name)
+        self._crash("cover", "call")
+        job.cover_media_id = media_id
+        self._event(
+            job,
+            "cover",
+            "done",
+            media_id=media_id,
+            url=url,
+            **({"replaces": stale} if stale else {}),
+            _images={key: {"media_id": media_id, "url": url, "post": job.id}},
+        )
+        self._say(job, "cover", _("uploaded"))
 
     def article(self, job: Job) -> dict[str, Any]:
         meta = job.post.meta
@@ -724,62 +884,77 @@ class Publisher:
                 return {"article_id": str(item.get("article_id", "")), "article_url": str(news[0].get("url", ""))}
         return None
 
-    def _delete_draft(self, media_id: str) -> None:
-        try:
-            self.client.delete_draft(media_id)
-        except WeChatError as exc:
-            if exc.errcode != 40007:  # already gone
-                raise
-
     def stage_draft(self, job: Job) -> None:
         def body() -> None:
-            if job.record.result("draft", commit=job.commit) is not None:
+            discarded = {
+                str(e.data.get("media_id")) for e in job.record.events if e.step == "discard" and e.status == "done"
+            }
+            current = job.record.result("draft", commit=job.commit)
+            if current is not None and str(current.get("media_id")) not in discarded:
                 return
-            article = self.article(job)
-            content_hash = hashlib.sha256(article["content"].encode("utf-8")).hexdigest()
             earlier = {
                 str(e.data["media_id"])
                 for e in job.record.events
                 if e.step == "draft" and e.status == "done" and e.commit != job.commit and e.data.get("media_id")
-            }
-            maybe_created = job.record.last("draft", "started", commit=job.commit) is not None
+            } - discarded
+            mine = job.record.last("draft", "started", commit=job.commit)
+            maybe_created = mine is not None and not _refused_after(job.record, mine)
             other_versions = any(e.step == "draft" and e.commit != job.commit for e in job.record.events)
             if maybe_created or other_versions:
                 this, older = self.find_drafts(job)
                 for media_id in sorted(earlier | set(older)):
-                    self._delete_draft(media_id)
-                    self._say(job, "draft", f"deleted the draft of an earlier version ({media_id})")
+                    self._discard_draft(job, media_id, "earlier-version")
+                    self._say(
+                        job, "draft", _("deleted the draft of an earlier version ({media_id})", media_id=media_id)
+                    )
                 if this:
                     keep, *extra = this
                     for media_id in extra:
-                        self._delete_draft(media_id)
+                        self._discard_draft(job, media_id, "duplicate")
                     self._event(job, "draft", "done", media_id=keep, marker=job.marker, reconciled=True)
-                    self._say(job, "draft", "found the draft a previous run created")
+                    self._say(job, "draft", _("found the draft a previous run created"))
                     return
-            self._event(job, "draft", "started", marker=job.marker, content_sha256=content_hash)
-            attempt = 0
+            refreshed = False
             while True:
                 try:
-                    media_id = self._call_once(self.client.add_draft, [article])
-                    break
-                except TransportError as exc:
-                    attempt += 1
-                    if not _not_accepted(exc):  # the draft may exist: look before creating another
-                        this, _ = self.find_drafts(job)
-                        if this:
-                            for spare in this[1:]:
-                                self._delete_draft(spare)
-                            self._event(job, "draft", "done", media_id=this[0], marker=job.marker, reconciled=True)
-                            self._say(job, "draft", "created (the answer was lost; found it in the draft box)")
-                            return
-                    if attempt > self._retries():
+                    self._add_draft(job)
+                    return
+                except WeChatError as exc:
+                    if exc.errcode != 40007 or refreshed:
                         raise
-                    self.sleep(_backoff(attempt))
-            self._crash("draft", "call")
-            self._event(job, "draft", "done", media_id=media_id, marker=job.marker, content_sha256=content_hash)
-            self._say(job, "draft", "created")
+                    # the cached cover is unknown to WeChat (deleted in the console, another account):
+                    # drop the cache entry, upload it again once, and record both
+                    self._event(job, "draft", "failed", error=exc.message, errcode=exc.errcode)
+                    self._upload_cover(job, stale=job.cover_media_id)
+                    refreshed = True
 
         self._guard(job, "draft", body)
+
+    def _add_draft(self, job: Job) -> None:
+        article = self.article(job)
+        content_hash = hashlib.sha256(article["content"].encode("utf-8")).hexdigest()
+        self._event(job, "draft", "started", marker=job.marker, content_sha256=content_hash)
+        attempt = 0
+        while True:
+            try:
+                media_id = self._call_once(self.client.add_draft, [article])
+                break
+            except TransportError as exc:
+                attempt += 1
+                if not _not_accepted(exc):  # the draft may exist: look before creating another
+                    this, _older = self.find_drafts(job)
+                    if this:
+                        for spare in this[1:]:
+                            self._discard_draft(job, spare, "duplicate")
+                        self._event(job, "draft", "done", media_id=this[0], marker=job.marker, reconciled=True)
+                        self._say(job, "draft", _("created (the answer was lost; found it in the draft box)"))
+                        return
+                if attempt > self._retries():
+                    raise
+                self.sleep(_backoff(attempt))
+        self._crash("draft", "call")
+        self._event(job, "draft", "done", media_id=media_id, marker=job.marker, content_sha256=content_hash)
+        self._say(job, "draft", _("created"))
 
     def _call_once(self, fn: Callable[..., Any], *args: Any) -> Any:
         """A call that must not be repeated blindly (draft/add, freepublish/submit): the client's own
@@ -905,8 +1080,9 @@ class Publisher:
             if job.record.result("poll", commit=job.commit) is not None:
                 return
             sub = job.record.result("submit", commit=job.commit) or {}
-            if sub.get("article_id"):
-                self._event(job, "poll", "done", article_id=sub["article_id"], article_url=sub.get("article_url", ""))
+            if sub.get("article_id") or sub.get("confirmed_by"):
+                found = {k: sub[k] for k in ("article_id", "article_url", "confirmed_by") if sub.get(k)}
+                self._event(job, "poll", "done", **found)
                 return
             publish_id = str(sub["publish_id"])
             self._say(job, "poll", f"waiting for publish job {publish_id}")
@@ -929,19 +1105,20 @@ class Publisher:
             if job.record.result("broadcast", commit=job.commit) is not None:
                 return
             media_id = str(job.record.result("draft", commit=job.commit)["media_id"])  # type: ignore[index]
-            if job.record.last("broadcast", "started", commit=job.commit) is not None and not self._draft_exists(
-                media_id
-            ):
-                # a mass send removes the draft from the draft box: the lost answer was a success
-                self._event(job, "broadcast", "done", media_id=media_id, reconciled=True, clientmsgid=job.marker)
-                self._say(job, "broadcast", "a previous run already sent it")
+            started = job.record.last("broadcast", "started", commit=job.commit)
+            if started is not None and not _settled_after(job.record, started) and not self._draft_exists(media_id):
+                # the draft is gone: sent (a mass send removes it) or deleted by someone: WeChat must say which
+                self._broadcast_evidence(job, started)
+                self._say(job, "broadcast", _("a previous run already sent it (WeChat confirms: 45065)"))
                 return
             self._event(job, "broadcast", "started", media_id=media_id, clientmsgid=job.marker)
             answer = self.client.sendall(media_id, job.marker)
             self._crash("broadcast", "call")
-            data = {k: answer[k] for k in ("msg_id", "msg_data_id", "already_sent") if k in answer}
-            self._event(job, "broadcast", "done", media_id=media_id, clientmsgid=job.marker, **data)
-            self._say(job, "broadcast", "already sent (45065)" if answer.get("already_sent") else "sent")
+            data = _broadcast_fields(answer)
+            if answer.get("already_sent"):
+                data["evidence"] = "45065"
+            self._event(job, "broadcast", "done", media_id=media_id, **data)
+            self._say(job, "broadcast", _("already sent (45065)") if answer.get("already_sent") else _("sent"))
 
         self._guard(job, "broadcast", body)
 
@@ -959,11 +1136,15 @@ class Publisher:
                 "article_id": (final or {}).get("article_id", ""),
                 "article_url": (final or {}).get("article_url", ""),
                 "msg_id": (final or {}).get("msg_id", ""),
+                "msg_data_id": (final or {}).get("msg_data_id", ""),
+                "confirmed_by": (final or {}).get("confirmed_by", ""),
+                "evidence": (final or {}).get("evidence", ""),
                 "published_at": self.clock().isoformat(),
                 "marker": job.marker,
                 "tree": job.tree,
             }
-            self._event(job, "record", "done", **{k: v for k, v in data.items() if v not in ("", None)})
+            kept = {k: str(v) if k.startswith("msg_") else v for k, v in data.items() if v not in ("", None)}
+            self._event(job, "record", "done", **kept)
             self._say(job, "record", job.record.article_url or "done")
 
         self._guard(job, "record", body)
@@ -978,6 +1159,63 @@ class Publisher:
             f"would {what}: {meta.title!r}, {len(job.html)} characters of HTML, {len(job.images)} body image(s), "
             f"cover {meta.cover}, commit {job.commit[:12]}" + "".join(f"; {note}" for note in job.notes)
         )
+
+
+# -- an operator's verdict -------------------------------------------------------------------------------
+
+RESOLUTIONS = ("sent", "not-sent")
+
+
+def resolve(
+    ledger: Ledger,
+    post_id: str,
+    outcome: str,
+    reason: str,
+    *,
+    clock: Callable[[], dt.datetime] = _aware_now,
+    who: str | None = None,
+) -> Record:
+    """Record what an operator found in the WeChat console about a send whose outcome WeChat cannot
+    confirm (the run stopped with "no evidence"): `sent` records it as sent (the next run records the
+    publication), `not-sent` as sending nothing (the next run sends the post; a clientmsgid still known
+    to WeChat answers 45065 instead of a second message). Who, when and why are kept in the record."""
+    if outcome not in RESOLUTIONS:
+        raise UsageError(
+            _("--resolve {post}={outcome}: expected sent or not-sent", post=post_id, outcome=outcome),
+            hint=_('e.g. --resolve {post}=sent --reason "seen in 群发记录"', post=post_id),
+        )
+    if not reason.strip():
+        raise UsageError(_("an operator's verdict needs a reason"), hint=_('pass --reason "…"'))
+    record = ledger.get(post_id)
+    if record.published:
+        raise UsageError(_("{post} is already recorded as published", post=post_id), hint=_("nothing to resolve"))
+    pending = [
+        e
+        for e in record.events
+        if e.step in ("submit", "broadcast")
+        and e.status == "started"
+        and not _settled_after(record, e)
+        and record.last(e.step, "done", commit=e.commit) is None
+    ]
+    if not pending:
+        raise UsageError(
+            _("{post} has no send whose outcome is unknown", post=post_id),
+            hint=_("see wxpub status {post}", post=post_id),
+        )
+    started = pending[-1]
+    who = who or actor()
+    base = {k: started.data[k] for k in ("media_id", "clientmsgid") if started.data.get(k)}
+    verdict = {"reason": reason.strip(), "resolved_by": who}
+    if outcome == "sent":
+        event = Event(clock(), started.step, "done", who, started.commit, base | verdict | {"confirmed_by": "operator"})
+        return ledger.append(record, event)
+    data = base | verdict | {"outcome": "not-sent", "evidence": "operator"}
+    record = ledger.append(record, Event(clock(), started.step, "skipped", who, started.commit, data))
+    media_id = str(started.data.get("media_id", ""))
+    if media_id:  # its draft is gone or must not be used again: the next run makes a new one
+        discard = {"media_id": media_id, "reason": "operator"} | verdict
+        record = ledger.append(record, Event(clock(), "discard", "done", who, started.commit, discard))
+    return record
 
 
 # -- retraction -----------------------------------------------------------------------------------------
@@ -1133,6 +1371,28 @@ def _confirm_deleted(client: Any, article_id: str, lost: list[Event]) -> str | N
 
 
 # -- helpers --------------------------------------------------------------------------------------------
+
+
+def _broadcast_fields(answer: dict[str, Any]) -> dict[str, Any]:
+    """What a record keeps of WeChat's answer to a mass send: msg_id, msg_data_id, the clientmsgid, whether
+    it was a 45065 ("already sent"), and the article link when the answer carries one."""
+    out: dict[str, Any] = {}
+    for key in ("clientmsgid", "msg_id", "msg_data_id", "already_sent", "evidence", "confirmed_by"):
+        if answer.get(key) not in (None, "", False):
+            out[key] = str(answer[key]) if key.startswith("msg_") else answer[key]
+    url = answer.get("article_url") or answer.get("url") or answer.get("msg_url")
+    if isinstance(url, str) and url:
+        out["article_url"] = url
+    return out
+
+
+def _settled_after(record: Record, started: Event) -> bool:
+    """True when the attempt of `started` has a recorded outcome: refused by WeChat, or settled as sending
+    nothing (`skipped`)."""
+    after = record.events[record.events.index(started) + 1 :]
+    return _refused_after(record, started) or any(
+        e.step == started.step and e.commit == started.commit and e.status == "skipped" for e in after
+    )
 
 
 def _refused_after(record: Record, started: Event) -> bool:

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, UsageError
-from ..ledger import GitLedger, Ledger, open_ledger
+from ..i18n import _
+from ..ledger import GitLedger, Ledger, actor, open_ledger
 from ..policy import Policy
 from ..post import Post
-from ..publish import ApprovalNotVerified, Publisher, RunSummary
+from ..publish import ApprovalNotVerified, Publisher, RunSummary, resolve
 from ._common import add_now, add_root, parse_now, root_and_policy, use_colour
 
 
@@ -55,6 +56,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         metavar="S",
         help="seconds to wait for a publish job (default: 600)",
     )
+    p.add_argument(
+        "--resolve",
+        metavar="POST=sent|not-sent",
+        help="record what you found in the WeChat console about a send WeChat cannot confirm (the run said "
+        '"no evidence"), with --reason; publishes nothing',
+    )
+    p.add_argument("--reason", default="", help="why (kept in the record): with --resolve")
     p.add_argument(
         "--reconcile-wait",
         type=float,
@@ -158,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"\033[2m{line}\033[0m" if colour else line, file=sys.stderr, flush=True)
 
     ledger = make_ledger(root, args.records_dir, push=args.push, dry_run=args.dry_run)
+    if args.resolve:
+        return run_resolve(args, ledger, event_clock(args.now, now))
     publisher = Publisher(
         root,
         policy,
@@ -181,6 +191,28 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:  # pragma: no cover - part of the core
         pass
     return summary.exit_code
+
+
+def run_resolve(args: argparse.Namespace, ledger: Ledger, clock: Callable[[], dt.datetime]) -> int:
+    post_id, sep, outcome = str(args.resolve).rpartition("=")
+    if not sep or not post_id:
+        raise UsageError(
+            _("--resolve {value}: expected POST=sent or POST=not-sent", value=args.resolve),
+            hint=_('e.g. --resolve 2026/12-05-notice=sent --reason "seen in 群发记录"'),
+        )
+    post_id = post_id.strip().strip("/").removeprefix("posts/")
+    record = resolve(ledger, post_id, outcome.strip(), args.reason, clock=clock, who=actor())
+    last = record.events[-1]
+    print(
+        _(
+            "{post}: recorded as {outcome} by {who} ({reason}); the next run acts on it",
+            post=post_id,
+            outcome=outcome.strip(),
+            who=last.actor,
+            reason=args.reason.strip(),
+        )
+    )
+    return 0
 
 
 LABELS = {

@@ -55,6 +55,7 @@ MAX_ARTICLES = 8
 CLIENTMSGID_TTL = 24 * 3600
 
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\bsrc\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
@@ -411,9 +412,12 @@ class Platform:
         }
 
     def _sanitize(self, content: str) -> tuple[str, list[str]]:
-        """Scripts removed; images not served by uploadimg removed (returned)."""
+        """Scripts removed (and HTML comments, with `strip_comments`); images not served by uploadimg
+        removed (returned)."""
         dropped: list[str] = []
         content = _SCRIPT.sub("", content)
+        if self.config.strip_comments:
+            content = _COMMENT.sub("", content)
 
         def keep(m: re.Match[str]) -> str:
             src = _SRC.search(m.group(0))
@@ -476,6 +480,18 @@ class Platform:
     def draft_count(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         return Reply({"total_count": len(self.state["drafts"])})
 
+    def _ordered(self, items: list[Any]) -> list[Any]:
+        """A listing in `SandboxConfig.listing_order`: newest first (as WeChat appears to list), oldest
+        first, or shuffled by a fixed seed (the same order for every page of one listing)."""
+        order = self.config.listing_order
+        if order == "oldest":
+            return items[::-1]
+        if order == "shuffled":
+            shuffled = list(items)
+            random.Random(self.config.seed).shuffle(shuffled)
+            return shuffled
+        return items
+
     def _page_args(self, p: dict[str, Any]) -> tuple[int, int, bool]:
         offset, count = p.get("offset", 0), p.get("count", 20)
         if not isinstance(offset, int) or not isinstance(count, int) or offset < 0 or not 1 <= count <= 20:
@@ -484,7 +500,7 @@ class Platform:
 
     def draft_batchget(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         offset, count, content = self._page_args(p)
-        drafts = sorted(self.state["drafts"].items(), key=lambda kv: kv[1]["update_time"], reverse=True)
+        drafts = self._ordered(sorted(self.state["drafts"].items(), key=lambda kv: kv[1]["update_time"], reverse=True))
         page = [
             {
                 "media_id": mid,
@@ -611,11 +627,13 @@ class Platform:
 
     def publish_batchget(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         offset, count, content = self._page_args(p)
-        live = [
-            (aid, a)
-            for aid, a in sorted(self.state["articles"].items(), key=lambda kv: kv[1]["update_time"], reverse=True)
-            if not all(i["is_deleted"] for i in a["items"])
-        ]
+        live = self._ordered(
+            [
+                (aid, a)
+                for aid, a in sorted(self.state["articles"].items(), key=lambda kv: kv[1]["update_time"], reverse=True)
+                if not all(i["is_deleted"] for i in a["items"])
+            ]
+        )
         page = [
             {
                 "article_id": aid,
@@ -637,6 +655,52 @@ class Platform:
         for it in targets:
             it["is_deleted"] = True
         return self._ok()
+
+    def forget_media(self, media_id: str) -> None:
+        """Simulate permanent material deleted in the console: the media_id answers 40007 from now on."""
+        with self.lock:
+            self.state["media"].pop(media_id, None)
+
+    def fill(self, *, articles: int = 0, drafts: int = 0) -> None:
+        """Give the account a history: `articles` published articles and `drafts` drafts of other posts
+        (the listing size that reconciliation must page through)."""
+        with self.lock:
+            thumb = f"PERM_FILL_{self._next():06d}"
+            self.state["media"][thumb] = {"kind": "image", "permanent": True, "url": "", "created": self.clock()}
+            base = self.clock() - 86400 * 365
+            for n in range(articles):
+                article_id = f"ART_FILL_{n:06d}"
+                item = self._filler(n, thumb) | {"url": f"{self.base_url}/s/{article_id}/1", "is_deleted": False}
+                self.state["articles"][article_id] = {
+                    "publish_id": f"FILL{n}",
+                    "items": [item],
+                    "update_time": base + n,
+                    "banned": False,
+                }
+            for n in range(drafts):
+                media_id = f"DRAFT_FILL_{n:06d}"
+                t = base + articles + n
+                self.state["drafts"][media_id] = {
+                    "articles": [self._filler(articles + n, thumb)],
+                    "create_time": t,
+                    "update_time": t,
+                }
+
+    @staticmethod
+    def _filler(n: int, thumb: str) -> dict[str, Any]:
+        return {
+            "title": f"往期推送第{n}期",
+            "author": "",
+            "digest": f"往期推送第{n}期摘要",
+            "content": f"<p>往期推送第{n}期正文。</p>" * 20,
+            "content_source_url": "",
+            "thumb_media_id": thumb,
+            "thumb_url": "",
+            "need_open_comment": 0,
+            "only_fans_can_comment": 0,
+            "article_type": "news",
+            "filtered_images": [],
+        }
 
     def ban_article(self, article_id: str) -> None:
         """Simulate WeChat banning a published article (status 6)."""
@@ -688,9 +752,15 @@ class Platform:
         if clientmsgid is not None:
             seen[str(clientmsgid)] = now
         del self.state["drafts"][media_id]
-        return Reply(
-            {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
-        )
+        answer: dict[str, Any] = {
+            "errcode": 0,
+            "errmsg": "send job submission success",
+            "msg_id": msg_id,
+            "msg_data_id": msg_data_id,
+        }
+        if cfg.mass_answer_url:
+            answer["article_url"] = items[0]["url"]
+        return Reply(answer)
 
     def mass_delete(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         msg_id = p.get("msg_id")

@@ -261,6 +261,7 @@ class Publisher:
         resubmit_after: float = 1800.0,
         sleep: Callable[[float], None] = time.sleep,
         secrets: tuple[str, ...] = (),
+        lease: Any = None,
     ) -> None:
         self.root = Path(root)
         self.policy = policy
@@ -280,6 +281,7 @@ class Publisher:
         self.resubmit_after = resubmit_after
         self.sleep = sleep
         self.secrets = tuple(s for s in (*secrets, os.environ.get("WECHAT_SECRET", "")) if s)
+        self.lease = lease  # `pipeline.lease.Lease` held by this run: renewed before every stage
         crash = os.environ.get(CRASH_ENV, "").strip()
         step, _, phase = crash.partition(":")
         self.crash_at = (step, phase or "call") if step else None
@@ -412,6 +414,8 @@ class Publisher:
         title = job.post.meta.title if job.post.meta else ""
         try:
             for stage in self.stages(job):
+                if self.lease is not None:
+                    self.lease.renew()  # LeaseLost stops the run before any further remote call
                 stage(job)
                 if job.record.published and not self.dry_run:
                     break  # an earlier version turned out to be published: never a second article

@@ -48,11 +48,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
+import json
 import os
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,6 +171,29 @@ def marker_comment(marker: str) -> str:
     return f"<!--{marker}-->"
 
 
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_BLANK = re.compile(r"[\s\u200b\u200c\u200d\ufeff]+")
+
+
+def content_text(content: str) -> str:
+    """The text of an article's HTML as WeChat keeps it, whatever it does to markup: comments, scripts,
+    styles and tags removed, entities decoded, every blank removed."""
+    text = _HIDDEN.sub("", _COMMENT.sub("", content))
+    return _BLANK.sub("", html.unescape(_TAG.sub(" ", text)))
+
+
+def fingerprint(article: Mapping[str, Any]) -> str:
+    """A version's identity from fields WeChat documents it keeps: the title, the cover's media_id and the
+    text of the content (after WeChat's normalisation). The digest is left out: WeChat fills an empty one
+    from the body. Two versions that differ only in markup or images share a fingerprint (then a draft is
+    replaced, never adopted, and an article counts for both)."""
+    parts = [str(article.get("title", "")).strip(), str(article.get("thumb_media_id", "")), content_text(
+        str(article.get("content", "")))]  # fmt: skip
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+
+
 # -- git at the edge ----------------------------------------------------------------------------------
 
 
@@ -259,6 +285,7 @@ class Publisher:
         poll_timeout: float = 600.0,
         reconcile_wait: float = 30.0,
         resubmit_after: float = 1800.0,
+        reconcile_max_calls: int = 1000,
         sleep: Callable[[float], None] = time.sleep,
         secrets: tuple[str, ...] = (),
         lease: Any = None,
@@ -279,6 +306,8 @@ class Publisher:
         self.poll_timeout = poll_timeout
         self.reconcile_wait = reconcile_wait
         self.resubmit_after = resubmit_after
+        self.reconcile_max_calls = reconcile_max_calls  # listing and lookup calls per run, at most
+        self.reconcile_calls = 0
         self.sleep = sleep
         self.secrets = tuple(s for s in (*secrets, os.environ.get("WECHAT_SECRET", "")) if s)
         self.lease = lease  # `pipeline.lease.Lease` held by this run: renewed before every stage
@@ -838,9 +867,31 @@ class Publisher:
             "only_fans_can_comment": 1 if meta.comments == "fans" else 0,
         }
 
-    def _mine(self, job: Job, item: dict[str, Any]) -> str:
-        """'this' when a draft/published item is this post's current content, 'older' for an earlier
-        commit of the same post, '' otherwise."""
+    def _versions(self, job: Job) -> tuple[set[str], set[str], set[str]]:
+        """(fingerprints of this commit's content, of earlier commits' content, titles of every version).
+
+        Fingerprints are recorded with every `draft started` event; this commit's is also computed from
+        the article about to be sent, once its cover is known."""
+        this: set[str] = set()
+        older: set[str] = set()
+        titles = {job.post.meta.title.strip()} if job.post.meta else set()
+        for e in job.record.events:
+            if e.step == "due" and e.data.get("title"):
+                titles.add(str(e.data["title"]).strip())
+            if e.step == "draft" and e.status == "started" and e.data.get("fingerprint"):
+                (this if e.commit == job.commit else older).add(str(e.data["fingerprint"]))
+        if job.cover_media_id and job.html:
+            this.add(fingerprint(self.article(job)))
+        return this, older, titles
+
+    def _mine(self, job: Job, item: dict[str, Any], versions: tuple[set[str], set[str], set[str]]) -> str:
+        """'this' when a draft/published item (with content) is this post's current version, 'older' for
+        an earlier commit of the same post, 'either' when the two cannot be told apart, '' otherwise.
+
+        The marker comment decides when WeChat kept it (a hint: nothing promises that comments survive);
+        otherwise the version's fingerprint does (title, cover and the text of the content, which WeChat
+        documents it keeps)."""
+        this, older, _titles = versions
         news = (item.get("content") or {}).get("news_item") or []
         for article in news:
             text = f"{article.get('content', '')} {article.get('content_source_url', '')}"
@@ -848,42 +899,85 @@ class Publisher:
                 return "this"
             if marker_prefix(job.id) in text:
                 return "older"
-            meta = job.post.meta
-            if (
-                meta is not None
-                and job.cover_media_id
-                and article.get("thumb_media_id") == job.cover_media_id
-                and article.get("title") == meta.title
-            ):
+            fp = fingerprint(article)
+            if fp in this and fp in older:
+                return "either"
+            if fp in this:
                 return "this"
+            if fp in older:
+                return "older"
         return ""
 
-    def _pages(self, fetch: Callable[..., dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _spend(self, calls: int = 1) -> None:
+        """Count reconciliation calls against the run's budget (`publish.reconcile_max_calls`)."""
+        self.reconcile_calls += calls
+        if self.reconcile_calls > self.reconcile_max_calls:
+            raise StepFailed(
+                "reconcile",
+                _(
+                    "reconciliation stopped after {n} listing calls, this run's budget (the daily API quota "
+                    "is shared with every other tool of the account)",
+                    n=self.reconcile_max_calls,
+                ),
+                hint=_(
+                    "run again later; if the account lists more than that many pages of drafts or articles, "
+                    "raise publish.reconcile_max_calls in policy/policy.yml"
+                ),
+            )
+
+    def _scan(self, job: Job, kind: str, *, stop_first: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(classification, item with content) for the items of one listing pass that belong to this
+        post: drafts (`kind` "drafts") or published articles ("published"). The listing is read without
+        content (`no_content=1`) in any order; only items whose title is one of the post's versions'
+        are fetched in full (`draft/get`, `freepublish/getarticle`). Stops at the first match when asked."""
+        versions = self._versions(job)
+        titles = versions[2]
+        fetch = self.client.batchget_drafts if kind == "drafts" else self.client.batchget_published
         offset = 0
         while True:
-            page = fetch(offset=offset, count=20, no_content=False)
+            self._spend()
+            page = fetch(offset=offset, count=20, no_content=True)
             items = page.get("item") or []
-            yield from items
+            for item in items:
+                news = (item.get("content") or {}).get("news_item") or []
+                if not any(str(n.get("title", "")).strip() in titles for n in news):
+                    continue
+                if not all("content" in n for n in news):
+                    self._spend()
+                    try:
+                        if kind == "drafts":
+                            full = self.client.get_draft(str(item.get("media_id", "")))
+                        else:
+                            full = self.client.get_published_article(str(item.get("article_id", "")))
+                    except WeChatError as exc:
+                        if exc.errcode in (40007, 53600):  # gone since it was listed
+                            continue
+                        raise
+                    item = {**item, "content": {"news_item": full.get("news_item") or []}}
+                mine = self._mine(job, item, versions)
+                if mine:
+                    yield mine, item
+                    if stop_first:
+                        return
             offset += len(items)
             if not items or offset >= int(page.get("total_count", 0)):
                 return
 
     def find_drafts(self, job: Job) -> tuple[list[str], list[str]]:
-        """(media_ids of drafts of this content, media_ids of drafts of earlier commits of this post)."""
-        this, older = [], []
-        for item in self._pages(self.client.batchget_drafts):
-            kind = self._mine(job, item)
-            if kind == "this":
-                this.append(str(item.get("media_id")))
-            elif kind == "older":
-                older.append(str(item.get("media_id")))
+        """(media_ids of drafts of this content, media_ids of drafts of earlier commits of this post).
+        A draft that cannot be told apart from an earlier version's counts as earlier (it is replaced)."""
+        this: list[str] = []
+        older: list[str] = []
+        for mine, item in self._scan(job, "drafts", stop_first=False):
+            (this if mine == "this" else older).append(str(item.get("media_id")))
         return this, older
 
     def find_published(self, job: Job, kind: str = "this") -> dict[str, Any] | None:
         """{article_id, article_url} of this content's published article (`kind` "older": of an earlier
-        version of the post), if WeChat lists one."""
-        for item in self._pages(self.client.batchget_published):
-            if self._mine(job, item) == kind:
+        version of the post), if WeChat lists one. One listing pass at most, stopping at the first match;
+        an article that cannot be told apart from either version counts for both (never a second one)."""
+        for mine, item in self._scan(job, "published", stop_first=False):
+            if mine in (kind, "either"):
                 news = (item.get("content") or {}).get("news_item") or [{}]
                 return {"article_id": str(item.get("article_id", "")), "article_url": str(news[0].get("url", ""))}
         return None
@@ -937,7 +1031,9 @@ class Publisher:
     def _add_draft(self, job: Job) -> None:
         article = self.article(job)
         content_hash = hashlib.sha256(article["content"].encode("utf-8")).hexdigest()
-        self._event(job, "draft", "started", marker=job.marker, content_sha256=content_hash)
+        self._event(
+            job, "draft", "started", marker=job.marker, content_sha256=content_hash, fingerprint=fingerprint(article)
+        )
         attempt = 0
         while True:
             try:
@@ -986,14 +1082,17 @@ class Publisher:
                 return False
             raise
 
-    def _wait_for_article(self, job: Job, *, patience: float, kind: str = "this") -> dict[str, Any] | None:
-        """Look for this content among published articles, for up to `patience` seconds."""
+    def _still_in_box(self, media_id: str, patience: float) -> bool:
+        """Whether the draft is still in the draft box after up to `patience` seconds. A publication that
+        succeeds removes its draft, so one cheap `draft/get` per look replaces listing every article."""
         deadline = time.monotonic() + patience
         delay = 1.0
         while True:
-            found = self.find_published(job, kind)
-            if found or time.monotonic() >= deadline:
-                return found
+            self._spend()
+            if not self._draft_exists(media_id):
+                return False
+            if time.monotonic() >= deadline:
+                return True
             self.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 10.0)
 
@@ -1019,7 +1118,9 @@ class Publisher:
                     attempt += 1
                     if not _not_accepted(exc):
                         # accepted or not? never submit blindly again: look for the article
-                        found = self._wait_for_article(job, patience=self.reconcile_wait)
+                        found = None
+                        if not self._still_in_box(media_id, self.reconcile_wait):
+                            found = self.find_published(job)
                         if found is not None:
                             self._event(job, "submit", "done", reconciled=True, media_id=media_id, **found)
                             self._say(job, "submit", "accepted (the answer was lost; found the article)")
@@ -1051,33 +1152,43 @@ class Publisher:
     def _lost_submit(self, job: Job, started: Event, kind: str) -> dict[str, Any] | None:
         """What became of the submit of `started`, whose answer was never recorded: its article
         ({article_id, article_url}), or None when it surely published nothing. Raises StepFailed while
-        that cannot be known yet (the job may still be running)."""
+        that cannot be known yet (the job may still be running).
+
+        Cost: `draft/get` looks while the job may still run, and one listing pass of the published
+        articles at most (when the draft has left the box, or before the draft is submitted again)."""
         media_id = str(started.data.get("media_id", ""))
         age = (self.clock() - started.at).total_seconds()
-        found = self.find_published(job, kind)
-        if found is not None:
-            return found
-        in_box = self._draft_exists(media_id)
         # a job submitted long ago would have finished: no point waiting for it
         patience = self.reconcile_wait if age < self.resubmit_after else 0.0
-        found = self._wait_for_article(job, patience=patience, kind=kind)
-        if found is not None:
-            return found
-        if not in_box:
+        if not self._still_in_box(media_id, patience):
+            found = self.find_published(job, kind)
+            if found is not None:
+                return found
+            if self._deleted_by_us(job, media_id):
+                return None  # the publisher deleted it after settling that version: not a publication
             raise StepFailed(
                 "submit",
-                f"draft {media_id} left the draft box but no published article carries this post's marker",
-                hint="check the WeChat console (发表记录); nothing is resubmitted until this is resolved",
+                _(
+                    "draft {media_id} left the draft box but no published article carries this post's version",
+                    media_id=media_id,
+                ),
+                hint=_("check the WeChat console (发表记录); nothing is resubmitted until this is resolved"),
             )
         if age < self.resubmit_after:
             raise StepFailed(
                 "submit",
-                f"the outcome of the submit {age:.0f} s ago is not known yet (its draft is still in the draft "
-                "box and no article has appeared)",
-                hint=f"run again later: after {self.resubmit_after:.0f} s without an article the draft is "
-                "submitted again",
+                _(
+                    "the outcome of the submit {age} s ago is not known yet (its draft is still in the draft box "
+                    "and no article has appeared)",
+                    age=f"{age:.0f}",
+                ),
+                hint=_(
+                    "run again later: after {window} minutes without an article the draft is submitted again",
+                    window=f"{self.resubmit_after / 60:.0f}",
+                ),
             )
-        return None
+        # the draft is still there, so no job succeeded; one look at the list before submitting again
+        return self.find_published(job, kind)
 
     def stage_poll(self, job: Job) -> None:
         def body() -> None:

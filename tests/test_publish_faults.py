@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
 from conftest import git
 from test_publish import BCAST, CARD, TITLES, World, assert_exactly_once, two_prs
 from test_publish import world as world  # the fixture
@@ -153,3 +154,56 @@ def test_a_broadcast_record_keeps_what_wechat_answered(world: World) -> None:
     assert final["msg_id"] == str(sent["msg_id"]) and final["msg_data_id"] == str(sent["msg_data_id"])
     assert rec.article_url == sent["items"][0]["url"]
     assert rec.summary()["msg_data_id"] == str(sent["msg_data_id"])
+
+
+@pytest.mark.parametrize("point", ["draft:call", "submit:call"])
+def test_without_comments_a_crash_then_an_approved_edit_never_adopts_the_old_version(world: World, point: str) -> None:
+    """WeChat may strip HTML comments (the marker's hint): the versions are told apart by their fingerprints
+    (title, cover and text, which WeChat keeps), so the old draft is replaced, and an old article is found."""
+    world.sb.config.strip_comments = True
+    world.sb.config.publish_delay = 1.0
+    assert world.publish(WXPUB_CRASH_AFTER=point).returncode == 70
+    assert all("wxpub-" not in d["articles"][0]["content"] for d in world.sb.drafts())
+    first = correct(world, CARD)  # same title, same cover: only the text changes
+    out = world.publish()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert_exactly_once(world, commits={CARD: first} if point == "submit:call" else None)
+    live = next(a for a in world.sb.published_articles() if a["title"] == TITLES[CARD])
+    rec = read_records(world.root)[CARD]
+    if point == "draft:call":  # the old draft was deleted, the approved edit published
+        assert "管理费" in live["content"] and rec.commit != first
+        assert "deleted the draft of an earlier version" in out.stderr
+    else:  # the old version went live: it stays the publication
+        assert "管理费" not in live["content"] and rec.commit == first
+
+
+def test_reconciling_a_lost_answer_costs_one_listing_pass_without_content(world: World) -> None:
+    world.sb.fill(articles=300, drafts=50)
+    world.sb.config.listing_order = "shuffled"
+    world.sb.config.publish_delay = 1.0  # the job is still running when the publisher first looks
+    world.sb.config.faults[:] = [
+        Fault("/cgi-bin/draft/add", "crash_after", first=1),
+        Fault(SUBMIT, "crash_after", first=1),
+    ]
+    out = world.publish()
+    assert out.returncode == 0, out.stdout + out.stderr
+    calls = world.sb.call_counts()
+    # one pass over 50 drafts (3 pages) and one over 300 articles (15 pages), stopping at the match
+    assert calls["/cgi-bin/draft/batchget"] <= 3 + 1, calls
+    assert calls["/cgi-bin/freepublish/batchget"] <= 15, calls
+    assert calls.get("/cgi-bin/freepublish/getarticle", 0) <= 1 and calls.get("/cgi-bin/draft/get", 0) <= 12
+
+
+def test_reconciliation_stops_at_the_policys_call_budget(world: World) -> None:
+    policy = world.root / "policy" / "policy.yml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("reconcile_max_calls: 1000", "reconcile_max_calls: 10"),
+        encoding="utf-8",
+    )
+    git(world.root, "commit", "-q", "--amend", "-a", "--no-edit")  # merged with the posts
+    world.sb.fill(articles=400)
+    world.sb.config.listing_order = "oldest"  # ours comes last: past the budget
+    world.sb.config.faults[:] = [Fault(SUBMIT, "crash_after", first=1)]
+    out = world.publish()
+    assert out.returncode == 1 and "budget" in out.stdout and "reconcile_max_calls" in out.stdout
+    assert world.sb.call_counts()["/cgi-bin/freepublish/batchget"] <= 10

@@ -299,6 +299,8 @@ def run_publisher(
         dry_run=args.dry_run,
         poll_timeout=args.poll_timeout,
         reconcile_wait=args.reconcile_wait,
+        resubmit_after=policy.publish.resubmit_after_minutes * 60.0,
+        reconcile_max_calls=policy.publish.reconcile_max_calls,
         lease=lease,
     )
     summary = publisher.run()

@@ -19,6 +19,12 @@ Faults (`Fault(path, kind, ...)`, `path` exact or "*"), checked in order, the fi
 A fault fires on the matching calls numbered `skip + 1` to `skip + first`, or, when `probability` > 0,
 on each matching call with that probability (seeded by `SandboxConfig.seed`).
 
+Account controls, for the faults found from outside (issue 15): `SandboxConfig.strip_comments` (drafts
+lose HTML comments), `listing_order` ("newest", "oldest", "shuffled" listings), `mass_answer_url` (the
+mass-send answer carries a link); `Sandbox.forget_media(media_id)` (material deleted in the console: 40007),
+`fill(articles=, drafts=)` (a busy account's listing size), `call_counts()` / `reset_calls()` (calls per
+endpoint). An HTTP 503 on one endpoint for N calls is `Fault(path, "http", status=503, first=N)`.
+
 State is in memory; with `state_file` it is loaded at start and saved after every call, so a demo can
 stop and restart the sandbox. The sandbox's appid and secret are test values, not real credentials.
 """

@@ -212,7 +212,9 @@ def ensure_on_branch(root: Path, branch: str = "main") -> str:
     try:
         head = _git(root, "rev-parse", "--verify", "HEAD").strip()
     except GitError:
-        raise GitError(f"{root} has no commit to publish from", hint="publish runs in a checkout of main") from None
+        raise GitError(
+            _("{root} has no commit to publish from", root=str(root)), hint=_("publish runs in a checkout of main")
+        ) from None
     try:
         current = _git(root, "symbolic-ref", "-q", "--short", "HEAD").strip()
     except GitError:
@@ -226,8 +228,8 @@ def ensure_on_branch(root: Path, branch: str = "main") -> str:
         except GitError:
             continue
     raise GitError(
-        f"HEAD is {current or head[:12]}, not {branch}: only merged posts are published",
-        hint=f"run wxpub publish in a checkout of {branch}",
+        _("HEAD is {head}, not {branch}: only merged posts are published", head=current or head[:12], branch=branch),
+        hint=_("run wxpub publish in a checkout of {branch}", branch=branch),
     )
 
 
@@ -321,7 +323,7 @@ class Publisher:
     def client(self) -> Any:
         if self._client is None:
             if self._client_factory is None:
-                raise WxpubError("no WeChat client configured")
+                raise WxpubError(_("no WeChat client configured"))
             self._client = self._client_factory()
         return self._client
 
@@ -397,7 +399,9 @@ class Publisher:
             if post.meta is None:
                 errors = [f for f in findings if f.severity is Severity.ERROR]
                 summary.outcomes.append(
-                    Outcome(post.id, "blocked", message=_findings_text(errors), step="due", hint="fix the front matter")
+                    Outcome(
+                        post.id, "blocked", message=_findings_text(errors), step="due", hint=_("fix the front matter")
+                    )
                 )
                 continue
             if post.meta.publish_at > self.now:
@@ -409,8 +413,8 @@ class Publisher:
                         post.id,
                         "dirty",
                         post.meta.title,
-                        "the post folder has uncommitted changes",
-                        hint="publish only what was merged: run in a clean checkout of main",
+                        _("the post folder has uncommitted changes"),
+                        hint=_("publish only what was merged: run in a clean checkout of main"),
                         step="due",
                     )
                 )
@@ -428,7 +432,14 @@ class Publisher:
             title = job.post.meta.title if job.post.meta else ""
             if stop is not None:  # an account-level error: the next posts would fail the same way
                 summary.outcomes.append(
-                    Outcome(job.id, "failed", title, f"not attempted: {stop.message}", stop.hint, step="due")
+                    Outcome(
+                        job.id,
+                        "failed",
+                        title,
+                        _("not attempted: {reason}", reason=stop.message),
+                        stop.hint,
+                        step="due",
+                    )
                 )
                 continue
             self.progress(f"[{n}/{len(jobs)}] {job.id} {title}")
@@ -489,12 +500,12 @@ class Publisher:
             # stop before any further remote call; the CLI reports it
             raise
         except StepFailed as exc:
-            self._say(job, step, f"{'blocked' if exc.blocked else 'failed'}: {exc.message}")
+            self._say(job, step, _blocked_or_failed(exc.blocked, exc.message))
             raise self._fail(job, step, exc, blocked=exc.blocked) from None
         except WxpubError as exc:
             # a remote that cannot be reached is a failure to retry, not a verdict on the post
             blocked = blocked and not isinstance(exc, ApiError)
-            self._say(job, step, f"{'blocked' if blocked else 'failed'}: {self._redact(exc.message)}")
+            self._say(job, step, _blocked_or_failed(blocked, self._redact(exc.message)))
             raise self._fail(job, step, exc, blocked=blocked) from None
 
     # -- stages ----------------------------------------------------------------------------------------
@@ -525,34 +536,36 @@ class Publisher:
                 if f.severity is Severity.ERROR and not f.rule.startswith(PUBLISH_TIME_IGNORED_FAMILIES)
             ]
             if errors:
-                raise StepFailed("verify", "checks fail: " + _findings_text(errors), blocked=True)
+                raise StepFailed("verify", _("checks fail: {findings}", findings=_findings_text(errors)), blocked=True)
             if job.record.result("verify", commit=job.commit) is not None:
                 return
             verdict: Any = None
             if self.verifier is None:
                 data: dict[str, Any] = {"method": "branch-protection", "approvers": []}
-                self._say(job, "verify", "skipped: the policy trusts branch protection")
+                self._say(job, "verify", _("skipped: the policy trusts branch protection"))
             else:
                 verdict = self.verifier(job.post, job.commit)
                 if isinstance(verdict, ApprovalNotVerified):
                     if not self.dry_run:  # never send what was not verified
-                        raise ConfigError(f"approval cannot be verified: {verdict.reason}")
-                    job.notes.append(f"approval not verified ({verdict.reason}; the real run re-verifies)")
+                        raise ConfigError(_("approval cannot be verified: {reason}", reason=verdict.reason))
+                    job.notes.append(
+                        _("approval not verified ({reason}; the real run re-verifies)", reason=verdict.reason)
+                    )
                     self._say(job, "verify", job.notes[-1])
                     return
                 if not getattr(verdict, "ok", False):
                     reasons = "; ".join(str(r) for r in getattr(verdict, "reasons", []) or []) or "not approved"
                     raise StepFailed(
                         "verify",
-                        f"commit {job.commit[:12]} was not approved: {reasons}",
-                        hint="the merged content must be approved by every tier; open a PR with the approvals",
+                        _("commit {commit} was not approved: {reasons}", commit=job.commit[:12], reasons=reasons),
+                        hint=_("the merged content must be approved by every tier; open a PR with the approvals"),
                         blocked=True,
                     )
                 data = {"method": "forge", "approvers": approvers_of(verdict)}
                 pr = _pr_number(verdict)
                 if pr is not None:
                     data["pr"] = pr
-                self._say(job, "verify", f"approved ({len(data['approvers'])} approvals)")
+                self._say(job, "verify", _("approved ({n} approvals)", n=len(data["approvers"])))
             if self.dry_run:
                 return
             form = self.form_maker(job.post, job.commit, verdict) if self.form_maker else None
@@ -566,7 +579,9 @@ class Publisher:
         rendered = render_post(job.post, self.root, self.policy, images=images)
         errors = [f for f in rendered.findings if f.severity is Severity.ERROR]
         if errors:
-            raise StepFailed("render", "the post does not render: " + _findings_text(errors), blocked=True)
+            raise StepFailed(
+                "render", _("the post does not render: {findings}", findings=_findings_text(errors)), blocked=True
+            )
         return rendered
 
     def stage_render(self, job: Job) -> None:
@@ -779,7 +794,9 @@ class Publisher:
             for rel in job.images:
                 path, problem = resolve_inside(job.post.folder, rel, self.root)
                 if path is None:
-                    raise StepFailed("images", f"{job.post.path}: image {problem}", blocked=True)
+                    raise StepFailed(
+                        "images", _("{path}: image {problem}", path=job.post.path, problem=problem), blocked=True
+                    )
                 data = path.read_bytes()
                 key = "body:" + hashlib.sha256(data).hexdigest()
                 if key in cache:
@@ -793,7 +810,7 @@ class Publisher:
                     self._crash("images", "call")
                     self.ledger.add_images({key: {"url": url, "post": job.id}}, f"{job.id}: image {rel}")
                     job.image_urls[rel] = url
-                    self._say(job, "images", f"uploaded {rel}")
+                    self._say(job, "images", _("uploaded {file}", file=rel))
             if job.images and job.record.result("images", commit=job.commit) != {"urls": job.image_urls}:
                 self._event(job, "images", "done", urls=job.image_urls)
             job.html = self._render(job, job.image_urls).html
@@ -1123,20 +1140,24 @@ class Publisher:
                             found = self.find_published(job)
                         if found is not None:
                             self._event(job, "submit", "done", reconciled=True, media_id=media_id, **found)
-                            self._say(job, "submit", "accepted (the answer was lost; found the article)")
+                            self._say(job, "submit", _("accepted (the answer was lost; found the article)"))
                             return
                         raise StepFailed(
                             "submit",
-                            f"WeChat's answer to submitting draft {media_id} was lost ({exc.message}) and no "
-                            "article has appeared yet",
-                            hint="run again later: the next run looks for the article before submitting again",
+                            _(
+                                "WeChat's answer to submitting draft {media_id} was lost ({problem}) and no article "
+                                "has appeared yet",
+                                media_id=media_id,
+                                problem=exc.message,
+                            ),
+                            hint=_("run again later: the next run looks for the article before submitting again"),
                         ) from None
                     if attempt > self._retries():
                         raise
                     self.sleep(_backoff(attempt))
             self._crash("submit", "call")
             self._event(job, "submit", "done", media_id=media_id, publish_id=publish_id)
-            self._say(job, "submit", f"accepted (publish_id {publish_id})")
+            self._say(job, "submit", _("accepted (publish_id {publish_id})", publish_id=publish_id))
 
         self._guard(job, "submit", body)
 
@@ -1146,7 +1167,7 @@ class Publisher:
         if found is None:
             return False
         self._event(job, "submit", "done", reconciled=True, media_id=media_id, **found)
-        self._say(job, "submit", "found the article a previous run published")
+        self._say(job, "submit", _("found the article a previous run published"))
         return True
 
     def _lost_submit(self, job: Job, started: Event, kind: str) -> dict[str, Any] | None:
@@ -1200,7 +1221,7 @@ class Publisher:
                 self._event(job, "poll", "done", **found)
                 return
             publish_id = str(sub["publish_id"])
-            self._say(job, "poll", f"waiting for publish job {publish_id}")
+            self._say(job, "poll", _("waiting for publish job {publish_id}", publish_id=publish_id))
             result = self.client.wait_published(publish_id, timeout=self.poll_timeout)
             self._crash("poll", "call")
             items = (result.get("article_detail") or {}).get("item") or [{}]
@@ -1260,7 +1281,7 @@ class Publisher:
             }
             kept = {k: str(v) if k.startswith("msg_") else v for k, v in data.items() if v not in ("", None)}
             self._event(job, "record", "done", **kept)
-            self._say(job, "record", job.record.article_url or "done")
+            self._say(job, "record", job.record.article_url or _("done"))
 
         self._guard(job, "record", body)
 
@@ -1269,11 +1290,17 @@ class Publisher:
     def _dry_run_text(self, job: Job) -> str:
         meta = job.post.meta
         assert meta is not None
-        what = "broadcast to every follower (群发)" if meta.delivery == "broadcast" else "publish (发表)"
-        return (
-            f"would {what}: {meta.title!r}, {len(job.html)} characters of HTML, {len(job.images)} body image(s), "
-            f"cover {meta.cover}, commit {job.commit[:12]}" + "".join(f"; {note}" for note in job.notes)
+        what = _("broadcast to every follower (群发)") if meta.delivery == "broadcast" else _("publish (发表)")
+        text = _(
+            "would {what}: {title}, {chars} characters of HTML, {images} body image(s), cover {cover}, commit {commit}",
+            what=what,
+            title=repr(meta.title),
+            chars=len(job.html),
+            images=len(job.images),
+            cover=str(meta.cover),
+            commit=job.commit[:12],
         )
+        return text + "".join(f"; {note}" for note in job.notes)
 
 
 # -- an operator's verdict -------------------------------------------------------------------------------
@@ -1363,12 +1390,15 @@ def retract(
     the record allows it).
     """
     if not reason.strip():
-        raise UsageError("a retraction needs a reason", hint='pass --reason "…"')
+        raise UsageError(_("a retraction needs a reason"), hint=_('pass --reason "…"'))
     record = ledger.get(post_id)
     if record.status == "retracted":
-        raise UsageError(f"{post_id} was already retracted", hint="nothing to do")
+        raise UsageError(_("{post} was already retracted", post=post_id), hint=_("nothing to do"))
     if not record.published:
-        raise UsageError(f"{post_id} has no published article to retract", hint="see wxpub status " + post_id)
+        raise UsageError(
+            _("{post} has no published article to retract", post=post_id),
+            hint=_("see wxpub status {post}", post=post_id),
+        )
     who = who or actor()
     article_id, msg_id = record.article_id, record.msg_id
 
@@ -1382,15 +1412,20 @@ def retract(
     if not article_id and not msg_id:
         if record.delivery == "broadcast":
             raise fail(
-                f"{post_id}: the broadcast's msg_id is unknown (WeChat's answer to the send was lost), so the API "
-                "cannot delete it; nothing was deleted and the post is not recorded as retracted",
-                "delete the send in the WeChat console (内容与互动 > 发表记录 / 群发记录); a message already "
-                "delivered stays on followers' phones: publish a correction as a new post",
+                _(
+                    "{post}: the broadcast's msg_id is unknown (WeChat's answer to the send was lost), so the API "
+                    "cannot delete it; nothing was deleted and the post is not recorded as retracted",
+                    post=post_id,
+                ),
+                _(
+                    "delete the send in the WeChat console (内容与互动 > 发表记录 / 群发记录); a message already "
+                    "delivered stays on followers' phones: publish a correction as a new post"
+                ),
                 unconfirmed=True,
             )
         raise WxpubError(
-            f"{post_id}: the record holds no article_id",
-            hint="delete it in the WeChat console; the post is not recorded as retracted",
+            _("{post}: the record holds no article_id", post=post_id),
+            hint=_("delete it in the WeChat console; the post is not recorded as retracted"),
         )
 
     target = {"article_id": article_id} if article_id else {"msg_id": msg_id}
@@ -1407,16 +1442,26 @@ def retract(
             os._exit(CRASH_EXIT)
     except WeChatError as exc:
         if not (article_id and exc.errcode == 53600):
-            what = f"article {article_id}" if article_id else f"broadcast msg_id {msg_id}"
+            what = (
+                _("article {article_id}", article_id=article_id)
+                if article_id
+                else _("broadcast msg_id {msg_id}", msg_id=msg_id)
+            )
             ledger.append(
                 record,
                 event("failed", reason=reason, error=exc.message, errcode=exc.errcode, maybe_applied=False, **target),
             )
             if exc.errcode == 40059:
                 raise RetractionFailed(
-                    f"{post_id}: WeChat does not know {what} on this account (40059), so nothing was deleted",
-                    hint="check that WECHAT_APPID/WECHAT_SECRET are the account that sent it, and whether it was "
-                    "already deleted in the WeChat console (群发记录); the post is not recorded as retracted",
+                    _(
+                        "{post}: WeChat does not know {what} on this account (40059), so nothing was deleted",
+                        post=post_id,
+                        what=what,
+                    ),
+                    hint=_(
+                        "check that WECHAT_APPID/WECHAT_SECRET are the account that sent it, and whether it was "
+                        "already deleted in the WeChat console (群发记录); the post is not recorded as retracted"
+                    ),
                 ) from None
             raise
         unconfirmed = {"errcode": 53600, "unconfirmed": True, "maybe_applied": False, **target}
@@ -1427,10 +1472,16 @@ def retract(
             raise
         if gone is None:
             raise fail(
-                f"{post_id}: WeChat answered 53600 (invalid article_id) for article {article_id} and this account "
-                "does not show it as deleted: the retraction is NOT confirmed and the article may still be live",
-                "check that WECHAT_APPID/WECHAT_SECRET belong to the account that published it, and in the "
-                "WeChat console (发表记录) whether it was already deleted; then run wxpub retract again",
+                _(
+                    "{post}: WeChat answered 53600 (invalid article_id) for article {article_id} and this account "
+                    "does not show it as deleted: the retraction is NOT confirmed and the article may still be live",
+                    post=post_id,
+                    article_id=article_id,
+                ),
+                _(
+                    "check that WECHAT_APPID/WECHAT_SECRET belong to the account that published it, and in the "
+                    "WeChat console (发表记录) whether it was already deleted; then run wxpub retract again"
+                ),
                 **unconfirmed,
             ) from None
         return ledger.append(record, event("done", reason=reason, already_deleted=True, confirmed_by=gone, **target))
@@ -1532,10 +1583,14 @@ def _backoff(attempt: int) -> float:
     return base / 2 + random.uniform(0, base / 2)
 
 
+def _blocked_or_failed(blocked: bool, message: str) -> str:
+    return _("blocked: {message}", message=message) if blocked else _("failed: {message}", message=message)
+
+
 def _findings_text(findings: list[Finding]) -> str:
     parts = [f"{f.path}:{f.line}: {f.message} [{f.rule}]" for f in findings[:5]]
     if len(findings) > 5:
-        parts.append(f"… and {len(findings) - 5} more (run wxpub check)")
+        parts.append(_("… and {n} more (run wxpub check)", n=len(findings) - 5))
     return "; ".join(parts) or "invalid"
 
 

@@ -206,7 +206,7 @@ class Lease:
         seconds of real time for it), else this run's lease. A stale lease (past its `until` by the
         caller's clock) is taken over, and the takeover is recorded in the lease's history."""
         deadline = time.monotonic() + wait
-        while True:
+        for _attempt in range(50):
             tip, current = self.read()
             now = self.clock()
             if current is not None and current.live(now) and current.holder != self.holder:
@@ -236,6 +236,13 @@ class Lease:
                 self.progress(summary)
             self._tip, self.held = new, mine
             return mine
+        raise GitError(
+            _(
+                "cannot take the publishing lease: the {branch} branch keeps moving or refuses the update",
+                branch=BRANCH,
+            ),
+            hint=_("check that the job may push the {branch} branch of the records remote", branch=BRANCH),
+        )
 
     def renew(self, *, force: bool = False) -> None:
         """Extend the lease when a third of its term has passed (or `force`). Raises LeaseLost when it

@@ -1121,7 +1121,7 @@ class Publisher:
             started = job.record.last("submit", "started", commit=job.commit)
             if (
                 started is not None
-                and not _refused_after(job.record, started)
+                and not _settled_after(job.record, started)
                 and self._reconcile_submit(job, media_id, started)
             ):
                 return

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, UsageError
+from ..errors import ConfigError, GitError, UsageError
 from ..i18n import _
 from ..lease import Lease
 from ..ledger import REMOTE, GitLedger, Ledger, actor, open_ledger
@@ -268,7 +268,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         return run_publisher(args, root, policy, lease, push=push, now=now, clock=clock, progress=progress)
     finally:
-        lease.release()
+        try:
+            lease.release()
+        except GitError as exc:  # it expires by itself; never hide what the run itself reported
+            progress(_("the lease could not be released ({problem}); it expires by itself", problem=exc.message))
 
 
 def run_publisher(

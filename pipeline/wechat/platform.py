@@ -40,11 +40,36 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
-if TYPE_CHECKING:
-    from .sandbox import SandboxConfig
+
+class AccountRules(Protocol):
+    """What the platform reads of its configuration (`sandbox.SandboxConfig` provides it): the platform
+    depends on this shape, not on the sandbox module, so the two do not import each other."""
+
+    appid: str
+    secret: str
+    seed: int
+    token_ttl: float
+    token_renew_window: float
+    token_overlap: float
+    whitelist_error: bool
+    verified: bool
+    publish_polls_until_done: int
+    publish_delay: float | None
+    publish_outcome: int
+    publish_outcome_by_title: dict[str, int]
+    int_ids: bool
+    mass_month_quota: int
+    mass_day_quota: int
+    mass_delete_window: float | None
+    forget_deleted: bool
+    daily_call_quota: int | None
+    strip_comments: bool
+    listing_order: str
+    mass_answer_url: bool
+
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 JSON_TYPE = "application/json; encoding=utf-8"
@@ -125,7 +150,7 @@ def _text_of(content: str) -> str:
 class Platform:
     """The account's state and the API's rules. Every public method takes the lock."""
 
-    def __init__(self, config: SandboxConfig, clock: Callable[[], float]) -> None:
+    def __init__(self, config: AccountRules, clock: Callable[[], float]) -> None:
         self.config = config
         self.clock = clock
         self.base_url = ""

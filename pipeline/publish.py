@@ -184,14 +184,27 @@ def content_text(content: str) -> str:
     return _BLANK.sub("", html.unescape(_TAG.sub(" ", text)))
 
 
-def fingerprint(article: Mapping[str, Any]) -> str:
+def fingerprint(article: Mapping[str, Any], *, with_cover: bool = True) -> str:
     """A version's identity from fields WeChat documents it keeps: the title, the cover's media_id and the
     text of the content (after WeChat's normalisation). The digest is left out: WeChat fills an empty one
     from the body. Two versions that differ only in markup or images share a fingerprint (then a draft is
-    replaced, never adopted, and an article counts for both)."""
-    parts = [str(article.get("title", "")).strip(), str(article.get("thumb_media_id", "")), content_text(
-        str(article.get("content", "")))]  # fmt: skip
+    replaced, never adopted, and an article counts for both). `with_cover=False`: without the cover, for
+    a listing that does not show it."""
+    parts = [str(article.get("title", "")).strip(), str(article.get("thumb_media_id", "")) if with_cover else "",
+             content_text(str(article.get("content", "")))]  # fmt: skip
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+
+
+def version_keys(article: Mapping[str, Any]) -> set[str]:
+    """The keys under which a version is recognised: with and without its cover."""
+    return {"f:" + fingerprint(article), "t:" + fingerprint(article, with_cover=False)}
+
+
+def item_key(article: Mapping[str, Any]) -> str:
+    """The key of a listed item: with its cover when WeChat shows it, else without."""
+    if article.get("thumb_media_id"):
+        return "f:" + fingerprint(article)
+    return "t:" + fingerprint(article, with_cover=False)
 
 
 # -- git at the edge ----------------------------------------------------------------------------------
@@ -896,9 +909,12 @@ class Publisher:
             if e.step == "due" and e.data.get("title"):
                 titles.add(str(e.data["title"]).strip())
             if e.step == "draft" and e.status == "started" and e.data.get("fingerprint"):
-                (this if e.commit == job.commit else older).add(str(e.data["fingerprint"]))
+                keys = {"f:" + str(e.data["fingerprint"])}
+                if e.data.get("text_fingerprint"):
+                    keys.add("t:" + str(e.data["text_fingerprint"]))
+                (this if e.commit == job.commit else older).update(keys)
         if job.cover_media_id and job.html:
-            this.add(fingerprint(self.article(job)))
+            this.update(version_keys(self.article(job)))
         return this, older, titles
 
     def _mine(self, job: Job, item: dict[str, Any], versions: tuple[set[str], set[str], set[str]]) -> str:
@@ -916,7 +932,7 @@ class Publisher:
                 return "this"
             if marker_prefix(job.id) in text:
                 return "older"
-            fp = fingerprint(article)
+            fp = item_key(article)
             if fp in this and fp in older:
                 return "either"
             if fp in this:
@@ -957,8 +973,9 @@ class Publisher:
             items = page.get("item") or []
             for item in items:
                 news = (item.get("content") or {}).get("news_item") or []
-                if not any(str(n.get("title", "")).strip() in titles for n in news):
-                    continue
+                shown = [n for n in news if "title" in n]
+                if news and len(shown) == len(news) and not any(str(n["title"]).strip() in titles for n in shown):
+                    continue  # another post's (a listing that hides titles is looked at in full)
                 if not all("content" in n for n in news):
                     self._spend()
                     try:
@@ -1049,7 +1066,13 @@ class Publisher:
         article = self.article(job)
         content_hash = hashlib.sha256(article["content"].encode("utf-8")).hexdigest()
         self._event(
-            job, "draft", "started", marker=job.marker, content_sha256=content_hash, fingerprint=fingerprint(article)
+            job,
+            "draft",
+            "started",
+            marker=job.marker,
+            content_sha256=content_hash,
+            fingerprint=fingerprint(article),
+            text_fingerprint=fingerprint(article, with_cover=False),
         )
         attempt = 0
         while True:

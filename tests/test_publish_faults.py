@@ -156,11 +156,22 @@ def test_a_broadcast_record_keeps_what_wechat_answered(world: World) -> None:
     assert rec.summary()["msg_data_id"] == str(sent["msg_data_id"])
 
 
-@pytest.mark.parametrize("point", ["draft:call", "submit:call"])
-def test_without_comments_a_crash_then_an_approved_edit_never_adopts_the_old_version(world: World, point: str) -> None:
+@pytest.mark.parametrize(
+    ("point", "lean"),
+    [
+        ("draft:call", ()),
+        ("submit:call", ()),
+        ("draft:call", ("title", "thumb_media_id")),
+        ("submit:call", ("thumb_media_id",)),
+    ],
+)
+def test_without_comments_a_crash_then_an_approved_edit_never_adopts_the_old_version(
+    world: World, point: str, lean: tuple[str, ...]
+) -> None:
     """WeChat may strip HTML comments (the marker's hint): the versions are told apart by their fingerprints
     (title, cover and text, which WeChat keeps), so the old draft is replaced, and an old article is found."""
     world.sb.config.strip_comments = True
+    world.sb.config.listing_omits = lean
     world.sb.config.publish_delay = 1.0
     assert world.publish(WXPUB_CRASH_AFTER=point).returncode == 70
     assert all("wxpub-" not in d["articles"][0]["content"] for d in world.sb.drafts())

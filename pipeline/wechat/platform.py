@@ -69,6 +69,7 @@ class AccountRules(Protocol):
     strip_comments: bool
     listing_order: str
     mass_answer_url: bool
+    listing_omits: tuple[str, ...]
 
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -505,6 +506,11 @@ class Platform:
     def draft_count(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         return Reply({"total_count": len(self.state["drafts"])})
 
+    def _listed(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Listed items without the fields named in `SandboxConfig.listing_omits` (a lean listing)."""
+        omit = set(self.config.listing_omits)
+        return [{k: v for k, v in it.items() if k not in omit} for it in items] if omit else items
+
     def _ordered(self, items: list[Any]) -> list[Any]:
         """A listing in `SandboxConfig.listing_order`: newest first (as WeChat appears to list), oldest
         first, or shuffled by a fixed seed (the same order for every page of one listing)."""
@@ -530,7 +536,7 @@ class Platform:
             {
                 "media_id": mid,
                 "content": {
-                    "news_item": self._news_items(d["articles"], self._draft_url(mid), content),
+                    "news_item": self._listed(self._news_items(d["articles"], self._draft_url(mid), content)),
                     "create_time": int(d["create_time"]),
                     "update_time": int(d["update_time"]),
                 },
@@ -662,7 +668,7 @@ class Platform:
         page = [
             {
                 "article_id": aid,
-                "content": {"news_item": self._article_items(a, content)},
+                "content": {"news_item": self._listed(self._article_items(a, content))},
                 "update_time": int(a["update_time"]),
             }
             for aid, a in live[offset : offset + count]

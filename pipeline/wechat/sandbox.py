@@ -20,9 +20,10 @@ A fault fires on the matching calls numbered `skip + 1` to `skip + first`, or, w
 on each matching call with that probability (seeded by `SandboxConfig.seed`).
 
 Account controls, for the faults found from outside (issue 15): `SandboxConfig.strip_comments` (drafts
-lose HTML comments), `listing_order` ("newest", "oldest", "shuffled" listings), `mass_answer_url` (the
-mass-send answer carries a link); `Sandbox.forget_media(media_id)` (material deleted in the console: 40007),
-`fill(articles=, drafts=)` (a busy account's listing size), `call_counts()` / `reset_calls()` (calls per
+lose HTML comments), `listing_order` ("newest", "oldest", "shuffled" listings), `listing_omits` (fields
+a listing leaves out), `mass_answer_url` (the mass-send answer carries a link);
+`Sandbox.forget_media(media_id)` (material deleted in the console: 40007), `fill(articles=, drafts=)` (a
+busy account's listing size), `call_counts()` / `reset_calls()` (calls per
 endpoint). An HTTP 503 on one endpoint for N calls is `Fault(path, "http", status=503, first=N)`.
 
 State is in memory; with `state_file` it is loaded at start and saved after every call, so a demo can
@@ -112,6 +113,8 @@ class SandboxConfig:
     listing_order: str = "newest"
     #: The mass-send answer also carries the article's link (`article_url`); WeChat documents none.
     mass_answer_url: bool = False
+    #: Fields left out of the items of `draft/batchget` and `freepublish/batchget` (e.g. "thumb_media_id").
+    listing_omits: tuple[str, ...] = ()
     faults: list[Fault] = field(default_factory=list)
     seed: int = 0
     #: Load state from / save state to this JSON file.

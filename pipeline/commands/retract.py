@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..ledger import actor
-from ..publish import retract
 from ..repo import POSTS_DIR
+from ..retraction import retract
 from ._common import add_root, root_and_policy
 from .publish import add_push, client_factory, decide_push, make_ledger
 

@@ -192,6 +192,16 @@ class BroadcastPolicy(Model):
     per_day: int = Field(default=1, ge=0)
 
 
+class PublishPolicy(Model):
+    """How the publisher reconciles a lost answer (docs/operations.md, section 7)."""
+
+    # A submit whose answer was lost is repeated only after this long without an article (and with its
+    # draft still in the draft box).
+    resubmit_after_minutes: int = Field(default=30, ge=1)
+    # Listing and lookup calls one run may spend reconciling (the API's daily quota is shared).
+    reconcile_max_calls: int = Field(default=1000, ge=10)
+
+
 class ProductRules(Model):
     disclosures: tuple[str, ...] = ()
 
@@ -237,6 +247,7 @@ class Policy(Model):
     approval: ApprovalPolicy = ApprovalPolicy()
     leadtime: LeadtimePolicy = LeadtimePolicy()
     broadcast: BroadcastPolicy = BroadcastPolicy()
+    publish: PublishPolicy = PublishPolicy()
     compliance: CompliancePolicy = CompliancePolicy()
     render: RenderPolicy = RenderPolicy()
     forge: ForgePolicy = ForgePolicy()

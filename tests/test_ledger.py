@@ -220,3 +220,25 @@ def test_push_merges_on_non_fast_forward(tmp_path: Path, make_repo) -> None:  # 
     assert git(clone, "rev-parse", BRANCH) == before
     with pytest.raises(GitError):
         GitLedger(clone, sync=False).append(Record(PID), ev("verify"))
+
+
+def test_commit_identity_from_an_environment_that_sets_all_four_git_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI systems set GIT_AUTHOR_NAME/EMAIL and GIT_COMMITTER_NAME/EMAIL together: the records use them."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "commit", "-q", "--allow-empty", "-m", "init")
+    for key, value in {
+        "GIT_AUTHOR_NAME": "ci author",
+        "GIT_AUTHOR_EMAIL": "author@ci.example",
+        "GIT_COMMITTER_NAME": "ci committer",
+        "GIT_COMMITTER_EMAIL": "committer@ci.example",
+    }.items():
+        monkeypatch.setenv(key, value)
+    ledger = GitLedger(root)
+    ledger.append(Record(PID), ev("due", **HEADER))
+    assert git(root, "log", "-1", "--format=%an <%ae> / %cn <%ce>", BRANCH).strip() == (
+        "ci author <author@ci.example> / ci committer <committer@ci.example>"
+    )

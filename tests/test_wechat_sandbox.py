@@ -723,3 +723,62 @@ def test_cli_fault_specs(spec: str, fault: Fault) -> None:
 def test_cli_bad_fault_specs(spec: str) -> None:
     with pytest.raises(UsageError, match="--fault"):
         parse_fault(spec)
+
+
+# -- fault controls for the publisher's outside-found faults (issue 15) ---------------------------------
+
+
+def test_strip_comments_removes_html_comments_from_drafts(start: Any) -> None:
+    _sb, raw = start(strip_comments=True)
+    media_id = raw.draft(content="<p>正文</p><!--wxpub-abc-->")
+    (item,) = raw.call("draft/get", {"media_id": media_id})["news_item"]
+    assert item["content"] == "<p>正文</p>"
+    _sb2, raw2 = start()
+    kept = raw2.call("draft/get", {"media_id": raw2.draft(content="<p>正文</p><!--wxpub-abc-->")})
+    assert "<!--wxpub-abc-->" in kept["news_item"][0]["content"]  # kept unless asked
+
+
+def test_forget_media_makes_drafts_naming_it_answer_40007(start: Any) -> None:
+    sb, raw = start()
+    cover = raw.cover()
+    sb.forget_media(cover)
+    assert raw.call("draft/add", {"articles": [article(cover)]})["errcode"] == 40007
+
+
+def test_http_503_for_n_calls_has_no_effect_and_call_counts_per_endpoint(start: Any) -> None:
+    sb, raw = start(faults=[Fault("/cgi-bin/draft/add", "http", status=503, first=2)])
+    cover = raw.cover()
+    url = f"{sb.base_url}/cgi-bin/draft/add"
+    body = json.dumps({"articles": [article(cover)]}, ensure_ascii=False).encode()
+    codes = [raw.http.post(url, params={"access_token": raw.token()}, data=body, timeout=5).status_code for _ in "abc"]
+    assert codes == [503, 503, 200] and len(sb.drafts()) == 1
+    counts = sb.call_counts()
+    assert counts["/cgi-bin/draft/add"] == 3 and counts["/cgi-bin/material/add_material"] == 1
+    sb.reset_calls()
+    assert sb.call_counts() == {}
+
+
+def test_fill_and_listing_order(start: Any) -> None:
+    sb, raw = start(listing_order="oldest")
+    sb.fill(articles=45, drafts=3)
+    page = raw.call("freepublish/batchget", {"offset": 0, "count": 20, "no_content": 1})
+    assert page["total_count"] == 45 and page["item"][0]["article_id"] == "ART_FILL_000000"
+    assert "content" not in page["item"][0]["content"]["news_item"][0]
+    assert raw.call("draft/batchget", {"offset": 0, "count": 20, "no_content": 1})["total_count"] == 3
+    sb.config.listing_order = "shuffled"
+    ids = [
+        it["article_id"]
+        for off in (0, 20, 40)
+        for it in raw.call("freepublish/batchget", {"offset": off, "count": 20, "no_content": 1})["item"]
+    ]
+    assert sorted(ids) == sorted(f"ART_FILL_{n:06d}" for n in range(45)) and ids != sorted(ids)
+
+
+def test_mass_answer_url_gives_the_sends_link(start: Any) -> None:
+    sb, raw = start(mass_answer_url=True)
+    media_id = raw.draft()
+    answer = raw.call(
+        "message/mass/sendall",
+        {"filter": {"is_to_all": True}, "mpnews": {"media_id": media_id}, "msgtype": "mpnews", "clientmsgid": "c1"},
+    )
+    assert answer["article_url"] == sb.mass_sends()[0]["items"][0]["url"] and answer["msg_data_id"]

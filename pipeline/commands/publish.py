@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, UsageError
-from ..ledger import GitLedger, Ledger, open_ledger
+from ..errors import ConfigError, GitError, UsageError
+from ..i18n import _
+from ..lease import Lease
+from ..ledger import REMOTE, GitLedger, Ledger, actor, open_ledger
 from ..policy import Policy
 from ..post import Post
-from ..publish import ApprovalNotVerified, Publisher, RunSummary
+from ..publish import ApprovalNotVerified, Publisher, RunSummary, resolve
 from ._common import add_now, add_root, parse_now, root_and_policy, use_colour
 
 
@@ -44,7 +48,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--records-dir", metavar="DIR", help="keep records in this folder instead of the wxpub-records branch"
     )
-    p.add_argument("--push", action="store_true", help="fetch, then push the wxpub-records branch after every step")
+    add_push(p)
+    p.add_argument(
+        "--lease-wait",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds to wait for another publisher's lease to end before giving up (exit 0; default: 0)",
+    )
+    p.add_argument(
+        "--break-lease",
+        action="store_true",
+        help="end another publisher's lease by hand (with --reason \"…\", kept in the lease's history); "
+        "publishes nothing",
+    )
     p.add_argument(
         "--state-dir", metavar="DIR", help="token cache folder, outside the repository (default: $WXPUB_STATE_DIR)"
     )
@@ -55,6 +72,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         metavar="S",
         help="seconds to wait for a publish job (default: 600)",
     )
+    p.add_argument(
+        "--resolve",
+        metavar="POST=sent|not-sent",
+        help="record what you found in the WeChat console about a send WeChat cannot confirm (the run said "
+        '"no evidence"), with --reason; publishes nothing',
+    )
+    p.add_argument("--reason", default="", help="why (kept in the record): with --resolve or --break-lease")
     p.add_argument(
         "--reconcile-wait",
         type=float,
@@ -72,6 +96,64 @@ def event_clock(now_arg: str | None, now: dt.datetime) -> Callable[[], dt.dateti
         return lambda: dt.datetime.now(dt.UTC)
     start = time.monotonic()
     return lambda: now + dt.timedelta(seconds=time.monotonic() - start)
+
+
+CI_VARIABLES = ("CI", "GITHUB_ACTIONS", "GITEA_ACTIONS")
+
+
+def add_push(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--push",
+        action="store_true",
+        help="fetch, then push the wxpub-records branch after every step (the default when the repository "
+        "has an `origin` remote)",
+    )
+    p.add_argument(
+        "--no-push",
+        action="store_true",
+        help="keep the records in this checkout only: for local trials (refused in CI)",
+    )
+
+
+def in_ci(environ: dict[str, str] | None = None) -> bool:
+    """True under a CI system (`CI=true`, `GITHUB_ACTIONS=true`, `GITEA_ACTIONS=true`)."""
+    env = dict(os.environ) if environ is None else environ
+    return any(env.get(name, "").strip().lower() in ("true", "1", "yes") for name in CI_VARIABLES)
+
+
+def has_remote(root: Path, remote: str = REMOTE) -> bool:
+    out = subprocess.run(["git", "remote", "get-url", remote], cwd=root, capture_output=True, text=True, timeout=30)
+    return out.returncode == 0 and bool(out.stdout.strip())
+
+
+def decide_push(root: Path, args: argparse.Namespace, *, command: str) -> bool:
+    """Whether the records are pushed: by default whenever the repository has a remote; `--no-push` for
+    local trials. In CI, where the checkout is thrown away, a run whose records would not reach the
+    remote is refused: the next run would not know what was sent."""
+    if getattr(args, "dry_run", False):
+        return False
+    if args.push and args.no_push:
+        raise UsageError(_("--push and --no-push contradict each other"), hint=_("choose one"))
+    remote = has_remote(root)
+    push = bool(args.push) or (remote and not args.no_push and not args.records_dir)
+    if in_ci() and not push:
+        why = (
+            _("--no-push was given")
+            if args.no_push
+            else _("--records-dir keeps the records in a folder")
+            if args.records_dir
+            else _("the repository has no remote named {remote}", remote=REMOTE)
+        )
+        raise UsageError(
+            _(
+                "in CI, {command} refuses to run unless its records reach the remote ({why}): the checkout is "
+                "thrown away after the job, and the next run would send everything again",
+                command=f"wxpub {command}",
+                why=why,
+            ),
+            hint=_("run in a checkout whose `origin` is the repository, without --no-push or --records-dir"),
+        )
+    return push
 
 
 def make_ledger(root: Path, records_dir: str | None, *, push: bool, dry_run: bool) -> Ledger:
@@ -157,7 +239,56 @@ def run(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:
         print(f"\033[2m{line}\033[0m" if colour else line, file=sys.stderr, flush=True)
 
-    ledger = make_ledger(root, args.records_dir, push=args.push, dry_run=args.dry_run)
+    push = decide_push(root, args, command="publish")
+    clock = event_clock(args.now, now)
+    if args.dry_run:
+        return run_publisher(args, root, policy, None, push=False, now=now, clock=clock, progress=progress)
+    lease = Lease(root, remote=REMOTE if push else None, clock=clock, who=actor(), progress=progress)
+    if args.break_lease:
+        broken = lease.break_(args.reason)
+        what = (
+            _("the lease of {who} (since {since})", who=broken.who, since=broken.since.isoformat())
+            if broken is not None and broken.live(clock())
+            else _("no live lease")
+        )
+        print(_("broke {what}: {reason}", what=what, reason=args.reason.strip()))
+        return 0
+    if lease.acquire(wait=args.lease_wait) is None:
+        other = lease.blocker
+        assert other is not None
+        print(
+            _(
+                "another publisher holds the lease ({who}, since {since}, until {until}); nothing done",
+                who=other.who,
+                since=other.since.isoformat(),
+                until=other.until.isoformat(),
+            )
+        )
+        return 0
+    try:
+        return run_publisher(args, root, policy, lease, push=push, now=now, clock=clock, progress=progress)
+    finally:
+        try:
+            lease.release()
+        except GitError as exc:  # it expires by itself; never hide what the run itself reported
+            progress(_("the lease could not be released ({problem}); it expires by itself", problem=exc.message))
+
+
+def run_publisher(
+    args: argparse.Namespace,
+    root: Path,
+    policy: Policy,
+    lease: Lease | None,
+    *,
+    push: bool,
+    now: dt.datetime,
+    clock: Callable[[], dt.datetime],
+    progress: Callable[[str], None],
+) -> int:
+    """Under the lease: the records are fetched only now, so they include the last holder's work."""
+    ledger = make_ledger(root, args.records_dir, push=push, dry_run=args.dry_run)
+    if args.resolve:
+        return run_resolve(args, ledger, clock)
     publisher = Publisher(
         root,
         policy,
@@ -166,11 +297,14 @@ def run(args: argparse.Namespace) -> int:
         client_factory=client_factory(args.state_dir),
         verifier=make_verifier(root, policy, args.reviews_file, dry_run=args.dry_run),
         form_maker=make_form_maker(root, policy, args.reviews_file, now),
-        clock=event_clock(args.now, now),
+        clock=clock,
         progress=progress,
         dry_run=args.dry_run,
         poll_timeout=args.poll_timeout,
         reconcile_wait=args.reconcile_wait,
+        resubmit_after=policy.publish.resubmit_after_minutes * 60.0,
+        reconcile_max_calls=policy.publish.reconcile_max_calls,
+        lease=lease,
     )
     summary = publisher.run()
     print(format_summary(summary, dry_run=args.dry_run))
@@ -181,6 +315,28 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:  # pragma: no cover - part of the core
         pass
     return summary.exit_code
+
+
+def run_resolve(args: argparse.Namespace, ledger: Ledger, clock: Callable[[], dt.datetime]) -> int:
+    post_id, sep, outcome = str(args.resolve).rpartition("=")
+    if not sep or not post_id:
+        raise UsageError(
+            _("--resolve {value}: expected POST=sent or POST=not-sent", value=args.resolve),
+            hint=_('e.g. --resolve 2026/12-05-notice=sent --reason "seen in 群发记录"'),
+        )
+    post_id = post_id.strip().strip("/").removeprefix("posts/")
+    record = resolve(ledger, post_id, outcome.strip(), args.reason, clock=clock, who=actor())
+    last = record.events[-1]
+    print(
+        _(
+            "{post}: recorded as {outcome} by {who} ({reason}); the next run acts on it",
+            post=post_id,
+            outcome=outcome.strip(),
+            who=last.actor,
+            reason=args.reason.strip(),
+        )
+    )
+    return 0
 
 
 LABELS = {

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..ledger import actor
-from ..publish import retract
 from ..repo import POSTS_DIR
+from ..retraction import retract
 from ._common import add_root, root_and_policy
-from .publish import client_factory, make_ledger
+from .publish import add_push, client_factory, decide_push, make_ledger
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("post", metavar="POST", help="the post: its id (2026/12-05-card-offer) or its folder")
     p.add_argument("--reason", required=True, help="why the article is withdrawn (kept in the record)")
     p.add_argument("--records-dir", metavar="DIR", help="records in this folder instead of the wxpub-records branch")
-    p.add_argument("--push", action="store_true", help="fetch, then push the wxpub-records branch")
+    add_push(p)
     p.add_argument("--state-dir", metavar="DIR", help="token cache folder, outside the repository")
     add_root(p)
     p.set_defaults(func=run)
@@ -52,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.reason.strip():
         raise UsageError('--reason: say why the article is withdrawn, e.g. --reason "利率已调整"')
     post_id = post_id_of(root, args.post)
-    ledger = make_ledger(root, args.records_dir, push=args.push, dry_run=False)
+    push = decide_push(root, args, command="retract")
+    # no lease: a retraction touches only a published post, which no publisher sends again; the records
+    # of both merge event by event
+    ledger = make_ledger(root, args.records_dir, push=push, dry_run=False)
     record = retract(ledger, post_id, args.reason.strip(), client_factory(args.state_dir), who=actor())
     info = record.retraction or {}
     done = record.last("retract", "done")

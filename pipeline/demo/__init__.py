@@ -92,12 +92,18 @@ def _git(cwd: Path, *args: str, date: str | None = None) -> None:
 
 
 def prepare(source: Path, workdir: Path) -> Path:
-    """A fresh repository with the samples, committed on the submission day."""
+    """A fresh repository with the samples, committed on the submission day, and a bare `origin` beside it
+    that receives the records branch (publishing pushes by default when there is a remote)."""
     repo = workdir / "repo"
     shutil.copytree(source, repo, ignore=shutil.ignore_patterns(*IGNORE), symlinks=True)
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "December posts for the WeChat account", date=SUBMITTED)
+    # the records travel to a remote, as in CI (where a run whose records stay behind is refused)
+    remote = workdir / "origin.git"
+    _git(workdir, "init", "-q", "--bare", str(remote))
+    _git(repo, "remote", "add", "origin", str(remote))
+    _git(repo, "push", "-q", "origin", "main")
     return repo
 
 

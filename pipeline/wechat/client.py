@@ -44,6 +44,7 @@ import requests
 import urllib3
 
 from ..errors import ConfigError, RemoteError, TransportError, WeChatError
+from ..i18n import _
 from . import errcodes
 from .images import MATERIAL_FORMATS, MATERIAL_IMAGE_LIMIT, MIME, image_format, prepare_image
 from .token import CachedToken, TokenCache, default_state_dir
@@ -101,16 +102,16 @@ class PublishFailed(WeChatError):
 
     def __init__(self, publish_id: str, result: dict[str, Any], *, request: str = "") -> None:
         status = int(result.get("publish_status", -1))
-        what = errcodes.PUBLISH_STATUS.get(status, f"status {status}")
+        what = errcodes.publish_status_text(status)
         fail = result.get("fail_idx") or []
         detail = f" (articles {', '.join(map(str, fail))})" if fail else ""
         hint = (
-            "open the draft in the WeChat console to see why, fix the post, and publish again"
+            _("open the draft in the WeChat console to see why, fix the post, and publish again")
             if status in (2, 3, 4)
-            else "the article no longer exists on WeChat"
+            else _("the article no longer exists on WeChat")
         )
         super().__init__(status, what, request=request, hint=hint)
-        self.message = f"publish job {publish_id} ended: {what}{detail}"
+        self.message = _("publish job {publish_id} ended: {what}", publish_id=publish_id, what=what) + detail
         self.publish_id = publish_id
         self.publish_status = status
         self.result = result
@@ -121,9 +122,13 @@ class PublishTimeout(TransportError):
 
     def __init__(self, publish_id: str, waited: float, *, request: str = "") -> None:
         super().__init__(
-            f"publish job {publish_id} still publishing after {waited:.0f} s",
+            _(
+                "publish job {publish_id} still publishing after {seconds} s",
+                publish_id=publish_id,
+                seconds=f"{waited:.0f}",
+            ),
             request=request,
-            hint="run again later: the job is polled again by its publish_id, nothing is sent twice",
+            hint=_("run again later: the job is polled again by its publish_id, nothing is sent twice"),
         )
         self.publish_id = publish_id
 
@@ -337,9 +342,9 @@ class WeChatClient:
         while True:
             if attempt > self.max_retries:
                 raise RetriesExhausted(
-                    f"WeChat gave no usable answer after {attempt} attempts ({problem})",
+                    _("WeChat gave no usable answer after {n} attempts ({problem})", n=attempt, problem=problem),
                     request=desc,
-                    hint="WeChat or the network is failing; run again later (each step resumes safely)",
+                    hint=_("WeChat or the network is failing; run again later (each step resumes safely)"),
                     attempts=attempt,
                     errcode=last_errcode,
                     maybe_applied=maybe_applied,

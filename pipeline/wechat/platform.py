@@ -40,11 +40,37 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
-if TYPE_CHECKING:
-    from .sandbox import SandboxConfig
+
+class AccountRules(Protocol):
+    """What the platform reads of its configuration (`sandbox.SandboxConfig` provides it): the platform
+    depends on this shape, not on the sandbox module, so the two do not import each other."""
+
+    appid: str
+    secret: str
+    seed: int
+    token_ttl: float
+    token_renew_window: float
+    token_overlap: float
+    whitelist_error: bool
+    verified: bool
+    publish_polls_until_done: int
+    publish_delay: float | None
+    publish_outcome: int
+    publish_outcome_by_title: dict[str, int]
+    int_ids: bool
+    mass_month_quota: int
+    mass_day_quota: int
+    mass_delete_window: float | None
+    forget_deleted: bool
+    daily_call_quota: int | None
+    strip_comments: bool
+    listing_order: str
+    mass_answer_url: bool
+    listing_omits: tuple[str, ...]
+
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 JSON_TYPE = "application/json; encoding=utf-8"
@@ -55,6 +81,7 @@ MAX_ARTICLES = 8
 CLIENTMSGID_TTL = 24 * 3600
 
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _SRC = re.compile(r"""\bsrc\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
@@ -124,7 +151,7 @@ def _text_of(content: str) -> str:
 class Platform:
     """The account's state and the API's rules. Every public method takes the lock."""
 
-    def __init__(self, config: SandboxConfig, clock: Callable[[], float]) -> None:
+    def __init__(self, config: AccountRules, clock: Callable[[], float]) -> None:
         self.config = config
         self.clock = clock
         self.base_url = ""
@@ -411,9 +438,12 @@ class Platform:
         }
 
     def _sanitize(self, content: str) -> tuple[str, list[str]]:
-        """Scripts removed; images not served by uploadimg removed (returned)."""
+        """Scripts removed (and HTML comments, with `strip_comments`); images not served by uploadimg
+        removed (returned)."""
         dropped: list[str] = []
         content = _SCRIPT.sub("", content)
+        if self.config.strip_comments:
+            content = _COMMENT.sub("", content)
 
         def keep(m: re.Match[str]) -> str:
             src = _SRC.search(m.group(0))
@@ -476,6 +506,23 @@ class Platform:
     def draft_count(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         return Reply({"total_count": len(self.state["drafts"])})
 
+    def _listed(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Listed items without the fields named in `SandboxConfig.listing_omits` (a lean listing)."""
+        omit = set(self.config.listing_omits)
+        return [{k: v for k, v in it.items() if k not in omit} for it in items] if omit else items
+
+    def _ordered(self, items: list[Any]) -> list[Any]:
+        """A listing in `SandboxConfig.listing_order`: newest first (as WeChat appears to list), oldest
+        first, or shuffled by a fixed seed (the same order for every page of one listing)."""
+        order = self.config.listing_order
+        if order == "oldest":
+            return items[::-1]
+        if order == "shuffled":
+            shuffled = list(items)
+            random.Random(self.config.seed).shuffle(shuffled)
+            return shuffled
+        return items
+
     def _page_args(self, p: dict[str, Any]) -> tuple[int, int, bool]:
         offset, count = p.get("offset", 0), p.get("count", 20)
         if not isinstance(offset, int) or not isinstance(count, int) or offset < 0 or not 1 <= count <= 20:
@@ -484,12 +531,12 @@ class Platform:
 
     def draft_batchget(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         offset, count, content = self._page_args(p)
-        drafts = sorted(self.state["drafts"].items(), key=lambda kv: kv[1]["update_time"], reverse=True)
+        drafts = self._ordered(sorted(self.state["drafts"].items(), key=lambda kv: kv[1]["update_time"], reverse=True))
         page = [
             {
                 "media_id": mid,
                 "content": {
-                    "news_item": self._news_items(d["articles"], self._draft_url(mid), content),
+                    "news_item": self._listed(self._news_items(d["articles"], self._draft_url(mid), content)),
                     "create_time": int(d["create_time"]),
                     "update_time": int(d["update_time"]),
                 },
@@ -611,15 +658,17 @@ class Platform:
 
     def publish_batchget(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         offset, count, content = self._page_args(p)
-        live = [
-            (aid, a)
-            for aid, a in sorted(self.state["articles"].items(), key=lambda kv: kv[1]["update_time"], reverse=True)
-            if not all(i["is_deleted"] for i in a["items"])
-        ]
+        live = self._ordered(
+            [
+                (aid, a)
+                for aid, a in sorted(self.state["articles"].items(), key=lambda kv: kv[1]["update_time"], reverse=True)
+                if not all(i["is_deleted"] for i in a["items"])
+            ]
+        )
         page = [
             {
                 "article_id": aid,
-                "content": {"news_item": self._article_items(a, content)},
+                "content": {"news_item": self._listed(self._article_items(a, content))},
                 "update_time": int(a["update_time"]),
             }
             for aid, a in live[offset : offset + count]
@@ -637,6 +686,52 @@ class Platform:
         for it in targets:
             it["is_deleted"] = True
         return self._ok()
+
+    def forget_media(self, media_id: str) -> None:
+        """Simulate permanent material deleted in the console: the media_id answers 40007 from now on."""
+        with self.lock:
+            self.state["media"].pop(media_id, None)
+
+    def fill(self, *, articles: int = 0, drafts: int = 0) -> None:
+        """Give the account a history: `articles` published articles and `drafts` drafts of other posts
+        (the listing size that reconciliation must page through)."""
+        with self.lock:
+            thumb = f"PERM_FILL_{self._next():06d}"
+            self.state["media"][thumb] = {"kind": "image", "permanent": True, "url": "", "created": self.clock()}
+            base = self.clock() - 86400 * 365
+            for n in range(articles):
+                article_id = f"ART_FILL_{n:06d}"
+                item = self._filler(n, thumb) | {"url": f"{self.base_url}/s/{article_id}/1", "is_deleted": False}
+                self.state["articles"][article_id] = {
+                    "publish_id": f"FILL{n}",
+                    "items": [item],
+                    "update_time": base + n,
+                    "banned": False,
+                }
+            for n in range(drafts):
+                media_id = f"DRAFT_FILL_{n:06d}"
+                t = base + articles + n
+                self.state["drafts"][media_id] = {
+                    "articles": [self._filler(articles + n, thumb)],
+                    "create_time": t,
+                    "update_time": t,
+                }
+
+    @staticmethod
+    def _filler(n: int, thumb: str) -> dict[str, Any]:
+        return {
+            "title": f"往期推送第{n}期",
+            "author": "",
+            "digest": f"往期推送第{n}期摘要",
+            "content": f"<p>往期推送第{n}期正文。</p>" * 20,
+            "content_source_url": "",
+            "thumb_media_id": thumb,
+            "thumb_url": "",
+            "need_open_comment": 0,
+            "only_fans_can_comment": 0,
+            "article_type": "news",
+            "filtered_images": [],
+        }
 
     def ban_article(self, article_id: str) -> None:
         """Simulate WeChat banning a published article (status 6)."""
@@ -688,9 +783,15 @@ class Platform:
         if clientmsgid is not None:
             seen[str(clientmsgid)] = now
         del self.state["drafts"][media_id]
-        return Reply(
-            {"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_data_id}
-        )
+        answer: dict[str, Any] = {
+            "errcode": 0,
+            "errmsg": "send job submission success",
+            "msg_id": msg_id,
+            "msg_data_id": msg_data_id,
+        }
+        if cfg.mass_answer_url:
+            answer["article_url"] = items[0]["url"]
+        return Reply(answer)
 
     def mass_delete(self, q: dict[str, str], p: dict[str, Any], headers: dict[str, str]) -> Reply:
         msg_id = p.get("msg_id")

@@ -11,13 +11,20 @@ fault injection and the inspection methods tests use.
 
 Faults (`Fault(path, kind, ...)`, `path` exact or "*"), checked in order, the first that fires wins:
 - `busy`: answer errcode -1 "system error" (`errcode=` another code to answer that one instead);
-- `http`: answer HTTP `status` (default 500) with an HTML body;
+- `http`: answer HTTP `status` (default 500; e.g. 503) with an HTML body; the call has no effect;
 - `drop`: close the connection without answering; the call has no effect;
 - `crash_after`: the call takes effect, then the connection is closed without an answer;
 - `delay`: wait `delay` seconds, then answer normally;
 - `quota`: answer 45009 "reach max api daily quota limit".
 A fault fires on the matching calls numbered `skip + 1` to `skip + first`, or, when `probability` > 0,
 on each matching call with that probability (seeded by `SandboxConfig.seed`).
+
+Account controls, for the faults found from outside (issue 15): `SandboxConfig.strip_comments` (drafts
+lose HTML comments), `listing_order` ("newest", "oldest", "shuffled" listings), `listing_omits` (fields
+a listing leaves out), `mass_answer_url` (the mass-send answer carries a link);
+`Sandbox.forget_media(media_id)` (material deleted in the console: 40007), `fill(articles=, drafts=)` (a
+busy account's listing size), `call_counts()` / `reset_calls()` (calls per
+endpoint). An HTTP 503 on one endpoint for N calls is `Fault(path, "http", status=503, first=N)`.
 
 State is in memory; with `state_file` it is loaded at start and saved after every call, so a demo can
 stop and restart the sandbox. The sandbox's appid and secret are test values, not real credentials.
@@ -99,6 +106,15 @@ class SandboxConfig:
     forget_deleted: bool = False
     #: Calls per path per day before 45009 (None: unlimited).
     daily_call_quota: int | None = None
+    #: Drafts lose their HTML comments (WeChat documents no promise that comments survive).
+    strip_comments: bool = False
+    #: Order of `draft/batchget` and `freepublish/batchget`: "newest" first, "oldest" first, or "shuffled"
+    #: (WeChat documents no order).
+    listing_order: str = "newest"
+    #: The mass-send answer also carries the article's link (`article_url`); WeChat documents none.
+    mass_answer_url: bool = False
+    #: Fields left out of the items of `draft/batchget` and `freepublish/batchget` (e.g. "thumb_media_id").
+    listing_omits: tuple[str, ...] = ()
     faults: list[Fault] = field(default_factory=list)
     seed: int = 0
     #: Load state from / save state to this JSON file.
@@ -257,7 +273,7 @@ class Sandbox:
         elif fault and fault.kind == "quota":
             reply = self.platform.refusal(45009, "reach max api daily quota limit")
         elif fault and fault.kind == "http":
-            reply = Reply(b"<html><body>502 Bad Gateway</body></html>", "text/html", fault.status)
+            reply = Reply(f"<html><body>{fault.status} injected</body></html>".encode(), "text/html", fault.status)
         else:
             reply = self.platform.handle(h.command, parts.path, query, body, headers, h.client_address[0])
         fault_name = fault.kind if fault and fault.kind != "delay" else None
@@ -358,3 +374,23 @@ class Sandbox:
 
     def ban_article(self, article_id: str) -> None:
         self.platform.ban_article(article_id)
+
+    def forget_media(self, media_id: str) -> None:
+        """Delete permanent material as if in the console: drafts naming it answer 40007."""
+        self.platform.forget_media(media_id)
+
+    def fill(self, *, articles: int = 0, drafts: int = 0) -> None:
+        """Give the account `articles` published articles and `drafts` drafts of other posts."""
+        self.platform.fill(articles=articles, drafts=drafts)
+
+    def call_counts(self) -> dict[str, int]:
+        """Calls received per endpoint path (faults included), e.g. {"/cgi-bin/draft/batchget": 11}."""
+        counts: dict[str, int] = {}
+        for call in self.calls():
+            counts[call.path] = counts.get(call.path, 0) + 1
+        return counts
+
+    def reset_calls(self) -> None:
+        """Forget the calls received so far (the counters start again at zero)."""
+        with self._lock:
+            self._calls.clear()

@@ -67,7 +67,7 @@ def test_its_exception_example_suppresses_the_finding(make_repo) -> None:
     example = re.search(r"```yaml\n(allow:\n.*?)```", GUIDE, re.S)
     assert example
     allow = yaml.safe_load(example.group(1))["allow"]
-    body = "本行荣获“年度最佳服务银行”称号，感谢您的支持。\n"
+    body = "本行是全省第一家开通手机银行的农商银行，感谢您的支持。\n"
     root = make_repo({}, commit=False)
     sources = [{"file": "cover.jpg", "source": "original"}]
     bare = write_post(root, "2026/12-05-award", post_text(body=body, sources=sources))

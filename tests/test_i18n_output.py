@@ -177,6 +177,12 @@ RUNS = [
     Run("demo", ("demo", "--no-serve"), pending="publisher (the publish step's own output)"),
     Run("approvals", ("approvals", "--pr", "1", "--reviews-file", "pipeline/demo/reviews.json", *ROOT)),
     Run("form", ("form", SAMPLE_POST, *ROOT)),
+    Run("form with reviews", ("form", SAMPLE_POST, "--reviews-file", "pipeline/demo/reviews.json", *ROOT)),
+    Run("form of many posts", ("form", SAMPLES, *ROOT)),
+    Run(
+        "approvals of an unknown pull",
+        ("approvals", "--pr", "9", "--reviews-file", "pipeline/demo/reviews.json", *ROOT),
+    ),
     *(Run(f"{command} --help", (command, "--help")) for command in ("approvals", "editor", "form")),
     *(
         Run(f"{command} {sub} --help", (command, sub, "--help"))

@@ -194,7 +194,8 @@ def _from_branch(root: Path, ref: str | None, cache: dict[str, Any]) -> tuple[di
     for pid, sha, key, form in todo:
         data = reader.blob(sha)
         if data is None:
-            raise OSError(_("{path}: blob {sha} not found", path=f"{RECORDS_DIR}/{pid}.json", sha=sha))
+            where = RECORDS_DIR + "/" + pid + ".json"
+            raise OSError(_("{path}: blob {sha} not found", path=where, sha=sha))
         rec = Record.loads(data, post_id=pid)
         rec.post_id = pid
         views[pid] = RecordView.from_record(rec, key=key, form_blob=form)

@@ -119,12 +119,13 @@ class GitHubForge:
     def is_member(self, team: str, user: str) -> bool:
         """Active membership of `org/slug`; fails closed with the missing permission when it cannot tell."""
         org, slug = split_team(team, self.repo.split("/")[0])
-        key = (f"{org}/{slug}".lower(), user.lower())
+        name = f"{org}/{slug}"
+        key = (name.lower(), user.lower())
         if key in self._members:
             return self._members[key]
         path = f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}/memberships/{quote(user, safe='')}"
         try:
-            resp = self.http.fetch(path, _("the membership of team {team}", team=f"{org}/{slug}"))
+            resp = self.http.fetch(path, _("the membership of team {team}", team=name))
             if resp.status_code == 404:
                 member = False
                 self._check_team_visible(org, slug)
@@ -132,24 +133,25 @@ class GitHubForge:
                 body = resp.json() if resp.content else {}
                 member = isinstance(body, dict) and body.get("state") == "active"
         except ValueError:
-            raise ForgeError(_("GitHub sent a membership of {team} that is not JSON", team=f"{org}/{slug}")) from None
+            raise ForgeError(_("GitHub sent a membership of {team} that is not JSON", team=name)) from None
         except ForgeError as exc:
             if exc.status in (403, 404):
-                raise ForgeError(
-                    _(TEAM_PERMISSION, team=f"{org}/{slug}"), status=exc.status, request=exc.request
-                ) from None
+                raise ForgeError(_(TEAM_PERMISSION, team=name), status=exc.status, request=exc.request) from None
             raise
         self._members[key] = member
         return member
 
     def _check_team_visible(self, org: str, slug: str) -> None:
         """A 404 on a membership means 'not a member' only if the token can see the team at all."""
-        team = f"{org}/{slug}".lower()
+        name = f"{org}/{slug}"
+        team = name.lower()
         if team not in self._teams_visible:
-            resp = self.http.fetch(f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}", f"team {team}")
+            resp = self.http.fetch(
+                f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}", _("team {team}", team=team)
+            )
             self._teams_visible[team] = resp.status_code != 404
         if not self._teams_visible[team]:
             raise ForgeError(
-                _(TEAM_PERMISSION, team=f"{org}/{slug}") + _(" (or the team does not exist: check policy/policy.yml)"),
+                _(TEAM_PERMISSION, team=name) + _(" (or the team does not exist: check policy/policy.yml)"),
                 status=404,
             )

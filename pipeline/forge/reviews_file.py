@@ -145,13 +145,14 @@ class ReviewsFileForge:
 
     def is_member(self, team: str, user: str) -> bool:
         org, slug = split_team(team)
-        members = self.teams.get(f"{org}/{slug}".lower())
+        name = f"{org}/{slug}"
+        members = self.teams.get(name.lower())
         if members is None:
             raise ForgeError(
                 _(
                     "{path}: team {team} is not listed under 'teams'; its members cannot be read",
                     path=self.path,
-                    team=f"{org}/{slug}",
+                    team=name,
                 ),
                 status=403,
             )

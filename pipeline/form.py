@@ -25,6 +25,7 @@ from .check import CheckContext, check_post
 from .errors import WxpubError
 from .findings import Finding, Severity
 from .forge.base import PullRequest
+from .i18n import _
 from .policy import Policy
 from .post import Post
 
@@ -110,7 +111,7 @@ def _leadtime_result(post: Post, policy: Policy, at: dt.datetime | None, finding
 def _tier_rows(verdict: Verdict | None, post: Post, policy: Policy) -> list[dict[str, str]]:
     rows: list[dict[str, str]] = []
     if verdict is None:
-        specs, _ = required_tiers(policy, [post], [post.path])
+        specs, _sources = required_tiers(policy, [post], [post.path])
         tiers = [TierResult(name=s.name, required=s.count, missing=s.count, key=s.key) for s in specs]
     else:
         tiers = verdict.tiers
@@ -168,7 +169,9 @@ def form_data(
 ) -> dict[str, Any]:
     """The plain values of the form (see the module docstring)."""
     if post.meta is None:
-        raise WxpubError(f"{post.path}: the front matter does not validate; run wxpub check and fix it first")
+        raise WxpubError(
+            _("{path}: the front matter does not validate; run wxpub check and fix it first", path=post.path)
+        )
     now = now or dt.datetime.now(dt.UTC)
     m = post.meta
     if findings is None:

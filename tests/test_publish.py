@@ -91,6 +91,7 @@ class World:
         env.pop("CI", None)  # the tests say when they run "in CI"
         env.update(WECHAT_APPID=self.sb.config.appid, WECHAT_SECRET=SECRET, WECHAT_API_BASE=self.sb.base_url,
                    WXPUB_STATE_DIR=str(self.state), GITHUB_ACTOR="publish-bot", NO_COLOR="1")  # fmt: skip
+        env["WXPUB_LANG"] = "en"  # the English this file asserts (the forge's messages are Chinese by default)
         env.update(extra)
         return env
 

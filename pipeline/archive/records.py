@@ -190,11 +190,12 @@ def _from_branch(root: Path, ref: str | None, cache: dict[str, Any]) -> tuple[di
         else:
             todo.append((pid, sha, key, form))
     reader = reader_for(root)
-    reader.prefetch([sha for _, sha, _, _ in todo])
+    reader.prefetch([item[1] for item in todo])
     for pid, sha, key, form in todo:
         data = reader.blob(sha)
         if data is None:
-            raise OSError(f"{RECORDS_DIR}/{pid}.json: blob {sha} not found")
+            where = RECORDS_DIR + "/" + pid + ".json"
+            raise OSError(_("{path}: blob {sha} not found", path=where, sha=sha))
         rec = Record.loads(data, post_id=pid)
         rec.post_id = pid
         views[pid] = RecordView.from_record(rec, key=key, form_blob=form)

@@ -31,28 +31,34 @@ from ._common import add_format, add_root, root_and_policy
 
 def add_forge_options(p: argparse.ArgumentParser) -> None:
     """--forge/--repo/--forge-url: where the reviews come from (tokens come from the environment only)."""
-    p.add_argument("--forge", choices=KINDS, help="the forge (default: forge.kind in the policy)")
-    p.add_argument("--repo", metavar="OWNER/NAME", help="the repository (default: GITHUB_REPOSITORY)")
+    p.add_argument("--forge", choices=KINDS, help=_("the forge (default: forge.kind in the policy)"))
+    p.add_argument("--repo", metavar="OWNER/NAME", help=_("the repository (default: GITHUB_REPOSITORY)"))
     p.add_argument(
-        "--forge-url", metavar="URL", help="the API base (GitHub: GITHUB_API_URL; Gitea: the server, GITEA_URL)"
+        "--forge-url",
+        metavar="URL",
+        help=_("the API base (GitHub: GITHUB_API_URL; Gitea: the server, GITEA_URL)"),
     )
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "approvals",
-        help="check a pull request's tiered approvals (Art. 8, 12, 15)",
-        description="Evaluate the reviews of a pull request against the approval tiers its change needs, by the "
-        "policy at its base commit (read through git). Exit 0 when every tier is satisfied, 1 when not, 2 when "
-        "the check cannot run. Tokens: GITHUB_TOKEN or GITEA_TOKEN in the environment.",
+        help=_("check a pull request's tiered approvals (Art. 8, 12, 15)"),
+        description=_(
+            "Evaluate the reviews of a pull request against the approval tiers its change needs, by the "
+            "policy at its base commit (read through git). Exit 0 when every tier is satisfied, 1 when not, 2 when "
+            "the check cannot run. Tokens: GITHUB_TOKEN or GITEA_TOKEN in the environment."
+        ),
     )
-    p.add_argument("--pr", type=int, metavar="N", help="the pull request (default: from GITHUB_EVENT_PATH)")
+    p.add_argument("--pr", type=int, metavar="N", help=_("the pull request (default: from GITHUB_EVENT_PATH)"))
     add_forge_options(p)
-    p.add_argument("--reviews-file", metavar="F", help="read the pull request and reviews from a JSON file (offline)")
+    p.add_argument(
+        "--reviews-file", metavar="F", help=_("read the pull request and reviews from a JSON file (offline)")
+    )
     p.add_argument(
         "--policy-ref",
         metavar="REF",
-        help="judge by the policy at this git ref (default: the pull request's base commit, base.sha)",
+        help=_("judge by the policy at this git ref (default: the pull request's base commit, base.sha)"),
     )
     add_format(p, ("text", "json"))
     add_root(p)
@@ -71,7 +77,7 @@ def pr_number(value: int | None) -> int:
             number = None
         if isinstance(number, int):
             return number
-    raise UsageError("--pr N is required (no pull request in GITHUB_EVENT_PATH)")
+    raise UsageError(_("--pr N is required (no pull request in GITHUB_EVENT_PATH)"))
 
 
 def open_forge(args: argparse.Namespace, root: Path, policy: Policy) -> Forge:

@@ -92,11 +92,11 @@ def run_build(args: argparse.Namespace) -> int:
     if args.check:
         stale = generated.stale(admin)
         for name in stale:
-            print(_("{path}: out of date with policy/policy.yml; run `wxpub editor build`", path=f"admin/{name}"))
+            print(_("{path}: out of date with policy/policy.yml; run `wxpub editor build`", path="admin/" + name))
         return 1 if stale else 0
     changed = build.write(root, generated)
     for name in changed:
-        print(_("wrote {path}", path=f"admin/{name}"))
+        print(_("wrote {path}", path="admin/" + name))
     if not changed:
         print(_("admin/ is up to date with the policy"))
     if not args.no_bundle:

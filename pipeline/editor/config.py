@@ -79,7 +79,9 @@ def utc_offset(policy: Policy) -> str:
     offsets = {zone.utcoffset(dt.datetime(2026, month, 1)) for month in (1, 7)}
     offset = offsets.pop()
     if offsets or offset is None:
-        raise ValueError(f"timezone {policy.timezone} has daylight saving time; the editor needs a fixed offset")
+        raise ValueError(
+            _("timezone {zone} has daylight saving time; the editor needs a fixed offset", zone=policy.timezone)
+        )
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import requests
 
 from ..errors import ConfigError
+from ..i18n import _
 from .base import Commit, Forge, PullRequest, Review
 from .gitea import GiteaForge
 from .github import DEFAULT_API_URL, GitHubForge
@@ -51,22 +52,24 @@ def client_from_env(
         base_url = base_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
         if not token:
             raise ConfigError(
-                "GITHUB_TOKEN is not set",
-                hint="pass it to the step: env: GITHUB_TOKEN: ${{ secrets.WXPUB_FORGE_TOKEN }} "
-                "(a token that may read pull requests and the organisation's team members)",
+                _("GITHUB_TOKEN is not set"),
+                hint=_(
+                    "pass it to the step: env: GITHUB_TOKEN: ${{ secrets.WXPUB_FORGE_TOKEN }} "
+                    "(a token that may read pull requests and the organisation's team members)"
+                ),
             )
         if not repo:
-            raise ConfigError("GITHUB_REPOSITORY is not set", hint="set it to owner/name or pass --repo")
+            raise ConfigError(_("GITHUB_REPOSITORY is not set"), hint=_("set it to owner/name or pass --repo"))
         return GitHubForge(repo, token, base_url=base_url, session=session)
     if kind == "gitea":
         token = token or env.get("GITEA_TOKEN")
         repo = repo or env.get("GITEA_REPOSITORY") or env.get("GITHUB_REPOSITORY")
         base_url = base_url or env.get("GITEA_URL") or env.get("GITHUB_SERVER_URL")
         if not token:
-            raise ConfigError("GITEA_TOKEN is not set", hint="a token with read:repository and read:organization")
+            raise ConfigError(_("GITEA_TOKEN is not set"), hint=_("a token with read:repository and read:organization"))
         if not base_url:
-            raise ConfigError("GITEA_URL is not set", hint="set it to the server, e.g. https://git.bank.example")
+            raise ConfigError(_("GITEA_URL is not set"), hint=_("set it to the server, e.g. https://git.bank.example"))
         if not repo:
-            raise ConfigError("GITEA_REPOSITORY is not set", hint="set it to owner/name or pass --repo")
+            raise ConfigError(_("GITEA_REPOSITORY is not set"), hint=_("set it to owner/name or pass --repo"))
         return GiteaForge(repo, token, base_url=base_url, session=session)
-    raise ConfigError(f"unknown forge {kind!r}; expected one of {', '.join(KINDS)}")
+    raise ConfigError(_("unknown forge {kind}; expected one of {kinds}", kind=repr(kind), kinds=", ".join(KINDS)))

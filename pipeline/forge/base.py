@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..errors import ForgeError
+from ..i18n import N_, _
 
 APPROVED = "APPROVED"
 CHANGES_REQUESTED = "CHANGES_REQUESTED"
@@ -129,7 +130,7 @@ def parse_time(value: object) -> dt.datetime | None:
     try:
         t = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise ForgeError(f"the forge sent a time wxpub cannot read: {value!r}") from None
+        raise ForgeError(_("the forge sent a time wxpub cannot read: {value}", value=repr(value))) from None
     return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
 
 
@@ -141,7 +142,7 @@ def _login(obj: object) -> str:
 
 def _need(d: Mapping[str, Any], key: str, what: str) -> Any:
     if key not in d or d[key] is None:
-        raise ForgeError(f"the forge's {what} has no {key!r}")
+        raise ForgeError(_("the forge's {what} has no {key}", what=_(what), key=repr(key)))
     return d[key]
 
 
@@ -152,11 +153,11 @@ def normalise_state(state: object) -> str:
 
 def pull_from_json(d: Mapping[str, Any]) -> PullRequest:
     if not isinstance(d, Mapping):
-        raise ForgeError("the forge's pull request is not a JSON object")
+        raise ForgeError(_("the forge's pull request is not a JSON object"))
     head = d.get("head") or {}
     base = d.get("base") or {}
     return PullRequest(
-        number=int(_need(d, "number", "pull request")),
+        number=int(_need(d, "number", N_("pull request"))),
         author=_login(d.get("user")),
         created_at=parse_time(d.get("created_at")),
         head_sha=str(head.get("sha") or ""),
@@ -170,7 +171,7 @@ def pull_from_json(d: Mapping[str, Any]) -> PullRequest:
 
 def review_from_json(d: Mapping[str, Any]) -> Review:
     if not isinstance(d, Mapping):
-        raise ForgeError("the forge's review is not a JSON object")
+        raise ForgeError(_("the forge's review is not a JSON object"))
     state = normalise_state(d.get("state"))
     return Review(
         id=int(d.get("id") or 0),
@@ -184,7 +185,7 @@ def review_from_json(d: Mapping[str, Any]) -> Review:
 
 def commit_from_json(d: Mapping[str, Any]) -> Commit:
     if not isinstance(d, Mapping):
-        raise ForgeError("the forge's commit is not a JSON object")
+        raise ForgeError(_("the forge's commit is not a JSON object"))
     raw_inner = d.get("commit")
     inner: Mapping[str, Any] = raw_inner if isinstance(raw_inner, Mapping) else {}
     message = inner.get("message") or d.get("message") or ""
@@ -194,7 +195,7 @@ def commit_from_json(d: Mapping[str, Any]) -> Commit:
         return str(value.get(key) or "") if isinstance(value, Mapping) else ""
 
     return Commit(
-        sha=str(_need(d, "sha", "commit")),
+        sha=str(_need(d, "sha", N_("commit"))),
         author_login=_login(d.get("author")),
         committer_login=_login(d.get("committer")),
         co_authors=co_authors_of(str(message)),
@@ -210,7 +211,7 @@ def files_from_json(items: list[Any]) -> list[str]:
     out: dict[str, None] = {}
     for d in items:
         if not isinstance(d, Mapping):
-            raise ForgeError("the forge's changed file is not a JSON object")
+            raise ForgeError(_("the forge's changed file is not a JSON object"))
         name = d.get("filename") or d.get("path")
         if name:
             out[str(name)] = None
@@ -223,8 +224,10 @@ def files_from_json(items: list[Any]) -> list[str]:
 def split_team(team: str, default_org: str = "") -> tuple[str, str]:
     """`org/slug` -> (org, slug); a bare name belongs to `default_org` (the repository's owner)."""
     if "/" in team:
-        org, _, slug = team.partition("/")
+        org, _sep, slug = team.partition("/")
         return org, slug
     if not default_org:
-        raise ForgeError(f"team {team!r} names no organisation; write it as org/team in policy/policy.yml")
+        raise ForgeError(
+            _("team {team} names no organisation; write it as org/team in policy/policy.yml", team=repr(team))
+        )
     return default_org, team

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import requests
 
 from ..errors import ForgeError
+from ..i18n import N_, _
 from .base import (
     Commit,
     PullRequest,
@@ -27,7 +28,7 @@ from .http import Http
 
 PAGE = 50  # Gitea's default MAX_RESPONSE_ITEMS
 
-TEAM_PERMISSION = (
+TEAM_PERMISSION = N_(
     "the token cannot read team membership of {team}: it needs the scope 'read:organization' and "
     "membership of the organisation; without it no team approval can be verified"
 )
@@ -41,9 +42,9 @@ def api_url(url: str) -> str:
 
 def _hint(status: int, request: str) -> str:
     if status == 404 and "/repos/" in request:
-        return "check the repository (owner/name) and that the token may read it (scope 'read:repository')"
+        return _("check the repository (owner/name) and that the token may read it (scope 'read:repository')")
     if status == 403:
-        return "the token needs the scopes 'read:repository' and 'read:organization'"
+        return _("the token needs the scopes 'read:repository' and 'read:organization'")
     return ""
 
 
@@ -62,7 +63,7 @@ class GiteaForge:
         timeout: float = 30.0,
     ) -> None:
         if repo.count("/") != 1 or not all(repo.split("/")):
-            raise ForgeError(f"repository {repo!r} is not owner/name")
+            raise ForgeError(_("repository {repo} is not owner/name", repo=repr(repo)))
         self.repo = repo
         self.http = Http(
             api_url(base_url), f"token {token}", forge_name="Gitea", session=session, timeout=timeout, hints=_hint
@@ -81,42 +82,44 @@ class GiteaForge:
         return self.http.paginate(path, what, {"limit": PAGE, "page": 1}, page_size_key="limit")
 
     def pull(self, number: int) -> PullRequest:
-        return pull_from_json(self.http.get(f"{self._r}/pulls/{int(number)}", "pull request"))
+        return pull_from_json(self.http.get(f"{self._r}/pulls/{int(number)}", N_("pull request")))
 
     def reviews(self, number: int) -> list[Review]:
-        return [review_from_json(d) for d in self._list(f"{self._r}/pulls/{int(number)}/reviews", "reviews")]
+        return [review_from_json(d) for d in self._list(f"{self._r}/pulls/{int(number)}/reviews", N_("reviews"))]
 
     def commits(self, number: int) -> list[Commit]:
-        return [commit_from_json(d) for d in self._list(f"{self._r}/pulls/{int(number)}/commits", "commits")]
+        return [commit_from_json(d) for d in self._list(f"{self._r}/pulls/{int(number)}/commits", N_("commits"))]
 
     def files(self, number: int) -> list[str]:
-        return files_from_json(self._list(f"{self._r}/pulls/{int(number)}/files", "changed files"))
+        return files_from_json(self._list(f"{self._r}/pulls/{int(number)}/files", N_("changed files")))
 
     def pulls_for_commit(self, sha: str) -> list[PullRequest]:
-        resp = self.http.fetch(f"{self._r}/commits/{quote(sha, safe='')}/pull", "pull request of the commit")
+        resp = self.http.fetch(f"{self._r}/commits/{quote(sha, safe='')}/pull", N_("pull request of the commit"))
         if resp.status_code == 404:
             return []
         try:
             return [pull_from_json(resp.json())]
         except ValueError:
-            raise ForgeError("Gitea sent a pull request that is not JSON") from None
+            raise ForgeError(_("Gitea sent a pull request that is not JSON")) from None
 
     def _team_id(self, org: str, name: str) -> int:
         key = f"{org}/{name}".lower()
         if key not in self._team_ids:
             try:
                 found = self.http.paginate(
-                    f"/orgs/{quote(org, safe='')}/teams/search", f"teams of {org}", {"q": name, "limit": PAGE}
+                    f"/orgs/{quote(org, safe='')}/teams/search",
+                    _("teams of {org}", org=org),
+                    {"q": name, "limit": PAGE},
                 )
             except ForgeError as exc:
                 if exc.status in (403, 404):
-                    raise ForgeError(TEAM_PERMISSION.format(team=key), status=exc.status, request=exc.request) from None
+                    raise ForgeError(_(TEAM_PERMISSION, team=key), status=exc.status, request=exc.request) from None
                 raise
             wanted = name.lower()
             ids = [int(t["id"]) for t in found if isinstance(t, dict) and str(t.get("name", "")).lower() == wanted]
             if not ids:
                 raise ForgeError(
-                    TEAM_PERMISSION.format(team=key) + " (or the team does not exist: check policy/policy.yml)",
+                    _(TEAM_PERMISSION, team=key) + " (or the team does not exist: check policy/policy.yml)",
                     status=404,
                 )
             self._team_ids[key] = ids[0]

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import requests
 
 from ..errors import ForgeError
+from ..i18n import N_, _
 from .base import (
     Commit,
     PullRequest,
@@ -24,7 +25,7 @@ DEFAULT_API_URL = "https://api.github.com"
 MAX_COMMITS = 250  # GET /pulls/{n}/commits lists at most 250 commits
 MAX_FILES = 3000  # GET /pulls/{n}/files lists at most 3,000 files
 
-TEAM_PERMISSION = (
+TEAM_PERMISSION = N_(
     "the token cannot read team membership of {team}: it needs the organization permission "
     "'Members: read' (fine-grained token or GitHub App) or the classic scope 'read:org'; "
     "the default Actions GITHUB_TOKEN cannot read teams. Without it no team approval can be verified"
@@ -33,9 +34,9 @@ TEAM_PERMISSION = (
 
 def _hint(status: int, request: str) -> str:
     if status == 404 and "/repos/" in request:
-        return "check GITHUB_REPOSITORY and that the token may read the repository ('Pull requests: read')"
+        return _("check GITHUB_REPOSITORY and that the token may read the repository ('Pull requests: read')")
     if status == 403 and "/pulls" in request:
-        return "the token needs 'Pull requests: read' and 'Contents: read' on the repository"
+        return _("the token needs 'Pull requests: read' and 'Contents: read' on the repository")
     return ""
 
 
@@ -54,7 +55,7 @@ class GitHubForge:
         timeout: float = 30.0,
     ) -> None:
         if repo.count("/") != 1 or not all(repo.split("/")):
-            raise ForgeError(f"repository {repo!r} is not owner/name")
+            raise ForgeError(_("repository {repo} is not owner/name", repo=repr(repo)))
         self.repo = repo
         self.http = Http(
             base_url or DEFAULT_API_URL,
@@ -75,47 +76,56 @@ class GitHubForge:
         return f"/repos/{self.repo}"
 
     def pull(self, number: int) -> PullRequest:
-        return pull_from_json(self.http.get(f"{self._r}/pulls/{int(number)}", "pull request"))
+        return pull_from_json(self.http.get(f"{self._r}/pulls/{int(number)}", N_("pull request")))
 
     def reviews(self, number: int) -> list[Review]:
-        items = self.http.paginate(f"{self._r}/pulls/{int(number)}/reviews", "reviews", {"per_page": 100})
+        items = self.http.paginate(f"{self._r}/pulls/{int(number)}/reviews", N_("reviews"), {"per_page": 100})
         return [review_from_json(d) for d in items]
 
     def commits(self, number: int) -> list[Commit]:
-        items = self.http.paginate(f"{self._r}/pulls/{int(number)}/commits", "commits", {"per_page": 100})
+        items = self.http.paginate(f"{self._r}/pulls/{int(number)}/commits", N_("commits"), {"per_page": 100})
         if len(items) >= MAX_COMMITS:  # GitHub lists at most 250: a committer beyond them would go unseen
             raise ForgeError(
-                f"pull request #{number} has {MAX_COMMITS} or more commits; GitHub lists only {MAX_COMMITS}, "
-                "so the gate cannot see every committer",
-                hint="squash the branch into fewer commits",
+                _(
+                    "pull request #{n} has {max} or more commits; GitHub lists only {max}, "
+                    "so the gate cannot see every committer",
+                    n=number,
+                    max=MAX_COMMITS,
+                ),
+                hint=_("squash the branch into fewer commits"),
             )
         return [commit_from_json(d) for d in items]
 
     def files(self, number: int) -> list[str]:
-        items = self.http.paginate(f"{self._r}/pulls/{int(number)}/files", "changed files", {"per_page": 100})
+        items = self.http.paginate(f"{self._r}/pulls/{int(number)}/files", N_("changed files"), {"per_page": 100})
         if len(items) >= MAX_FILES:  # GitHub lists at most 3,000: a change beyond them would go unseen
             raise ForgeError(
-                f"pull request #{number} changes {MAX_FILES} or more files; GitHub lists only {MAX_FILES}, "
-                "so the gate cannot see every change",
-                hint="split the pull request",
+                _(
+                    "pull request #{n} changes {max} or more files; GitHub lists only {max}, "
+                    "so the gate cannot see every change",
+                    n=number,
+                    max=MAX_FILES,
+                ),
+                hint=_("split the pull request"),
             )
         return files_from_json(items)
 
     def pulls_for_commit(self, sha: str) -> list[PullRequest]:
         items = self.http.paginate(
-            f"{self._r}/commits/{quote(sha, safe='')}/pulls", "pull requests of the commit", {"per_page": 100}
+            f"{self._r}/commits/{quote(sha, safe='')}/pulls", N_("pull requests of the commit"), {"per_page": 100}
         )
         return [pull_from_json(d) for d in items]
 
     def is_member(self, team: str, user: str) -> bool:
         """Active membership of `org/slug`; fails closed with the missing permission when it cannot tell."""
         org, slug = split_team(team, self.repo.split("/")[0])
-        key = (f"{org}/{slug}".lower(), user.lower())
+        name = f"{org}/{slug}"
+        key = (name.lower(), user.lower())
         if key in self._members:
             return self._members[key]
         path = f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}/memberships/{quote(user, safe='')}"
         try:
-            resp = self.http.fetch(path, f"the membership of team {org}/{slug}")
+            resp = self.http.fetch(path, _("the membership of team {team}", team=name))
             if resp.status_code == 404:
                 member = False
                 self._check_team_visible(org, slug)
@@ -123,24 +133,25 @@ class GitHubForge:
                 body = resp.json() if resp.content else {}
                 member = isinstance(body, dict) and body.get("state") == "active"
         except ValueError:
-            raise ForgeError(f"GitHub sent a membership of {org}/{slug} that is not JSON") from None
+            raise ForgeError(_("GitHub sent a membership of {team} that is not JSON", team=name)) from None
         except ForgeError as exc:
             if exc.status in (403, 404):
-                raise ForgeError(
-                    TEAM_PERMISSION.format(team=f"{org}/{slug}"), status=exc.status, request=exc.request
-                ) from None
+                raise ForgeError(_(TEAM_PERMISSION, team=name), status=exc.status, request=exc.request) from None
             raise
         self._members[key] = member
         return member
 
     def _check_team_visible(self, org: str, slug: str) -> None:
         """A 404 on a membership means 'not a member' only if the token can see the team at all."""
-        team = f"{org}/{slug}".lower()
+        name = f"{org}/{slug}"
+        team = name.lower()
         if team not in self._teams_visible:
-            resp = self.http.fetch(f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}", f"team {team}")
+            resp = self.http.fetch(
+                f"/orgs/{quote(org, safe='')}/teams/{quote(slug, safe='')}", _("team {team}", team=team)
+            )
             self._teams_visible[team] = resp.status_code != 404
         if not self._teams_visible[team]:
             raise ForgeError(
-                TEAM_PERMISSION.format(team=f"{org}/{slug}") + " (or the team does not exist: check policy/policy.yml)",
+                _(TEAM_PERMISSION, team=name) + _(" (or the team does not exist: check policy/policy.yml)"),
                 status=404,
             )

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..errors import ForgeError, TransportError
+from ..i18n import _
 
 MAX_PAGES = 100  # 100 pages x 100 items: more reviews than any pull request has
 
@@ -55,15 +56,27 @@ class Http:
             resp = self.session.get(url, params=params, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise TransportError(
-                f"{self.forge_name} did not answer {request}: {type(exc).__name__}",
+                _(
+                    "{forge} did not answer {request}: {error}",
+                    forge=self.forge_name,
+                    request=request,
+                    error=type(exc).__name__,
+                ),
                 request=request,
-                hint="check the forge URL and the network",
+                hint=_("check the forge URL and the network"),
             ) from None
         if resp.status_code in allow:
             return resp
         if resp.status_code >= 500:
             raise TransportError(
-                f"{self.forge_name} answered {resp.status_code} to {request}", request=request, hint="retry later"
+                _(
+                    "{forge} answered {status} to {request}",
+                    forge=self.forge_name,
+                    status=resp.status_code,
+                    request=request,
+                ),
+                request=request,
+                hint=_("retry later"),
             )
         if resp.status_code >= 400:
             raise self._error(resp, request, what)
@@ -78,17 +91,17 @@ class Http:
         detail = detail[:200]
         hint = self._hints(status, request)
         if status == 401:
-            msg = f"{self.forge_name} rejected the token (401) for {request}"
-            hint = hint or "the token is missing, expired or revoked"
+            msg = _("{forge} rejected the token (401) for {request}", forge=self.forge_name, request=request)
+            hint = hint or _("the token is missing, expired or revoked")
         elif status == 403 and resp.headers.get("X-RateLimit-Remaining") == "0":
-            msg = f"{self.forge_name} rate limit reached (403) for {request}"
-            hint = "wait for the limit to reset (X-RateLimit-Reset) and run again"
+            msg = _("{forge} rate limit reached (403) for {request}", forge=self.forge_name, request=request)
+            hint = _("wait for the limit to reset (X-RateLimit-Reset) and run again")
         elif status == 403:
-            msg = f"the token may not read {what} (403) for {request}"
+            msg = _("the token may not read {what} (403) for {request}", what=_(what), request=request)
         elif status == 404:
-            msg = f"{self.forge_name} found no {what} (404) for {request}"
+            msg = _("{forge} found no {what} (404) for {request}", forge=self.forge_name, what=_(what), request=request)
         else:
-            msg = f"{self.forge_name} refused {request} ({status})"
+            msg = _("{forge} refused {request} ({status})", forge=self.forge_name, request=request, status=status)
         if detail:
             msg += f": {detail}"
         return ForgeError(msg, status=status, request=request, hint=hint or None)
@@ -108,18 +121,20 @@ class Http:
         url: str | None = self.base_url + path
         query: dict[str, Any] | None = dict(params)
         page = int(params.get("page", 1))
-        for _ in range(MAX_PAGES):
+        for _page in range(MAX_PAGES):
             assert url is not None
             resp = self._send(url, query, what)
             batch = _json(resp, self.forge_name, what)
             if isinstance(batch, dict) and isinstance(batch.get("data"), list):
                 batch = batch["data"]
             if not isinstance(batch, list):
-                raise ForgeError(f"{self.forge_name} sent {what} that is not a list")
+                raise ForgeError(_("{forge} sent {what} that is not a list", forge=self.forge_name, what=_(what)))
             items.extend(batch)
             nxt = resp.links.get("next", {}).get("url")
             if nxt and urlsplit(nxt)[:2] != urlsplit(self.base_url)[:2]:
-                raise ForgeError(f"{self.forge_name} sent a next-page link to another host; not following it")
+                raise ForgeError(
+                    _("{forge} sent a next-page link to another host; not following it", forge=self.forge_name)
+                )
             if nxt:
                 url, query = nxt, None  # the next link carries every parameter
                 continue
@@ -133,11 +148,20 @@ class Http:
                     query = {**query, "page": page}
                     continue
             return items
-        raise ForgeError(f"{self.forge_name} kept sending pages of {what} beyond {MAX_PAGES}; stopping")
+        raise ForgeError(
+            _(
+                "{forge} kept sending pages of {what} beyond {max}; stopping",
+                forge=self.forge_name,
+                what=_(what),
+                max=MAX_PAGES,
+            )
+        )
 
 
 def _json(resp: requests.Response, forge: str, what: str) -> Any:
     try:
         return resp.json()
     except ValueError:
-        raise ForgeError(f"{forge} sent {what} that is not JSON", status=resp.status_code) from None
+        raise ForgeError(
+            _("{forge} sent {what} that is not JSON", forge=forge, what=_(what)), status=resp.status_code
+        ) from None

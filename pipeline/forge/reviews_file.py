@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, ForgeError
+from ..i18n import _
 from .base import (
     Commit,
     PullRequest,
@@ -55,21 +56,25 @@ class ReviewsFileForge:
         try:
             doc = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"{self.path}: reviews file not found") from None
+            raise ConfigError(_("{path}: reviews file not found", path=self.path)) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{self.path}: cannot read the reviews file: {exc}") from None
+            raise ConfigError(_("{path}: cannot read the reviews file: {error}", path=self.path, error=exc)) from None
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{self.path}:{exc.lineno}: not JSON: {exc.msg}") from None
+            raise ConfigError(
+                _("{path}:{line}: not JSON: {error}", path=self.path, line=exc.lineno, error=exc.msg)
+            ) from None
         if not isinstance(doc, dict):
-            raise ConfigError(f"{self.path}:1: expected a JSON object with pull, reviews, commits, files, teams")
+            raise ConfigError(
+                _("{path}:1: expected a JSON object with pull, reviews, commits, files, teams", path=self.path)
+            )
         doc = self._resolve(doc)
         entries = doc.get("pulls") if "pulls" in doc else [doc]
         if not isinstance(entries, list) or not entries:
-            raise ConfigError(f"{self.path}: 'pulls' must be a non-empty list")
+            raise ConfigError(_("{path}: 'pulls' must be a non-empty list", path=self.path))
         self._pulls: dict[int, dict[str, Any]] = {}
         for entry in entries:
             if not isinstance(entry, dict) or not isinstance(entry.get("pull"), dict):
-                raise ConfigError(f"{self.path}: every pull request entry needs a 'pull' object")
+                raise ConfigError(_("{path}: every pull request entry needs a 'pull' object", path=self.path))
             try:
                 number = pull_from_json(entry["pull"]).number
             except ForgeError as exc:
@@ -77,7 +82,7 @@ class ReviewsFileForge:
             self._pulls[number] = entry
         teams = doc.get("teams") or {}
         if not isinstance(teams, dict):
-            raise ConfigError(f"{self.path}: 'teams' must map org/slug to a list of logins")
+            raise ConfigError(_("{path}: 'teams' must map org/slug to a list of logins", path=self.path))
         self.teams = {str(k).lower(): {str(u).lower() for u in (v or [])} for k, v in teams.items()}
 
     def _resolve(self, obj: Any) -> Any:
@@ -93,7 +98,9 @@ class ReviewsFileForge:
         if not value.startswith("git:"):
             return value
         if self.root is None:
-            raise ConfigError(f"{self.path}: {value!r} needs the repository to resolve it")
+            raise ConfigError(
+                _("{path}: {value} needs the repository to resolve it", path=self.path, value=repr(value))
+            )
         try:
             out = subprocess.run(
                 ["git", "rev-parse", "--verify", "--quiet", value[4:] + "^{commit}"],
@@ -103,19 +110,25 @@ class ReviewsFileForge:
                 check=True,
             )
         except (subprocess.CalledProcessError, OSError):
-            raise ConfigError(f"{self.path}: {value!r} does not name a commit in {self.root}") from None
+            raise ConfigError(
+                _("{path}: {value} does not name a commit in {root}", path=self.path, value=repr(value), root=self.root)
+            ) from None
         return out.stdout.strip()
 
     def _entry(self, number: int) -> Mapping[str, Any]:
         entry = self._pulls.get(int(number))
         if entry is None:
-            raise ForgeError(f"{self.path}: no pull request #{number} in the reviews file", status=404)
+            raise ForgeError(
+                _("{path}: no pull request #{n} in the reviews file", path=self.path, n=number), status=404
+            )
         return entry
 
     def _items(self, number: int, key: str) -> list[Any]:
         items = self._entry(number).get(key) or []
         if not isinstance(items, list):
-            raise ConfigError(f"{self.path}: {key!r} of pull request #{number} must be a list")
+            raise ConfigError(
+                _("{path}: {key} of pull request #{n} must be a list", path=self.path, key=repr(key), n=number)
+            )
         return items
 
     def pull(self, number: int) -> PullRequest:
@@ -132,10 +145,16 @@ class ReviewsFileForge:
 
     def is_member(self, team: str, user: str) -> bool:
         org, slug = split_team(team)
-        members = self.teams.get(f"{org}/{slug}".lower())
+        name = f"{org}/{slug}"
+        members = self.teams.get(name.lower())
         if members is None:
             raise ForgeError(
-                f"{self.path}: team {org}/{slug} is not listed under 'teams'; its members cannot be read", status=403
+                _(
+                    "{path}: team {team} is not listed under 'teams'; its members cannot be read",
+                    path=self.path,
+                    team=name,
+                ),
+                status=403,
             )
         return user.lower() in members
 
@@ -157,4 +176,4 @@ class ReviewsFileForge:
                 return number
         if len(self._pulls) == 1:
             return next(iter(self._pulls))
-        raise ConfigError(f"{self.path}: no pull request changes {path}; pass --pr N")
+        raise ConfigError(_("{file}: no pull request changes {path}; pass --pr N", file=self.path, path=path))

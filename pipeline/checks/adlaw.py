@@ -70,7 +70,7 @@ R_FIGURE = rule(
     Severity.REVIEW,
     N_("a cited statistic, survey or quotation without its source"),
     help=N_(
-        "What: 数据显示 / 调查显示 / 据统计 / 'N% of customers' with no source named in the same paragraph. "
+        "What: 数据显示 / 调查显示 / 据统计 / N%的客户 with no source named in the same paragraph. "
         "Why: Advertising Law Art. 11 requires cited data, statistics, survey results and quotations to be "
         "true and accurate and to name their source."
     ),

@@ -130,6 +130,13 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     ("finance/deposit-deny", "存款返现金，存10万元返现300元。", ["deposit"], [Severity.ERROR], ZJ),
     # holdout corpus: 没有区别 equates; 非存款 and 以存款名义 tell apart or name the misselling
     ("finance/insurance-as-deposit", "这份保单跟存款没有区别。", ["insurance"], [Severity.ERROR], DEPINS),
+    (
+        "finance/insurance-as-deposit",
+        "您的定期到期了，转存成这个“分红存单”，本金随时能取。\n\n保险产品由保险公司承保，本行仅为代理销售。",
+        ["insurance"],
+        [Severity.ERROR],
+        DEPINS,
+    ),  # the deposit words before the insurance words, in another sentence of a post selling insurance
     ("finance/insurance-as-deposit", "本行不以存款名义销售保险。", ["insurance"], [], DEPINS),
     ("finance/insurance-as-deposit", "| 理财产品、基金、保险等非存款产品 |", ["insurance"], [], DEPINS),
     ("finance/implied-safety", f"有没有风险，请看产品说明书。{SLOGAN}", ["wealth"], [], ZJ),

@@ -214,12 +214,13 @@ def _insurance_as_deposit(post: Post, ctx: CheckContext, found: dict[str, list[l
     )
     if sells_insurance:  # every sentence of the post speaks of the insurance product
         view = _lexicon_view(post, ctx)
-        seen = {products.sentence(view.text, m.start, m.end) for m, _s in places}
+        # sentences compared in one form: a hit's offsets are its unit's, not the view's
+        seen = {s for _m, s in places}
         for d in _DEPOSIT_WORDS.finditer(_NOT_DEPOSIT.sub("\x00", view.text)):
-            sent = products.sentence(view.text, d.start(), d.end())
+            sent = normalise(products.sentence(view.text, d.start(), d.end()))
             if sent not in seen:
                 seen.add(sent)
-                places.append((view.match(d.start(), d.end()), normalise(sent)))
+                places.append((view.match(d.start(), d.end()), sent))
     reported: set[str] = set()
     for m, sent in places:
         if sent in reported:

@@ -123,6 +123,8 @@ SENTENCES: list[tuple[str, str, str | None]] = [
     ("## 定投的三个误区\n\n1. “定投稳赚不赔”——定投同样可能亏损；", "稳赚不赔", "warning"),
     # a quoted question someone else asks
     ("有的客户问：“有没有风险最低、收益最高的产品？”", "最高", "question"),
+    ("基金定投是“稳赚”的吗？", "稳赚", "question"),
+    ("理财真的是“零风险”吗？", "零风险", "question"),
     # adversarial: the same shapes with the bank speaking
     ("拒绝平庸，保本保收益。", "保本", None),
     ("| 产品 | 特点 |\n|---|---|\n| 稳享理财 | 保本保收益 |", "保本", None),
@@ -130,6 +132,8 @@ SENTENCES: list[tuple[str, str, str | None]] = [
     ("## 防骗误区\n\n1. 本产品稳赚不赔。", "稳赚不赔", None),
     ("客户问：“收益高吗？”我们答：“本产品收益最高。”", "最高", None),
     ("想要收益最高的理财吗？", "最高", None),
+    ("想要“稳赚”吗？", "稳赚", None),
+    ("本产品就是“稳赚”的。", "稳赚", None),
     ("客户问：“收益最高的理财。”", "最高", None),
     ("拒绝诱惑吧，本产品保本保收益诱惑多。", "保本", None),
 ]

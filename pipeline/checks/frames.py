@@ -20,7 +20,8 @@ such as 常见骗局：). Inside the sentence:
   a clause right after the term that opens with a warning (出租银行卡，小心成了帮凶) frames it too;
 - a `mention` cue shortly after a quoted term names it as a word (“最好”“第一”这样的字眼);
 - a `question` cue before a quotation that ends with a question mark: someone else asks it (客户问：“有没有收益
-  最高的产品？”), when it is the first quotation after the cue;
+  最高的产品？”), when it is the first quotation after the cue; so is 是“…”(的)吗？, a question doubting the
+  quoted word (基金定投是“稳赚”的吗？);
 - a sentence heading a list or a table leads it: a line ending with a colon over its lines, a Markdown heading
   over the list right under it (## 常见误区), a table's header cell over its column (| 骗子的话术 |);
 - a warning cue with a gap may enclose the term (拒绝…诱惑: 拒绝高收益诱惑);
@@ -299,15 +300,23 @@ def _item_start(sentence: str) -> int:
     return k
 
 
+_IS_IT = re.compile(r"(?:的)?[吗么][？?]")
+
+
 def _asked(cues: Cues, sentence: str, s: int) -> str | None:
     """The cue of a question someone else asks (客户问：“有没有收益最高的产品？”) when the quotation that holds the
-    term at `s` is the first one after the cue and ends with a question mark; None otherwise."""
+    term at `s` is the first one after the cue and ends with a question mark; or a question that doubts the
+    quoted word itself (定投是“稳赚”的吗？); None otherwise."""
     assert cues.question is not None
     o = max(sentence.rfind(q, 0, s) for q in OPEN_QUOTES if q != "《")
     if o < 0:
         return None
     close = sentence.find(OPEN_QUOTES[sentence[o]], s)
-    if close < 0 or sentence[close - 1 : close] not in ("？", "?"):
+    if close < 0:
+        return None
+    if sentence[o - 1 : o] == "是" and _IS_IT.match(sentence, close + 1):
+        return "是…吗？"  # 基金定投是“稳赚”的吗？: the question doubts the quoted word
+    if sentence[close - 1 : close] not in ("？", "?"):
         return None
     for m in cues.question.finditer(sentence, 0, o + 1):
         between = sentence[m.end() : o]

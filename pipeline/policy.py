@@ -391,6 +391,7 @@ class FramesPolicy(Model):
     warning: tuple[Cue, ...] = ()  # the sentence warns against what it names (警惕, 谨防, 切勿, 骗局 …)
     warning_after: tuple[Cue, ...] = ()  # after the term, in its clause: the term is what is warned of (…是骗局)
     mention: tuple[Cue, ...] = ()  # after a quoted term: the term is named as a word (“最好”这样的字眼, 等用语)
+    question: tuple[Cue, ...] = ()  # before a quoted question someone else asks: 客户问：“…最高…？”
     negation: tuple[Cue, ...] = ()  # directly before the term: the term itself is denied (不保证, 并非)
     citation: tuple[Cue, ...] = ()  # the sentence cites a law, a rule or a regulator (《…》第#条, 监管规定)
     reassurance: tuple[Cue, ...] = ()  # a sales push that ends a frame: 不用担心, 别犹豫, 放心

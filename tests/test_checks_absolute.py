@@ -82,6 +82,12 @@ VERDICTS: list[tuple[str, tuple[str, str, str]]] = [
     ("本行借记卡服务全市最好。", ("最好", "claim", "")),
     ("我行是最好的银行，荣获好评。", ("最好", "claim", "")),
     ("审批最快，当天放款。", ("最快", "claim", "")),
+    # holdout corpus: how often something is asked; a cap stated beside 利息 (deposit insurance)
+    ("这是客户问得最多的问题之一。", ("最多", "word", "")),
+    ("存款本金和利息合计在最高50万元以内的，全额偿付。", ("最高", "exempt", "a fact limited in amount, time or place")),
+    # adversarial: a return with a figure but no cap, a bestseller
+    ("本产品收益最高可达8%。", ("最高", "claim", "")),
+    ("这是我行卖得最多的理财。", ("最多", "claim", "")),
 ]
 
 
@@ -122,6 +128,7 @@ POSTS: list[tuple[str, list[tuple[Severity, str]]]] = [
     ("我们追求最好的服务体验。", [(Severity.INFO, "service attitude")]),
     ("本理财产品收益最高。", [(Severity.ERROR, "最高")]),
     ("```\n全网第一\n```\n", [(Severity.REVIEW, "code block")]),
+    ("存款本息合计在**最高50万元**以内的，实行全额偿付。", [(Severity.INFO, "fact limited")]),  # bold in a limit
 ]
 
 

@@ -55,6 +55,8 @@ ITEMS: list[tuple[str, str, str, str, Severity | None]] = [
     ("14(8)", "如对我们的服务不满意，欢迎拨打投诉热线96588。", "service", "forbidden/brand-negative", None),
     ("14(8)", "本季度共受理消费投诉46件，已全部办结。", "notice", "forbidden/brand-negative", None),
     ("14(8) adversarial", "我行近期投诉不断，客户纷纷销户。", "other", "forbidden/brand-negative", Severity.REVIEW),
+    ("14(1) holdout", "无需征信，黑户也能秒批五十万。", "other", "forbidden/illegal", Severity.ERROR),
+    ("14(1) holdout warned", "警惕“黑户也能贷”的骗局。", "knowledge", "forbidden/illegal", Severity.INFO),
 ]
 
 

@@ -128,6 +128,19 @@ MISSELLING: list[tuple[str, str, list[str], list[Severity], str]] = [
     ("finance/deposit-deny", "符合条件的创业担保贷款可享受财政贴息。", ["loan"], [], ZJ),
     ("finance/deposit-deny", "存款送好礼，多存多送。", ["deposit"], [Severity.ERROR] * 2, ZJ),
     ("finance/deposit-deny", "存款返现金，存10万元返现300元。", ["deposit"], [Severity.ERROR], ZJ),
+    # holdout corpus: 没有区别 equates; 非存款 and 以存款名义 tell apart or name the misselling
+    ("finance/insurance-as-deposit", "这份保单跟存款没有区别。", ["insurance"], [Severity.ERROR], DEPINS),
+    (
+        "finance/insurance-as-deposit",
+        "您的定期到期了，转存成这个“分红存单”，本金随时能取。\n\n保险产品由保险公司承保，本行仅为代理销售。",
+        ["insurance"],
+        [Severity.ERROR],
+        DEPINS,
+    ),  # the deposit words before the insurance words, in another sentence of a post selling insurance
+    ("finance/insurance-as-deposit", "本行不以存款名义销售保险。", ["insurance"], [], DEPINS),
+    ("finance/insurance-as-deposit", "| 理财产品、基金、保险等非存款产品 |", ["insurance"], [], DEPINS),
+    ("finance/implied-safety", f"有没有风险，请看产品说明书。{SLOGAN}", ["wealth"], [], ZJ),
+    ("finance/implied-safety", f"稳享理财和国债一样安全。{SLOGAN}", ["wealth"], [Severity.ERROR], ZJ),
 ]
 
 # (body, products, severities of finance/guaranteed-return findings, seen): negations and split promises
@@ -147,6 +160,11 @@ GUARANTEES: list[tuple[str, list[str], list[Severity], str]] = [
     ("年金险保底复利，稳稳增值。", ["insurance"], [Severity.ERROR], DEPINS),
     ("本产品不设保底收益，净值可能下跌。", ["wealth"], [], DEPINS),
     ("三年期定期存款到期连本带利一次支取，本金无忧。", ["deposit"], [], DEPINS),  # deposits are protected
+    # holdout corpus: no loss promised, a loss made good, a floor on a rise
+    (f"稳享理财保证不亏。{SLOGAN}", ["wealth"], [Severity.ERROR], ZJ),
+    (f"理财经理私下保证：亏了由我个人补给您。{SLOGAN}", ["wealth"], [Severity.ERROR], ZJ),
+    ("这只基金未来一年至少上涨30%。", ["fund"], [Severity.ERROR], ZJ),
+    (f"净值型理财不代表不会亏。{SLOGAN}", ["wealth"], [], ZJ),
 ]
 
 

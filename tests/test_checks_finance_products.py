@@ -88,6 +88,16 @@ OFFERS: list[tuple[str, dict[str, object], list[tuple[str, Severity]], str]] = [
     ("谨防理财骗局。本行稳享理财产品今日开售。", {"products": ["card"]}, [("理财产品", Severity.ERROR)], BOC),
     # adversarial: the offer in the title of an education piece
     ("理财有风险，投资须谨慎。", {"title": "稳享理财今日开售", "products": ["card"]}, [("理财", Severity.ERROR)], NAV),
+    # holdout corpus: a product word denied, or in a clause that says what is not a deposit
+    ("保险产品由保险公司发行，不是银行理财产品。", {"category": "knowledge", "products": ["insurance"]}, [], BOC),
+    ("请注意：理财产品、代理销售的基金和保险不是存款。", {"category": "knowledge", "products": ["deposit"]}, [], BOC),
+    # adversarial: the denial in another clause than the offer
+    (
+        "本行推出稳享理财，不是存款胜似存款。",
+        {"category": "knowledge", "products": []},
+        [("理财", Severity.ERROR)],
+        BOC,
+    ),
 ]
 
 

@@ -110,6 +110,32 @@ SENTENCES: list[tuple[str, str, str | None]] = [
     # adversarial: a quoted claim without a mention cue, or the cue far from the quote
     ("本行服务“最好”，欢迎体验。", "最好", None),
     ("我行推出“最安全”的理财，这类说法我们有底气。", "最安全", None),
+    # reporting verbs of the people warned against (holdout corpus: real anti-fraud articles)
+    ("不法分子许诺“月息3分、保本保息”，诱骗群众投资。", "保本", "warning"),
+    ("一些非法平台吹嘘自己是全国最安全的投资平台。", "最安全", "warning"),
+    ("对方还说这笔投资零风险、有政府兜底。", "零风险", "warning"),
+    ("犯罪分子以“稳赚不赔”诱导老人转账。", "稳赚不赔", "warning"),
+    ("骗子鼓吹虚拟货币稳赚不赔。", "稳赚不赔", "warning"),
+    # a cue with a gap around the term
+    ("拒绝高收益诱惑，远离非法集资。", "高收益", "warning"),
+    # a table row under a header that names scam scripts; a list under a heading that names myths
+    ("| 骗子的话术 | 真相 |\n|---|---|\n| “内部渠道投资，稳赚不赔。” | 正规投资不承诺回报 |", "稳赚不赔", "warning"),
+    ("## 定投的三个误区\n\n1. “定投稳赚不赔”——定投同样可能亏损；", "稳赚不赔", "warning"),
+    # a quoted question someone else asks
+    ("有的客户问：“有没有风险最低、收益最高的产品？”", "最高", "question"),
+    ("基金定投是“稳赚”的吗？", "稳赚", "question"),
+    ("理财真的是“零风险”吗？", "零风险", "question"),
+    # adversarial: the same shapes with the bank speaking
+    ("拒绝平庸，保本保收益。", "保本", None),
+    ("| 产品 | 特点 |\n|---|---|\n| 稳享理财 | 保本保收益 |", "保本", None),
+    ("## 本期推荐\n\n1. 稳享理财，稳赚不赔。", "稳赚不赔", None),
+    ("## 防骗误区\n\n1. 本产品稳赚不赔。", "稳赚不赔", None),
+    ("客户问：“收益高吗？”我们答：“本产品收益最高。”", "最高", None),
+    ("想要收益最高的理财吗？", "最高", None),
+    ("想要“稳赚”吗？", "稳赚", None),
+    ("本产品就是“稳赚”的。", "稳赚", None),
+    ("客户问：“收益最高的理财。”", "最高", None),
+    ("拒绝诱惑吧，本产品保本保收益诱惑多。", "保本", None),
 ]
 
 
@@ -154,6 +180,9 @@ POSTS: list[tuple[str, dict[str, object], str, list[Severity], str]] = [
     ("本产品不承诺最低收益。", {}, "adlaw/absolute-term", [Severity.INFO], "negated (不承诺…)"),
     ("我行承诺“服务最好”。", KNOWLEDGE, "adlaw/absolute-term", [Severity.ERROR], "absolute term"),
     ("警惕诈骗。本行服务全市最好。", KNOWLEDGE, "adlaw/absolute-term", [Severity.ERROR], "absolute term"),
+    # reporting verbs and a question someone asks (holdout corpus)
+    ("对方许诺“月息3分、保本保息”。", KNOWLEDGE, "finance/guaranteed-return", [Severity.INFO], "(许诺…)"),
+    ("有的客户问：“有没有收益最高的产品？”", KNOWLEDGE, "adlaw/absolute-term", [Severity.INFO], "question"),
 ]
 
 

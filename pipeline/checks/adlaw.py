@@ -108,6 +108,11 @@ _LIMIT_BEFORE = re.compile(
     r"(?:单笔|每笔|每户|每人|每日|每天|每月|每年|每次|额度|限额|期限|可贷|可借|贷款|授信|优惠|减免|"
     r"补贴|偿付|赔付|返还|立减|奖励|积分|金额|不超过|上限|下限|起存|起购|办理时间|到账)[^，,。；;]{0,8}$"
 )
+_ASKED_BEFORE = re.compile(r"(?:问|提|咨询|反映|投诉|遇到|碰到)得$")
+# A figure closed as a cap (最高50万元以内, 最多3次为限): a limit the sentence states, even beside 利息 or 保障.
+_CAP_AFTER = re.compile(
+    r"^[^，,。；;]{0,10}?\d[\d.,]*\s*[万亿千百]?[元个天年月日期笔次%]?[*_\s]*(?:以内|以下|为限|封顶)"
+)
 # Returns and safety: there an absolute term stays an error, whatever else the sentence says.
 _RETURNS = re.compile(r"收益|回报|利率|利息|收益率|年化|盈利|赚|分红|安全|保本|本金|风险|稳健|稳妥|稳赚|无忧|可靠|保障")
 _GOAL_BEFORE = re.compile(
@@ -173,12 +178,14 @@ def judge(sentence: str, s: int, e: int) -> Verdict:
         _RANK_BEFORE.search(before) or re.match(r"^[^，,。；;]{0,16}(?:银行|金融机构|农商行|机构|企业|品牌)", after)
     ):
         return Verdict("word", term=term)  # the first of the bank's own (第一家营业网点), not a ranking among others
+    if term in _LIMIT_WORDS and _ASKED_BEFORE.search(before):
+        return Verdict("word", term=term)  # 问得最多的问题: how often something is asked, not a property
     if term in _NEUTRAL or (term.startswith("最新") and not re.match(r"^(?:的)?(?:技术|科技|工艺|发明)", after)):
         return Verdict("word", term=term)
     clause = (
         before[max((before.rfind(c) for c in "，,；;：:"), default=-1) + 1 :] + term + re.split(r"[，,。；;]", after)[0]
     )
-    if _RETURNS.search(clause) and not _LIMIT_BEFORE.search(before):
+    if _RETURNS.search(clause) and not _LIMIT_BEFORE.search(before) and not _CAP_AFTER.search(after):
         return Verdict("claim", term=term)  # returns or safety: never exempt (financial advertising)
     if term in _LIMIT_WORDS and (_FIGURE_AFTER.search(after) or _LIMIT_BEFORE.search(before)):
         return Verdict("exempt", EXEMPT_LIMIT, term)

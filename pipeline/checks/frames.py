@@ -19,6 +19,12 @@ such as 常见骗局：). Inside the sentence:
   `warning` cue after it within its clause (…是骗局), or in the whole sentence when the term is quoted;
   a clause right after the term that opens with a warning (出租银行卡，小心成了帮凶) frames it too;
 - a `mention` cue shortly after a quoted term names it as a word (“最好”“第一”这样的字眼);
+- a `question` cue before a quotation that ends with a question mark: someone else asks it (客户问：“有没有收益
+  最高的产品？”), when it is the first quotation after the cue; so is 是“…”(的)吗？, a question doubting the
+  quoted word (基金定投是“稳赚”的吗？);
+- a sentence heading a list or a table leads it: a line ending with a colon over its lines, a Markdown heading
+  over the list right under it (## 常见误区), a table's header cell over its column (| 骗子的话术 |);
+- a warning cue with a gap may enclose the term (拒绝…诱惑: 拒绝高收益诱惑);
 - a `negation` directly before the term (不保证本金, 并非保本) frames it; a negation of something else does
   not (不要错过！保本保收益: the sentence ends between them).
 
@@ -86,7 +92,7 @@ _NEGATION_GAP = re.compile(
 
 @dataclass(frozen=True)
 class Frame:
-    kind: str  # warning | negation | citation | mention
+    kind: str  # warning | negation | citation | mention | question
     cue: str
 
 
@@ -118,6 +124,7 @@ class Cues:
         self.warning_any = _pattern(fp.warning_after + fp.warning)
         self.negation = _pattern(fp.negation)
         self.mention = _pattern(fp.mention)
+        self.question = _pattern(fp.question)
         self.citation = _pattern(fp.citation)
         self.blockers = _pattern(fp.reassurance + fp.own_voice)
         self.subjects = _pattern(fp.subjects + names)
@@ -243,7 +250,13 @@ def classify(cues: Cues, sentence: str, s: int, e: int, lead: str = "") -> Frame
         for m in pat.finditer(sentence, 0, s):
             if m.end() <= s and not _not_a_cue(sentence, m) and not _blocked(cues, sentence, m.end(), s):
                 return Frame(kind, m.group())
-        if lead and not _blocked(cues, sentence, 0, s):
+        if kind == "warning":
+            # a cue with a gap around the term (拒绝…诱惑: 拒绝高收益诱惑), the bank not speaking inside it
+            for m in pat.finditer(sentence, max(0, s - 20), min(len(sentence), e + 20)):
+                if m.start() < s and m.end() > e and not _blocked(cues, sentence, m.start() + 1, s):
+                    return Frame(kind, m.group())
+        k = _item_start(sentence) if lead else 0
+        if lead and not _blocked(cues, sentence[k:], 0, s - k):
             m2 = pat.search(lead)
             if m2 is not None and not _not_a_cue(lead, m2):
                 return Frame(kind, m2.group())
@@ -252,6 +265,10 @@ def classify(cues: Cues, sentence: str, s: int, e: int, lead: str = "") -> Frame
         named = cues.mention.search(sentence, e, min(len(sentence), e + 30))
         if named is not None and not re.search(r"[，,：:]", sentence[e : named.start()].replace("，“", "“")):
             return Frame("mention", named.group())
+    if quoted and cues.question is not None:
+        asked = _asked(cues, sentence, s)
+        if asked is not None:
+            return Frame("question", asked)
     after_end = len(sentence) if quoted else _clause_end(sentence, e)
     if not quoted and after_end < len(sentence) and cues.warning is not None:
         # 出租出借银行卡，小心成了诈骗的帮凶: the next clause opens with a warning about what precedes it
@@ -271,6 +288,40 @@ def classify(cues: Cues, sentence: str, s: int, e: int, lead: str = "") -> Frame
             if _blocked(cues, sentence, e, after.start()):
                 break
             return Frame(kind, after.group())
+    return None
+
+
+def _item_start(sentence: str) -> int:
+    """Where a list item's text starts (after 1. or - and any bold marks): a subject there opens the clause."""
+    m = _LIST_ITEM.match(sentence)
+    k = m.end() if m else 0
+    while k < len(sentence) and sentence[k] in " *_\t":
+        k += 1
+    return k
+
+
+_IS_IT = re.compile(r"(?:的)?[吗么][？?]")
+
+
+def _asked(cues: Cues, sentence: str, s: int) -> str | None:
+    """The cue of a question someone else asks (客户问：“有没有收益最高的产品？”) when the quotation that holds the
+    term at `s` is the first one after the cue and ends with a question mark; or a question that doubts the
+    quoted word itself (定投是“稳赚”的吗？); None otherwise."""
+    assert cues.question is not None
+    o = max(sentence.rfind(q, 0, s) for q in OPEN_QUOTES if q != "《")
+    if o < 0:
+        return None
+    close = sentence.find(OPEN_QUOTES[sentence[o]], s)
+    if close < 0:
+        return None
+    if sentence[o - 1 : o] == "是" and _IS_IT.match(sentence, close + 1):
+        return "是…吗？"  # 基金定投是“稳赚”的吗？: the question doubts the quoted word
+    if sentence[close - 1 : close] not in ("？", "?"):
+        return None
+    for m in cues.question.finditer(sentence, 0, o + 1):
+        between = sentence[m.end() : o]
+        if not any(c in between for c in '”」』’"') and not _blocked(cues, sentence, m.end(), o):
+            return m.group()
     return None
 
 
@@ -295,6 +346,8 @@ def why(frame: Frame, term: str) -> str:
         return _("“{term}” is negated ({cue}…): not a claim", term=term, cue=frame.cue)
     if frame.kind == "mention":
         return _("“{term}” is named as a word (…{cue}): not a claim", term=term, cue=frame.cue)
+    if frame.kind == "question":
+        return _("“{term}” is in a question someone asks ({cue}…): not a claim", term=term, cue=frame.cue)
     if frame.kind == "citation":
         return _("“{term}” is quoted from a law, a rule or a regulator ({cue}): not a claim", term=term, cue=frame.cue)
     return _("“{term}” is quoted in a warning ({cue}…): not a claim", term=term, cue=frame.cue)
@@ -335,7 +388,7 @@ def sentence_at(unit: Unit, start: int, end: int, memo: dict[str, object]) -> tu
     s, e = s + ls, e + ls
     if not s <= start < e:
         return None
-    lead = _lead_line(unit, ls, memo) if k == 0 else ""
+    lead = _lead_line(unit, ls, memo, text.count("|", ls, start)) if k == 0 else ""
     return _normal(text[s:e]), start - s, min(end, e) - s, lead
 
 
@@ -348,10 +401,60 @@ def _line_sentences(unit: Unit, ls: int, le: int, memo: dict[str, object]) -> li
     return spans
 
 
-def _lead_line(unit: Unit, ls: int, memo: dict[str, object], max_lines: int = 30) -> str:
+_LIST_ITEM = re.compile(r"\s*(?:[-*+]\s|\d+[.、)）]|[（(]\d+[)）]|[一二三四五六七八九十]+、)")
+_HEADING = re.compile(r"\s*#{1,6}\s*(.*\S)\s*#*\s*$")
+
+
+def _line_at(text: str, ls: int) -> str:
+    le = text.find("\n", ls)
+    return text[ls : len(text) if le < 0 else le]
+
+
+def _table_header(text: str, ls: int, column: int) -> str:
+    """The header cell of the column `column` (the count of `|` before the term) of the table whose row
+    starts at `ls` (| 骗子的话术 | 真相 | over the scripts it quotes); "" when the row is the header."""
+    top = ls
+    while top > 0:
+        above = text.rfind("\n", 0, top - 1) + 1
+        if not _line_at(text, above).lstrip().startswith("|"):
+            break
+        top = above
+    if top == ls:
+        return ""
+    cells = _line_at(text, top).split("|")
+    return cells[column].strip() if 0 < column < len(cells) else ""
+
+
+def _list_heading(text: str, ls: int, max_lines: int) -> str:
+    """The Markdown heading right above the list that holds the line at `ls` (## 常见骗局 over its items): only
+    list items and blank lines between; "" otherwise."""
+    end = ls - 1
+    for _line in range(max_lines):
+        if end < 0:
+            return ""
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        h = _HEADING.match(line)
+        if h is not None:
+            return _normal(h.group(1))
+        if line.strip() and not _LIST_ITEM.match(line):
+            return ""
+        end = start - 1
+    return ""
+
+
+def _lead_line(unit: Unit, ls: int, memo: dict[str, object], column: int = 0, max_lines: int = 30) -> str:
     """The last sentence of the nearest line above `ls` in the same paragraph that ends with a colon (a heading
-    such as 常见骗局： over a list); "" when a blank line comes first."""
+    such as 常见骗局： over a list); for a table row, the header cell of the term's column; for a list item, the
+    Markdown heading right above its list; "" when a blank line comes first."""
     text = unit.text
+    current = _line_at(text, ls)
+    if current.lstrip().startswith("|") and column:
+        return _normal(_table_header(text, ls, column))
+    if _LIST_ITEM.match(current):
+        heading = _list_heading(text, ls, max_lines)
+        if heading:
+            return heading
     end = ls - 1  # the line break before the line
     for _line in range(max_lines):
         if end < 0:

@@ -156,10 +156,12 @@ _NOT_DEPOSIT = re.compile(r"存款保险|被保险存款|投保机构")
 # a clause that tells insurance and deposits apart, or describes the misselling, does not sell one as the other
 _CONTRAST = re.compile(
     r"不是|并非|而非|不等于|不属于|没有|不具有|不具备|不含|区别|不同|有别|还是|而是|说成|当成|当作|混淆|误导|变成|变保单|"
-    r"冒充|不计|不支付|不返还"
+    r"冒充|不计|不支付|不返还|非存款|非储蓄|名义"
 )
+# 没有区别, 没什么两样: the contrast words that say the two are the same
+_SAME = re.compile(r"(?:没有|没|无|并无)(?:什么)?(?:区别|差别|两样|不同)")
 # a clause that says the policy IS a deposit, without an insurance word in it: 相当于高息定期, 就像存款一样
-_EQUATES = re.compile(r"(?:相当于|等同于?|就像|如同|堪比|好比)")
+_EQUATES = re.compile(r"(?:相当于|等同于?|就像|如同|堪比|好比)|(?:没有|没|无|并无)(?:什么)?(?:区别|差别|两样)")
 _INSURANCE_WORD = re.compile(r"保险|保单|险")
 _CLAUSE = re.compile(r"[^，。！？；：,!?;:\n]+")
 _COMPARE = re.compile(
@@ -212,12 +214,13 @@ def _insurance_as_deposit(post: Post, ctx: CheckContext, found: dict[str, list[l
     )
     if sells_insurance:  # every sentence of the post speaks of the insurance product
         view = _lexicon_view(post, ctx)
-        seen = {products.sentence(view.text, m.start, m.end) for m, _s in places}
+        # sentences compared in one form: a hit's offsets are its unit's, not the view's
+        seen = {s for _m, s in places}
         for d in _DEPOSIT_WORDS.finditer(_NOT_DEPOSIT.sub("\x00", view.text)):
-            sent = products.sentence(view.text, d.start(), d.end())
+            sent = normalise(products.sentence(view.text, d.start(), d.end()))
             if sent not in seen:
                 seen.add(sent)
-                places.append((view.match(d.start(), d.end()), normalise(sent)))
+                places.append((view.match(d.start(), d.end()), sent))
     reported: set[str] = set()
     for m, sent in places:
         if sent in reported:
@@ -243,7 +246,7 @@ def _deposit_word(sent: str, anywhere: bool = False) -> str | None:
     for clause in _CLAUSE.finditer(cleaned):
         text = clause.group()
         d = _DEPOSIT_WORDS.search(text)
-        if d is None or _CONTRAST.search(text):
+        if d is None or (_CONTRAST.search(text) and not _SAME.search(text)):
             continue
         if not (anywhere or _INSURANCE_WORD.search(text) or _EQUATES.search(text)):
             continue

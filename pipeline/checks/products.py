@@ -74,6 +74,8 @@ DISCLOSURE_DOC = re.compile(
 )
 
 
+# a clause that says what is not a deposit (基金和保险不是存款) or names a misuse (以存款名义): no offer in it
+_DENIED = re.compile(r"(?:不是|并非|不属于|非)(?:银行)?(?:存款|储蓄)|不受存款保险|以[^，。！？；\n]{1,8}名义")
 _CLAUSE_END = "，。！？；：,!?;:\n"
 _CLAUSE_END_RE = re.compile(f"[{_CLAUSE_END}]")
 
@@ -212,6 +214,8 @@ def analyse(post: Post, ctx: CheckContext) -> Products:
                 verdict = verdicts[sent] = (warns, offer, offer and _strong(sent))
             if verdict[0]:
                 continue
+            if negated(m.unit.text, m.start) or _DENIED.search(clause(m.unit.text, m.start, m.end)):
+                continue  # 不是银行理财产品, 基金和保险不是存款, 以存款名义: denied or misnamed, not offered
             mentioned.setdefault(product, m)
             if verdict[2] or (verdict[1] and not _listed(m.unit.text, m.start, m.end)):
                 offered[product] = m

@@ -180,7 +180,7 @@ def form_data(
     label, item = CATEGORY_LABELS.get(m.category, (m.category, ""))
     bank = min(policy.bank.official_names, key=len)
     if verdict is None:
-        conclusion = "尚未审批（未读取拉取请求的审批记录）"
+        conclusion = "尚未审批（未读取合并请求的审批记录）"
     elif verdict.ok:
         conclusion = "已通过全部审批层级"
     else:
@@ -243,7 +243,7 @@ def _rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if d["urgent"]:
         rows.append(("紧急发布事由", d["urgent"]))
-    rows.append(("拉取请求", pr))
+    rows.append(("合并请求", pr))
     if d.get("policy_commit"):
         rows.append(("审批依据的政策版本", d["policy_commit"]))
     return rows

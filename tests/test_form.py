@@ -87,7 +87,7 @@ def test_form_fields_tiers_and_both_views(make_repo: Callable[..., Path]) -> Non
     assert md.startswith("# XX农商银行信息发布审批表\n")
     assert "| 申请单位 | 个人金融部 |" in md
     assert "| 个人金融部负责人 | li-retail | 同意 | 2026-11-20 10:00 | abcdef1234 |" in md
-    assert "| 拉取请求 | #7（审批版本 abcdef1234） |" in md
+    assert "| 合并请求 | #7（审批版本 abcdef1234） |" in md
     html = form.html
     assert html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html
     assert "@page { size: A4;" in html and "border: 1px solid #000" in html
@@ -195,7 +195,7 @@ def test_cli_form_from_reviews_file_and_forge(
         )
     text = capsys.readouterr().out
     assert code == 0 and "| 个人金融部负责人 | li-retail | 同意 | 2026-11-20 10:00 |" in text
-    assert "| 拉取请求 | #9（审批版本" in text
+    assert "| 合并请求 | #9（审批版本" in text
     (tmp_path / "empty").mkdir()
     assert main(["form", str(tmp_path / "empty"), "--root", str(root)]) == 2  # not a post
 

@@ -225,7 +225,7 @@ def fields(policy: Policy) -> list[dict[str, Any]]:
             "name": "body",
             "widget": "markdown",
             "editor_components": ["image"],
-            "hint": "图片插入后与文章保存在同一文件夹。确切的排版以拉取请求的检查结果或 wxpub preview 为准。",
+            "hint": "图片插入后与文章保存在同一文件夹。确切的排版以合并请求的检查结果或 wxpub preview 为准。",
         },
     ]
 
@@ -255,7 +255,7 @@ def editor_config(policy: Policy, backend: Mapping[str, Any] | None = None) -> d
                 "label": "公众号文章",
                 "label_singular": "文章",
                 "description": "每篇文章一个文件夹：posts/年/月-日-短名/index.md，封面和图片放在旁边。"
-                "保存后生成一个分支和拉取请求，经检查和逐级审批后才会合并、发布。",
+                "保存后生成一个分支和合并请求，经检查和逐级审批后才会合并、发布。",
                 "folder": "posts",
                 "path": "{{_wx_year}}/{{_wx_monthday}}-{{slug}}/index",
                 "slug": "{{fields.slug}}",

@@ -92,7 +92,7 @@ CMS.registerEventListener({
 // "Ready" is never "merged": merging is the forge's, behind branch protection and the approval gate.
 // Decap's publish button would merge the entry's branch; it is refused here before any call is made.
 const NO_PUBLISH =
-  '编辑器不能发布或合并：请在拉取请求中完成逐级审批（单位负责人、合规部、电子银行部……），合并后由发布任务发布。';
+  '编辑器不能发布或合并：请在合并请求中完成逐级审批（单位负责人、合规部、电子银行部……），合并后由发布任务发布。';
 CMS.registerEventListener({
   name: 'prePublish',
   handler: () => {
@@ -102,7 +102,7 @@ CMS.registerEventListener({
 
 // The preview: the bank's WeChat theme at phone width, with the reminder of what is exact.
 const NOTE =
-  '此处仅为大致效果（手机宽度、公众号样式）。确切的排版以拉取请求的检查结果或 wxpub preview 为准。';
+  '此处仅为大致效果（手机宽度、公众号样式）。确切的排版以合并请求的检查结果或 wxpub preview 为准。';
 CMS.registerPreviewStyle(new URL('theme.css', document.baseURI).href);
 CMS.registerPreviewStyle(
   `body { margin: 0; background: #ededed; }

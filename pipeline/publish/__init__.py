@@ -69,14 +69,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .check import CheckContext, check_post
-from .errors import ApiError, ConfigError, GitError, TransportError, UsageError, WeChatError, WxpubError
-from .findings import Finding, Severity
-from .i18n import _
-from .ledger import Event, Ledger, Record, actor
-from .policy import Policy
-from .post import Post, cover_path, load_post, resolve_inside
-from .repo import POSTS_DIR, post_folders
+from ..check import CheckContext, check_post
+from ..errors import ApiError, ConfigError, GitError, TransportError, UsageError, WeChatError, WxpubError
+from ..findings import Finding, Severity
+from ..i18n import _
+from ..ledger import Event, Ledger, Record, actor
+from ..policy import Policy
+from ..post import Post, cover_path, load_post, resolve_inside
+from ..repo import POSTS_DIR, post_folders
 
 CRASH_ENV = "WXPUB_CRASH_AFTER"
 # Errors about the account or the runner, not the post: the run stops after the first one.
@@ -350,7 +350,7 @@ class Publisher:
         return self._client
 
     def _redact(self, text: str) -> str:
-        from .wechat.client import redact
+        from ..wechat.client import redact
 
         return redact(text, *self.secrets)
 
@@ -598,7 +598,7 @@ class Publisher:
         self._guard(job, "verify", body, blocked=True)
 
     def _render(self, job: Job, images: dict[str, str] | None) -> Any:
-        from .render import render_post
+        from ..render import render_post
 
         rendered = render_post(job.post, self.root, self.policy, images=images)
         errors = [f for f in rendered.findings if f.severity is Severity.ERROR]

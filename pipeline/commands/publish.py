@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, GitError, UsageError
-from ..i18n import _
+from ..i18n import N_, _
 from ..lease import Lease
 from ..ledger import REMOTE, GitLedger, Ledger, actor, open_ledger
 from ..policy import Policy
@@ -30,23 +30,27 @@ from ._common import add_now, add_root, parse_now, root_and_policy, use_colour
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "publish",
-        help="publish due, approved posts to WeChat exactly once and record them",
-        description="Publish every post merged on main whose publish_at has come and that has no successful "
-        "record: re-verify its approval, render, upload images and cover, create the draft, publish or "
-        "broadcast, and record each step on the wxpub-records branch. A rerun resumes where a run stopped.",
+        help=_("publish due, approved posts to WeChat exactly once and record them"),
+        description=_(
+            "Publish every post merged on main whose publish_at has come and that has no successful "
+            "record: re-verify its approval, render, upload images and cover, create the draft, publish or "
+            "broadcast, and record each step on the wxpub-records branch. A rerun resumes where a run stopped."
+        ),
     )
     p.add_argument(
-        "--dry-run", action="store_true", help="show what would be sent; touch nothing remote, write nothing"
+        "--dry-run", action="store_true", help=_("show what would be sent; touch nothing remote, write nothing")
     )
     add_now(p)
     p.add_argument(
         "--reviews-file",
         metavar="FILE",
-        help="verify approvals against this JSON file (GitHub's shapes; see pipeline/forge/reviews_file.py) "
-        "instead of the forge API",
+        help=_(
+            "verify approvals against this JSON file (GitHub's shapes; see pipeline/forge/reviews_file.py) "
+            "instead of the forge API"
+        ),
     )
     p.add_argument(
-        "--records-dir", metavar="DIR", help="keep records in this folder instead of the wxpub-records branch"
+        "--records-dir", metavar="DIR", help=_("keep records in this folder instead of the wxpub-records branch")
     )
     add_push(p)
     p.add_argument(
@@ -54,37 +58,41 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         type=float,
         default=0.0,
         metavar="S",
-        help="seconds to wait for another publisher's lease to end before giving up (exit 0; default: 0)",
+        help=_("seconds to wait for another publisher's lease to end before giving up (exit 0; default: 0)"),
     )
     p.add_argument(
         "--break-lease",
         action="store_true",
-        help="end another publisher's lease by hand (with --reason \"…\", kept in the lease's history); "
-        "publishes nothing",
+        help=_(
+            "end another publisher's lease by hand (with --reason \"…\", kept in the lease's history); "
+            "publishes nothing"
+        ),
     )
     p.add_argument(
-        "--state-dir", metavar="DIR", help="token cache folder, outside the repository (default: $WXPUB_STATE_DIR)"
+        "--state-dir", metavar="DIR", help=_("token cache folder, outside the repository (default: $WXPUB_STATE_DIR)")
     )
     p.add_argument(
         "--poll-timeout",
         type=float,
         default=600.0,
         metavar="S",
-        help="seconds to wait for a publish job (default: 600)",
+        help=_("seconds to wait for a publish job (default: 600)"),
     )
     p.add_argument(
         "--resolve",
         metavar="POST=sent|not-sent",
-        help="record what you found in the WeChat console about a send WeChat cannot confirm (the run said "
-        '"no evidence"), with --reason; publishes nothing',
+        help=_(
+            "record what you found in the WeChat console about a send WeChat cannot confirm (the run said "
+            '"no evidence"), with --reason; publishes nothing'
+        ),
     )
-    p.add_argument("--reason", default="", help="why (kept in the record): with --resolve or --break-lease")
+    p.add_argument("--reason", default="", help=_("why (kept in the record): with --resolve or --break-lease"))
     p.add_argument(
         "--reconcile-wait",
         type=float,
         default=30.0,
         metavar="S",
-        help="seconds to look for the article of a submit whose answer was lost (default: 30)",
+        help=_("seconds to look for the article of a submit whose answer was lost (default: 30)"),
     )
     add_root(p)
     p.set_defaults(func=run)
@@ -105,13 +113,15 @@ def add_push(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--push",
         action="store_true",
-        help="fetch, then push the wxpub-records branch after every step (the default when the repository "
-        "has an `origin` remote)",
+        help=_(
+            "fetch, then push the wxpub-records branch after every step (the default when the repository "
+            "has an `origin` remote)"
+        ),
     )
     p.add_argument(
         "--no-push",
         action="store_true",
-        help="keep the records in this checkout only: for local trials (refused in CI)",
+        help=_("keep the records in this checkout only: for local trials (refused in CI)"),
     )
 
 
@@ -158,7 +168,7 @@ def decide_push(root: Path, args: argparse.Namespace, *, command: str) -> bool:
 
 def make_ledger(root: Path, records_dir: str | None, *, push: bool, dry_run: bool) -> Ledger:
     if records_dir and push:
-        raise UsageError("--push needs the records branch; drop --records-dir")
+        raise UsageError(_("--push needs the records branch; drop --records-dir"))
     if records_dir:
         ledger: Ledger = open_ledger(root, directory=Path(records_dir))
     else:
@@ -194,7 +204,11 @@ def make_verifier(
                 except ConfigError as exc:
                     if not dry_run:
                         raise
-                    missing = "no forge token" if "TOKEN" in exc.message else f"forge not configured: {exc.message}"
+                    missing = (
+                        _("no forge token")
+                        if "TOKEN" in exc.message
+                        else _("forge not configured: {problem}", problem=exc.message)
+                    )
                     forge.append(ApprovalNotVerified(missing))
         if isinstance(forge[0], ApprovalNotVerified):
             return forge[0]
@@ -340,13 +354,17 @@ def run_resolve(args: argparse.Namespace, ledger: Ledger, clock: Callable[[], dt
 
 
 LABELS = {
-    "published": "published",
-    "broadcast": "broadcast",
-    "would-publish": "would send",
-    "failed": "FAILED",
-    "blocked": "BLOCKED",
-    "dirty": "SKIPPED",
+    "published": N_("published"),
+    "broadcast": N_("broadcast"),
+    "would-publish": N_("would send"),
+    "failed": N_("FAILED"),
+    "blocked": N_("BLOCKED"),
+    "dirty": N_("SKIPPED"),
 }
+
+
+def label(result: str) -> str:
+    return _(LABELS[result]) if result in LABELS else result
 
 
 def format_summary(summary: RunSummary, *, dry_run: bool = False, markdown: bool = False) -> str:
@@ -362,22 +380,25 @@ def format_summary(summary: RunSummary, *, dry_run: bool = False, markdown: bool
         if o.step and not o.ok:
             detail = f"{o.step}: {detail}"
         if markdown:
-            lines.append(f"| `{o.post_id}` | {LABELS.get(o.result, o.result)} | {detail.replace('|', '/')} |")
+            lines.append(f"| `{o.post_id}` | {label(o.result)} | {detail.replace('|', '/')} |")
         else:
-            lines.append(f"{LABELS.get(o.result, o.result):<10} {o.post_id}  {o.title}")
+            lines.append(f"{label(o.result):<10} {o.post_id}  {o.title}")
             if detail:
                 lines.append(f"           {detail}")
     counts: dict[str, int] = {}
     for o in summary.outcomes:
         counts[o.result] = counts.get(o.result, 0) + 1
     due = len(summary.outcomes)
-    parts = [f"{n} {LABELS.get(k, k).lower()}" for k, n in sorted(counts.items())]
-    tail = (
-        f"{due} due" + (f": {', '.join(parts)}" if parts else "") + f"; {len(summary.scheduled)} scheduled later; "
-        f"{len(summary.done_before)} published before"
+    parts = [_("{n} {label}", n=n, label=label(k).lower()) for k, n in sorted(counts.items())]
+    due_text = _("{due} due", due=due) + (_(": {parts}", parts=_(", ").join(parts)) if parts else "")
+    tail = _(
+        "{due}; {scheduled} scheduled later; {before} published before",
+        due=due_text,
+        scheduled=len(summary.scheduled),
+        before=len(summary.done_before),
     )
     if markdown:
         lines += ["", tail]
     else:
-        lines.append(("dry run: " if dry_run else "") + tail)
+        lines.append(_("dry run: {summary}", summary=tail) if dry_run else tail)
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import UsageError
+from ..i18n import _
 from ..ledger import actor
 from ..repo import POSTS_DIR
 from ..retraction import retract
@@ -16,17 +17,19 @@ from .publish import add_push, client_factory, decide_push, make_ledger
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "retract",
-        help="delete a published article on WeChat and record the retraction",
-        description="Delete the post's article on WeChat (freepublish/delete; a broadcast: message/mass/delete "
-        "by its msg_id; irreversible) and append the retraction (who: $GITHUB_ACTOR or the git user; when; why) "
-        "to its record. A deleted broadcast's card stays on followers' phones, its page shows as deleted. Exit 1 "
-        "when WeChat cannot confirm the deletion on this account (the record then says so).",
+        help=_("delete a published article on WeChat and record the retraction"),
+        description=_(
+            "Delete the post's article on WeChat (freepublish/delete; a broadcast: message/mass/delete "
+            "by its msg_id; irreversible) and append the retraction (who: $GITHUB_ACTOR or the git user; when; why) "
+            "to its record. A deleted broadcast's card stays on followers' phones, its page shows as deleted. Exit 1 "
+            "when WeChat cannot confirm the deletion on this account (the record then says so)."
+        ),
     )
-    p.add_argument("post", metavar="POST", help="the post: its id (2026/12-05-card-offer) or its folder")
-    p.add_argument("--reason", required=True, help="why the article is withdrawn (kept in the record)")
-    p.add_argument("--records-dir", metavar="DIR", help="records in this folder instead of the wxpub-records branch")
+    p.add_argument("post", metavar="POST", help=_("the post: its id (2026/12-05-card-offer) or its folder"))
+    p.add_argument("--reason", required=True, help=_("why the article is withdrawn (kept in the record)"))
+    p.add_argument("--records-dir", metavar="DIR", help=_("records in this folder instead of the wxpub-records branch"))
     add_push(p)
-    p.add_argument("--state-dir", metavar="DIR", help="token cache folder, outside the repository")
+    p.add_argument("--state-dir", metavar="DIR", help=_("token cache folder, outside the repository"))
     add_root(p)
     p.set_defaults(func=run)
 
@@ -40,17 +43,19 @@ def post_id_of(root: Path, value: str) -> str:
         try:
             return path.resolve().relative_to((root / POSTS_DIR).resolve()).as_posix()
         except ValueError:
-            raise UsageError(f"{value}: not a post folder under {root / POSTS_DIR}") from None
+            raise UsageError(
+                _("{value}: not a post folder under {folder}", value=value, folder=str(root / POSTS_DIR))
+            ) from None
     cleaned = value.strip().strip("/").removeprefix(POSTS_DIR + "/")
     if not cleaned:
-        raise UsageError("POST: name a post id such as 2026/12-05-card-offer")
+        raise UsageError(_("POST: name a post id such as 2026/12-05-card-offer"))
     return cleaned
 
 
 def run(args: argparse.Namespace) -> int:
     root, _policy = root_and_policy(args)
     if not args.reason.strip():
-        raise UsageError('--reason: say why the article is withdrawn, e.g. --reason "利率已调整"')
+        raise UsageError(_('--reason: say why the article is withdrawn, e.g. --reason "利率已调整"'))
     post_id = post_id_of(root, args.post)
     push = decide_push(root, args, command="retract")
     # no lease: a retraction touches only a published post, which no publisher sends again; the records
@@ -61,11 +66,22 @@ def run(args: argparse.Namespace) -> int:
     done = record.last("retract", "done")
     data = done.data if done is not None else {}
     if data.get("msg_id") and not data.get("article_id"):
-        what = f"broadcast msg_id {data['msg_id']} deleted on WeChat (message/mass/delete)"
+        what = _("broadcast msg_id {msg_id} deleted on WeChat (message/mass/delete)", msg_id=data["msg_id"])
     else:
-        what = f"article {record.article_id} deleted on WeChat"
+        what = _("article {article} deleted on WeChat", article=record.article_id)
     if data.get("already_deleted"):
-        what = f"article {record.article_id} was already deleted on this account ({data.get('confirmed_by', '')})"
-    print(f"retracted {post_id}: {what}")
-    print(f"  by {info.get('by', '')} at {info['at'].isoformat() if info.get('at') else ''}: {info.get('reason', '')}")
+        what = _(
+            "article {article} was already deleted on this account ({evidence})",
+            article=record.article_id,
+            evidence=data.get("confirmed_by", ""),
+        )
+    print(_("retracted {post}: {what}", post=post_id, what=what))
+    print(
+        _(
+            "  by {who} at {when}: {reason}",
+            who=info.get("by", ""),
+            when=info["at"].isoformat() if info.get("at") else "",
+            reason=info.get("reason", ""),
+        )
+    )
     return 0

@@ -22,6 +22,7 @@ from ..check import CheckContext, post_filter
 from ..findings import REGISTRY, Finding, Severity
 from ..i18n import N_, _
 from ..post import Post
+from ..report import severity_label
 from .common import rule
 from .text import normalise
 
@@ -195,7 +196,7 @@ def apply_exceptions(post: Post, findings: list[Finding], ctx: CheckContext) -> 
                     "allowed [{rule}] “{match}” ({severity}): {reason} — exception in the {where} at line {line}",
                     rule=f.rule,
                     match=f.match,
-                    severity=f.severity.value,
+                    severity=severity_label(f.severity),
                     reason=cover.reason,
                     where=_(cover.where),
                     line=cover.line,

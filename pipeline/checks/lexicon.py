@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import PolicyError
+from ..i18n import _
 from .text import BARRIER, CHAR_MAP, RESIZING, SEPARATORS, Match, normalise, scan_of
 
 if TYPE_CHECKING:
@@ -184,8 +185,11 @@ def lexicons_for(root: Path, policy: Policy) -> Lexicons:
     directory = (root / policy.compliance.lexicons).resolve()
     if not directory.is_dir():
         raise PolicyError(
-            f"policy/policy.yml: compliance.lexicons: {policy.compliance.lexicons!r} is not a folder; "
-            "point it at the folder of term lists, normally policy/lexicons"
+            _(
+                "policy/policy.yml: compliance.lexicons: {folder} is not a folder; "
+                "point it at the folder of term lists, normally policy/lexicons",
+                folder=repr(policy.compliance.lexicons),
+            )
         )
     files = lexicon_files(directory)
     key: tuple[object, ...] = (directory, *((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files))

@@ -55,8 +55,28 @@ def _metadata(path: Path, ctx: CheckContext) -> Metadata | None:
     return cache[key]
 
 
+def _labels(meta: Metadata) -> list[str]:
+    """`Metadata.found`, in the reader's language."""
+    out = []
+    if meta.gps:
+        out.append(_("GPS location"))
+    if meta.exif:
+        fields = ", ".join(_(f) for f in meta.exif_fields)
+        out.append(_("EXIF ({fields})", fields=fields) if fields else "EXIF")
+    if meta.xmp:
+        out.append("XMP")
+    if meta.iptc:
+        out.append("IPTC")
+    if meta.comment:
+        out.append(_("comment"))
+    if meta.text:
+        out.append(_("text ({keys})", keys=", ".join(meta.text)))
+    out += [_(o) for o in meta.other]
+    return out
+
+
 def _message(name: str, meta: Metadata) -> str:
-    what = "、".join(_(item) for item in meta.found)
+    what = "、".join(_labels(meta))
     if meta.gps:
         return _(
             "{name} carries metadata: {what}; 拍摄位置 GPS location, removed before upload to WeChat, "

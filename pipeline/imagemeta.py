@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .i18n import N_
+
 __all__ = ["Metadata", "file_metadata", "read_metadata", "strip_metadata"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -45,15 +47,15 @@ _GIF_KEEP_APPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
 
 # EXIF tags worth naming to the editor (IFD0 and the Exif sub-IFD).
 _TAG_NAMES = {
-    0x010F: "camera make",
-    0x0110: "camera model",
-    0x013B: "artist",
-    0x8298: "copyright",
-    0x0131: "software",
-    0xA430: "camera owner",
-    0xA431: "camera serial number",
-    0xA435: "lens serial number",
-    0x9003: "date taken",
+    0x010F: N_("camera make"),
+    0x0110: N_("camera model"),
+    0x013B: N_("artist"),
+    0x8298: N_("copyright"),
+    0x0131: N_("software"),
+    0xA430: N_("camera owner"),
+    0xA431: N_("camera serial number"),
+    0xA435: N_("lens serial number"),
+    0x9003: N_("date taken"),
 }
 _GPS_IFD, _EXIF_IFD, _ORIENTATION = 0x8825, 0x8769, 0x0112
 
@@ -193,9 +195,9 @@ def _jpeg_metadata(fh: BinaryIO) -> Metadata:
         elif marker == 0xFE:
             comment = True
         elif marker == 0xE0 and (payload.startswith(b"JFXX\x00") or _jfif_thumbnail(payload)):
-            other["thumbnail"] = None
+            other[N_("thumbnail")] = None
         elif marker == 0xE2 and payload.startswith(b"MPF\x00"):
-            other["secondary images (MPF)"] = None
+            other[N_("secondary images (MPF)")] = None
         elif 0xE0 <= marker <= 0xEF and not _jpeg_keep(marker, payload):
             other[f"APP{marker - 0xE0} data"] = None
     return Metadata(exif, gps, xmp, iptc, comment, (), fields, tuple(other), orientation)
@@ -393,14 +395,14 @@ def _gif_drop(kind: str, ident: bytes) -> str:
     if ident[:1] == b"\xfe":
         return "comment"
     if ident[:1] == b"\xff" and ident[1:] not in _GIF_KEEP_APPS:
-        return "XMP" if ident[1:].startswith(b"XMP Data") else "application data"
+        return "XMP" if ident[1:].startswith(b"XMP Data") else N_("application data")
     return ""
 
 
 def _gif_metadata(data: bytes) -> Metadata:
     blocks, end = _gif_blocks(data)
     found = {_gif_drop(kind, ident) for kind, ident, _ in blocks} - {""}
-    other = tuple(sorted(found - {"comment", "XMP"})) + (("data after the image",) if end < len(data) else ())
+    other = tuple(sorted(found - {"comment", "XMP"})) + ((N_("data after the image"),) if end < len(data) else ())
     return Metadata(xmp="XMP" in found, comment="comment" in found, other=other)
 
 

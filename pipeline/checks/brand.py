@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
+from ..i18n import N_, _
 from ..post import Post
 from .common import at, rule
 from .copyright import images_of
@@ -22,10 +23,12 @@ R_NAME = rule(
     "bank-name",
     "4",
     Severity.ERROR,
-    "the bank's name is not written in one of its official forms",
-    help="What: a form of the bank's name listed in policy bank.wrong_names. Why: Art. 4 requires the account's "
-    "name and image to follow the bank's brand rules; Art. 5 protects the name.",
-    instead="Write one of policy bank.official_names, e.g. XX农商银行 or XX农村商业银行.",
+    N_("the bank's name is not written in one of its official forms"),
+    help=N_(
+        "What: a form of the bank's name listed in policy bank.wrong_names. Why: Art. 4 requires the account's "
+        "name and image to follow the bank's brand rules; Art. 5 protects the name."
+    ),
+    instead=N_("Write one of policy bank.official_names, e.g. XX农商银行 or XX农村商业银行."),
     quote="第四条 〔微信公众号〕整体形象应遵循我行品牌整体形象规划，符合企业传播规范。"
     "形象识别包括头像、名称、服务页面UI设计……",
 )
@@ -34,12 +37,16 @@ R_ACCOUNT = rule(
     "unapproved-account",
     "5",
     Severity.ERROR,
-    "the post promotes a WeChat account or QR code that is not among the bank's approved accounts",
-    help="What: 关注“…”公众号, 微信号：…, or a QR code image, naming an account not in policy "
-    "account.approved_accounts. Why: Art. 5 forbids accounts in the bank's name without HQ approval; an account "
-    "that claims the bank's name is an error, another organisation's account goes to review.",
-    instead="Promote only approved accounts (关注“XX农商银行”公众号), and give a QR code image an alt text naming it: "
-    "![XX农商银行公众号二维码](qr.png).",
+    N_("the post promotes a WeChat account or QR code that is not among the bank's approved accounts"),
+    help=N_(
+        "What: 关注“…”公众号, 微信号：…, or a QR code image, naming an account not in policy "
+        "account.approved_accounts. Why: Art. 5 forbids accounts in the bank's name without HQ approval; an account "
+        "that claims the bank's name is an error, another organisation's account goes to review."
+    ),
+    instead=N_(
+        "Promote only approved accounts (关注“XX农商银行”公众号), and give a QR code image an alt text naming it: "
+        "![XX农商银行公众号二维码](qr.png)."
+    ),
     quote="第五条 ……员工个人不得以XX农商银行名义申请〔微信公众号〕，即员工申请的账号不得含有但不限于“XX农商银行”、"
     "“XX农商行”“PYNSYH”等字样。",
 )
@@ -81,7 +88,7 @@ def _spans(text: str, needle: str) -> Iterable[tuple[int, int]]:
 
 @post_check
 def bank_name(post: Post, ctx: CheckContext) -> Iterable[Finding]:
-    official, wrong, _, _ = _names(ctx)
+    official, wrong, _approved, _reserved = _names(ctx)
     if not wrong:
         return
     for view in scan_of(post, ctx).views("lexicon"):
@@ -94,12 +101,12 @@ def bank_name(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                 if any(a <= s and e <= b for a, b in cover):
                     continue
                 m = view.match(s, e)
-                yield at(R_NAME, post, m, f"“{m.text}” is not an official form of the bank's name")
+                yield at(R_NAME, post, m, _("“{text}” is not an official form of the bank's name", text=m.text))
 
 
 @post_check
 def promoted_accounts(post: Post, ctx: CheckContext) -> Iterable[Finding]:
-    _, _, approved, reserved = _names(ctx)
+    _official, _wrong, approved, reserved = _names(ctx)
     for view in scan_of(post, ctx).views("data"):
         text = view.text
         if "关注" not in text and "号" not in text and "搜索" not in text:
@@ -116,10 +123,13 @@ def promoted_accounts(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                     R_ACCOUNT,
                     post,
                     view.match(m.start(1), m.end(1)),
-                    f"“{name}” is not an approved account"
-                    + (" but uses the bank's name (Art. 5)" if claims else " (another organisation's account?)"),
+                    _("“{name}” is not an approved account but uses the bank's name (Art. 5)", name=name)
+                    if claims
+                    else _("“{name}” is not an approved account (another organisation's account?)", name=name),
                     severity=None if claims else Severity.REVIEW,
-                    hint="approved: " + ", ".join(a.name for a in ctx.policy.account.approved_accounts),
+                    hint=_(
+                        "approved: {accounts}", accounts=", ".join(a.name for a in ctx.policy.account.approved_accounts)
+                    ),
                 )
     # QR-code images must say which approved account they lead to
     for ref, offset in images_of(post, ctx):
@@ -135,10 +145,10 @@ def promoted_accounts(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         col = offset - (before.rfind("\n") + 1) + 1
         yield R_ACCOUNT.finding(
             post.path,
-            f"QR code image {ref!r}: its alt text does not name an approved account",
+            _("QR code image {ref}: its alt text does not name an approved account", ref=repr(ref)),
             line=line,
             column=col,
             match=ref,
             severity=Severity.REVIEW,
-            hint="write the account in the alt text, e.g. ![XX农商银行公众号二维码](" + ref + ")",
+            hint=_("write the account in the alt text, e.g. ![XX农商银行公众号二维码]({ref})", ref=ref),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..findings import Finding, Rule, Severity, register
+from ..i18n import N_, _
 from ..post import Post
 from .text import Match
 
@@ -53,4 +54,8 @@ def at(r: Rule, post: Post, m: Match, message: str, *, hint: str = "", severity:
 
 def where(unit_name: str) -> str:
     """A short Chinese/English label for where a match sits (the title is read first)."""
-    return {"title": "标题 title", "author": "作者 author", "digest": "摘要 digest"}.get(unit_name, "")
+    label = WHERE.get(unit_name, "")
+    return _(label) if label else ""
+
+
+WHERE = {"title": N_("标题 title"), "author": N_("作者 author"), "digest": N_("摘要 digest")}

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
+from ..i18n import N_, _
 from ..post import Post
 from . import lexicon
 from .common import at, rule
@@ -27,11 +28,15 @@ R_IMAGE = rule(
     "image-source",
     "14.6",
     Severity.ERROR,
-    "an image (cover or body) is neither declared original nor given a source",
-    help="What: each image the post uses needs a `sources` entry. Why: Art. 14(6) forbids infringing copyright; "
-    "the approver must see where every picture comes from.",
-    instead="Add to the front matter: sources: [{file: cover.jpg, source: original}] for the bank's own work, or "
-    "{file: chart.png, source: 国家统计局官网, license: 注明出处可转载}.",
+    N_("an image (cover or body) is neither declared original nor given a source"),
+    help=N_(
+        "What: each image the post uses needs a `sources` entry. Why: Art. 14(6) forbids infringing copyright; "
+        "the approver must see where every picture comes from."
+    ),
+    instead=N_(
+        "Add to the front matter: sources: [{file: cover.jpg, source: original}] for the bank's own work, or "
+        "{file: chart.png, source: 国家统计局官网, license: 注明出处可转载}."
+    ),
     quote=QUOTE,
 )
 R_UNNAMED = rule(
@@ -39,10 +44,14 @@ R_UNNAMED = rule(
     "unnamed-source",
     "14.6",
     Severity.ERROR,
-    "a `sources` entry does not name a real source (网络, 网图, unknown ...)",
-    help="What: 'from the internet' names nobody. Why: a reprint needs its source named so the right to use it "
-    "can be checked (Art. 14(6)).",
-    instead="Name the author or site and the licence: {file: photo.jpg, source: 新华社 记者张三, license: 已购买授权}.",
+    N_("a `sources` entry does not name a real source (网络, 网图, unknown ...)"),
+    help=N_(
+        "What: 'from the internet' names nobody. Why: a reprint needs its source named so the right to use it "
+        "can be checked (Art. 14(6))."
+    ),
+    instead=N_(
+        "Name the author or site and the licence: {file: photo.jpg, source: 新华社 记者张三, license: 已购买授权}."
+    ),
     quote=QUOTE,
 )
 R_REPRINT = rule(
@@ -50,11 +59,14 @@ R_REPRINT = rule(
     "reprint-unsourced",
     "14.6",
     Severity.ERROR,
-    "the text says it is reprinted but no source for the text is declared",
-    help="What: 转载自 / 来源：网络 in the text with no `sources` entry for index.md and no source_url. Why: a "
-    "reprint needs its source named and the right to reprint (Art. 14(6)).",
-    instead="Add sources: [{file: index.md, source: 人民网 2026-11-20 《……》, license: 授权转载}] "
-    "and name it in the text.",
+    N_("the text says it is reprinted but no source for the text is declared"),
+    help=N_(
+        "What: 转载自 / 来源：网络 in the text with no `sources` entry for index.md and no source_url. Why: a "
+        "reprint needs its source named and the right to reprint (Art. 14(6))."
+    ),
+    instead=N_(
+        "Add sources: [{file: index.md, source: 人民网 2026-11-20 《……》, license: 授权转载}] and name it in the text."
+    ),
     quote=QUOTE,
 )
 R_UNUSED = rule(
@@ -62,10 +74,12 @@ R_UNUSED = rule(
     "unused-source",
     "14.6",
     Severity.REVIEW,
-    "a `sources` entry names a file the post does not use",
-    help="What: an entry whose file is neither the cover, a body image nor index.md. Why: a stale entry usually "
-    "means an image was renamed and the new one has no declared source.",
-    instead="Remove the entry, or correct its file name to the image the post uses.",
+    N_("a `sources` entry names a file the post does not use"),
+    help=N_(
+        "What: an entry whose file is neither the cover, a body image nor index.md. Why: a stale entry usually "
+        "means an image was renamed and the new one has no declared source."
+    ),
+    instead=N_("Remove the entry, or correct its file name to the image the post uses."),
     quote=QUOTE,
 )
 
@@ -136,7 +150,12 @@ def copyright_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         if src.source.strip().lower() != "original" and normalise(src.source) in VAGUE:
             yield R_UNNAMED.finding(
                 post.path,
-                f"sources[{i}] for {src.file!r}: “{src.source}” does not name a source",
+                _(
+                    "sources[{i}] for {file}: “{source}” does not name a source",
+                    i=i,
+                    file=repr(src.file),
+                    source=src.source,
+                ),
                 line=post.line_of("sources", i, "source"),
                 match=src.source,
             )
@@ -147,10 +166,10 @@ def copyright_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         if cover not in declared:
             yield R_IMAGE.finding(
                 post.path,
-                f"cover {meta.cover!r} has no sources entry: declare it original or name its source",
+                _("cover {cover} has no sources entry: declare it original or name its source", cover=repr(meta.cover)),
                 line=post.line_of("cover"),
                 match=meta.cover,
-                hint=f"sources: [{{file: {meta.cover}, source: original}}]",
+                hint=_("sources: [{{file: {file}, source: original}}]", file=meta.cover),
             )
     for ref, offset in images_of(post, ctx):
         name = _clean(ref)
@@ -161,11 +180,11 @@ def copyright_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
             line, col = _line_col(post, offset)
             yield R_IMAGE.finding(
                 post.path,
-                f"image {ref!r} has no sources entry: declare it original or name its source",
+                _("image {ref} has no sources entry: declare it original or name its source", ref=repr(ref)),
                 line=line,
                 column=col,
                 match=ref,
-                hint=f"sources: [{{file: {name}, source: original}}]",
+                hint=_("sources: [{{file: {file}, source: original}}]", file=name),
             )
     text_declared = "index.md" in declared or meta.source_url is not None
     used.add("index.md")
@@ -175,14 +194,14 @@ def copyright_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
                 R_REPRINT,
                 post,
                 h.match,
-                f"“{h.match.text}”: the text is reprinted but no source for it is declared",
-                hint="add sources: [{file: index.md, source: <who published it>, license: <permission>}]",
+                _("“{text}”: the text is reprinted but no source for it is declared", text=h.match.text),
+                hint=_("add sources: [{file: index.md, source: <who published it>, license: <permission>}]"),
             )
     for name, i in declared.items():
         if name not in used:
             yield R_UNUSED.finding(
                 post.path,
-                f"sources[{i}] names {meta.sources[i].file!r}, which the post does not use",
+                _("sources[{i}] names {file}, which the post does not use", i=i, file=repr(meta.sources[i].file)),
                 line=post.line_of("sources", i, "file"),
                 match=meta.sources[i].file,
             )

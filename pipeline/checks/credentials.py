@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
+from ..i18n import N_, _
 from ..post import Post
 from .common import rule
 from .text import Match, scan_of
@@ -26,46 +27,50 @@ R_CREDENTIAL = rule(
     "credential",
     "17",
     Severity.ERROR,
-    "a credential: an access token, API key, app secret or private key",
-    help="What: text shaped like a secret: GitHub tokens (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_), "
-    "`access_token=` values, an AppSecret / secret / 密钥 followed by 32 hex digits, PEM private keys, "
-    "AWS access keys, JWTs. Why: Art. 17 forbids publishing confidential information; a published "
-    "credential lets anyone act as the bank's account or systems, and WeChat articles cannot be unpublished "
-    "from readers' caches.",
-    instead="Remove the value (write a placeholder such as <AppSecret>) and have the owner revoke and rotate it "
-    "now: it is in the repository history already.",
+    N_("a credential: an access token, API key, app secret or private key"),
+    help=N_(
+        "What: text shaped like a secret: GitHub tokens (ghp_, gho_, ghs_, ghu_, ghr_, github_pat_), "
+        "`access_token=` values, an AppSecret / secret / 密钥 followed by 32 hex digits, PEM private keys, "
+        "AWS access keys, JWTs. Why: Art. 17 forbids publishing confidential information; a published "
+        "credential lets anyone act as the bank's account or systems, and WeChat articles cannot be unpublished "
+        "from readers' caches."
+    ),
+    instead=N_(
+        "Remove the value (write a placeholder such as <AppSecret>) and have the owner revoke and rotate it "
+        "now: it is in the repository history already."
+    ),
     quote="第十七条 各部门要严格遵守国家和行内有关保密规定，不得通过〔微信公众号〕发布涉密信息等。",
-    example="配置：WECHAT_SECRET=<AppSecret>",
+    example=N_("配置：WECHAT_SECRET=<AppSecret>"),
 )
 
 _L = r"(?<![A-Za-z0-9_])"  # a token starts at a word edge (CJK text around it is fine: ASCII classes only)
 _R = r"(?![A-Za-z0-9_])"
 # (what it is, pattern); group "secret" is the value whose first characters a finding may show.
 SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a GitHub token", re.compile(_L + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{30,255})" + _R)),
-    ("a GitHub fine-grained token", re.compile(_L + r"(?P<secret>github_pat_[A-Za-z0-9_]{22,255})" + _R)),
-    ("a private key", re.compile(r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)")),
+    (N_("a GitHub token"), re.compile(_L + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{30,255})" + _R)),
+    (N_("a GitHub fine-grained token"), re.compile(_L + r"(?P<secret>github_pat_[A-Za-z0-9_]{22,255})" + _R)),
+    (N_("a private key"), re.compile(r"(?P<secret>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)")),
     (
-        "an AWS access key id",
+        N_("an AWS access key id"),
         re.compile(r"(?<![A-Z0-9])(?P<secret>(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|AIPA)[A-Z0-9]{16})(?![A-Z0-9])"),
     ),
     (
-        "an AWS secret access key",
+        N_("an AWS secret access key"),
         re.compile(r"(?i:aws_?secret_?(?:access_?)?key)\W{1,4}(?P<secret>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"),
     ),
     (
-        "a JSON Web Token",
+        N_("a JSON Web Token"),
         re.compile(_L + r"(?P<secret>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})" + _R),
     ),
     (
-        "an access token",
+        N_("an access token"),
         re.compile(
             r"(?i:access_token)[\"']?\s*[=:]\s*[\"']?"
             r"(?P<secret>(?=[A-Za-z0-9._~+/-]*[0-9])(?=[A-Za-z0-9._~+/-]*[a-z])[A-Za-z0-9._~+/-]{20,})"
         ),
     ),
     (
-        "an app secret",
+        N_("an app secret"),
         re.compile(
             r"(?i:app_?secret|secret|密钥|秘钥)[^0-9A-Za-z\n]{0,12}(?:[A-Za-z_]{0,12}[^0-9A-Za-z\n]{1,4})?"
             r"(?<![0-9A-Fa-f])(?P<secret>[0-9A-Fa-f]{32})(?![0-9A-Za-z])"
@@ -111,10 +116,10 @@ def credentials(post: Post, ctx: CheckContext) -> Iterable[Finding]:
             shown = redact(m.text)
             yield R_CREDENTIAL.finding(
                 post.path,
-                f"{what} ({shown}) must not be published; remove it and have it revoked",
+                _("{what} ({shown}) must not be published; remove it and have it revoked", what=_(what), shown=shown),
                 line=m.line,
                 column=m.column,
                 end_column=m.end_column,
                 match=shown,
-                hint="the value is in the repository history: rotating it is the only fix",
+                hint=_("the value is in the repository history: rotating it is the only fix"),
             )

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 from ..check import CheckContext, post_filter
 from ..findings import REGISTRY, Finding, Severity
+from ..i18n import N_, _
 from ..post import Post
+from ..report import severity_label
 from .common import rule
 from .text import normalise
 
@@ -32,11 +34,13 @@ R_USED = rule(
     "exception-used",
     "8",
     Severity.INFO,
-    "a finding was allowed by a documented exception",
-    help="What: a rule's finding covered by an `allow` entry or an inline `wxpub: allow` comment, with its reason. "
-    "Why: the compliance department reviews every publication (Art. 8); every exception appears on the "
-    "approval form so the approver sees and owns it.",
-    instead="Nothing to change if the reason holds; otherwise rewrite the passage and remove the exception.",
+    N_("a finding was allowed by a documented exception"),
+    help=N_(
+        "What: a rule's finding covered by an `allow` entry or an inline `wxpub: allow` comment, with its reason. "
+        "Why: the compliance department reviews every publication (Art. 8); every exception appears on the "
+        "approval form so the approver sees and owns it."
+    ),
+    instead=N_("Nothing to change if the reason holds; otherwise rewrite the passage and remove the exception."),
     quote=QUOTE,
 )
 R_UNUSED = rule(
@@ -44,10 +48,12 @@ R_UNUSED = rule(
     "exception-unused",
     "8",
     Severity.REVIEW,
-    "an exception matched no finding",
-    help="What: an `allow` entry or inline comment whose rule and match cover nothing in the post. Why: stale "
-    "exceptions would silently excuse a future violation.",
-    instead="Remove the exception, or correct its rule id and match to the finding it is meant for.",
+    N_("an exception matched no finding"),
+    help=N_(
+        "What: an `allow` entry or inline comment whose rule and match cover nothing in the post. Why: stale "
+        "exceptions would silently excuse a future violation."
+    ),
+    instead=N_("Remove the exception, or correct its rule id and match to the finding it is meant for."),
     quote=QUOTE,
 )
 R_NO_REASON = rule(
@@ -55,10 +61,12 @@ R_NO_REASON = rule(
     "exception-no-reason",
     "8",
     Severity.ERROR,
-    "an exception gives no reason",
-    help="What: an exception without `reason`. Why: suppression needs accountability; the approver must know why "
-    "the text is acceptable. The exception is not applied until it has a reason.",
-    instead='allow: [{rule: adlaw/absolute-term, match: 第一, reason: "本行为全省首家农商银行，见2025年年报"}]',
+    N_("an exception gives no reason"),
+    help=N_(
+        "What: an exception without `reason`. Why: suppression needs accountability; the approver must know why "
+        "the text is acceptable. The exception is not applied until it has a reason."
+    ),
+    instead=N_('allow: [{rule: adlaw/absolute-term, match: 第一, reason: "本行为全省首家农商银行，见2025年年报"}]'),
     quote=QUOTE,
 )
 R_UNKNOWN = rule(
@@ -66,10 +74,12 @@ R_UNKNOWN = rule(
     "exception-unknown-rule",
     "8",
     Severity.ERROR,
-    "an exception names a rule that does not exist or cannot be excepted",
-    help="What: the `rule` of an exception is not a rule id (see `wxpub rules`) or names a schema/ or exception/ "
-    "rule, which no exception can switch off. Why: a misspelt id would except nothing and hide the mistake.",
-    instead="Copy the rule id from the finding, e.g. adlaw/absolute-term, or use a family such as forbidden/*.",
+    N_("an exception names a rule that does not exist or cannot be excepted"),
+    help=N_(
+        "What: the `rule` of an exception is not a rule id (see `wxpub rules`) or names a schema/ or exception/ "
+        "rule, which no exception can switch off. Why: a misspelt id would except nothing and hide the mistake."
+    ),
+    instead=N_("Copy the rule id from the finding, e.g. adlaw/absolute-term, or use a family such as forbidden/*."),
     quote=QUOTE,
 )
 
@@ -104,7 +114,7 @@ def exceptions_of(post: Post) -> list[Exception_]:
     out: list[Exception_] = []
     if post.meta is not None:
         for i, a in enumerate(post.meta.allow):
-            out.append(Exception_(a.rule, a.match, a.reason.strip(), post.line_of("allow", i), 1, "front matter"))
+            out.append(Exception_(a.rule, a.match, a.reason.strip(), post.line_of("allow", i), 1, N_("front matter")))
     if "wxpub:" in post.body:
         for m in _INLINE.finditer(post.body):
             before = post.body[: m.start()]
@@ -115,7 +125,7 @@ def exceptions_of(post: Post) -> list[Exception_]:
                     (m.group("r1") or m.group("r2") or "").strip(),
                     post.body_line + before.count("\n"),
                     m.start() - (before.rfind("\n") + 1) + 1,
-                    "inline comment",
+                    N_("inline comment"),
                 )
             )
     return out
@@ -141,22 +151,31 @@ def apply_exceptions(post: Post, findings: list[Finding], ctx: CheckContext) -> 
             out.append(
                 R_UNKNOWN.finding(
                     post.path,
-                    f"exception ({e.where}) names {e.rule!r}, which is not a rule that can be excepted",
+                    _(
+                        "exception ({where}) names {rule}, which is not a rule that can be excepted",
+                        where=_(e.where),
+                        rule=repr(e.rule),
+                    ),
                     line=e.line,
                     column=e.column,
                     match=e.rule,
-                    hint="`wxpub rules` lists the rule ids",
+                    hint=_("`wxpub rules` lists the rule ids"),
                 )
             )
         elif not e.reason:
             out.append(
                 R_NO_REASON.finding(
                     post.path,
-                    f"exception ({e.where}) for {e.rule} “{e.match}” gives no reason; it is not applied",
+                    _(
+                        "exception ({where}) for {rule} “{match}” gives no reason; it is not applied",
+                        where=_(e.where),
+                        rule=e.rule,
+                        match=e.match,
+                    ),
                     line=e.line,
                     column=e.column,
                     match=e.match,
-                    hint='add reason: "…" (why the text is acceptable)',
+                    hint=_('add reason: "…" (why the text is acceptable)'),
                 )
             )
         else:
@@ -173,8 +192,15 @@ def apply_exceptions(post: Post, findings: list[Finding], ctx: CheckContext) -> 
         out.append(
             R_USED.finding(
                 post.path,
-                f"allowed [{f.rule}] “{f.match}” ({f.severity.value}): {cover.reason} — exception in the "
-                f"{cover.where} at line {cover.line}",
+                _(
+                    "allowed [{rule}] “{match}” ({severity}): {reason} — exception in the {where} at line {line}",
+                    rule=f.rule,
+                    match=f.match,
+                    severity=severity_label(f.severity),
+                    reason=cover.reason,
+                    where=_(cover.where),
+                    line=cover.line,
+                ),
                 line=f.line,
                 column=f.column,
                 end_column=f.end_column,
@@ -187,7 +213,12 @@ def apply_exceptions(post: Post, findings: list[Finding], ctx: CheckContext) -> 
             out.append(
                 R_UNUSED.finding(
                     post.path,
-                    f"exception ({e.where}) for {e.rule} “{e.match}” matched nothing; remove it",
+                    _(
+                        "exception ({where}) for {rule} “{match}” matched nothing; remove it",
+                        where=_(e.where),
+                        rule=e.rule,
+                        match=e.match,
+                    ),
                     line=e.line,
                     column=e.column,
                     match=e.match,

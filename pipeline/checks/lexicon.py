@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import PolicyError
+from ..i18n import _
 from .text import BARRIER, CHAR_MAP, RESIZING, SEPARATORS, Match, normalise, scan_of
 
 if TYPE_CHECKING:
@@ -66,11 +67,21 @@ def parse_line(text: str, source: str) -> tuple[str, tuple[str, ...]] | None:
     tokens = stripped.split()
     term, rest = tokens[0], tokens[1:]
     if term.startswith("!"):
-        raise PolicyError(f"{source}: a line starts with the term, then its exceptions: {stripped!r}")
+        raise PolicyError(
+            _(
+                "{source}: a line starts with the term, then its exceptions: {line}",
+                source=source,
+                line=repr(stripped),
+            )
+        )
     bad = [t for t in rest if not t.startswith("!") or len(t) < 2]
     if bad:
         raise PolicyError(
-            f"{source}: {bad[0]!r}: one term a line; exceptions follow it written as !phrase (e.g. 第一 !第一季度)"
+            _(
+                "{source}: {bad}: one term a line; exceptions follow it written as !phrase (e.g. 第一 !第一季度)",
+                source=source,
+                bad=repr(bad[0]),
+            )
         )
     return term, tuple(t[1:] for t in rest)
 
@@ -137,14 +148,18 @@ def read_lexicons(directory: Path, root: Path | None = None) -> Lexicons:
         shown = path.relative_to(root).as_posix() if root and path.is_relative_to(root) else path.as_posix()
         if name not in KNOWN:
             raise PolicyError(
-                f"{shown}: no rule reads a lexicon named {name!r}; name the file after one of "
-                + ", ".join(sorted(KNOWN))
-                + " (or NAME+yours.txt to add terms to NAME)"
+                _(
+                    "{path}: no rule reads a lexicon named {name}; name the file after one of {known} "
+                    "(or NAME+yours.txt to add terms to NAME)",
+                    path=shown,
+                    name=repr(name),
+                    known=", ".join(sorted(KNOWN)),
+                )
             )
         try:
             content = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"{shown}: cannot read: {exc}") from None
+            raise PolicyError(_("{path}: cannot read: {error}", path=shown, error=exc)) from None
         lines = content.split("\n")
         # Fast path for 10,000s of terms: translate the whole file in one call, then take plain lines as they are.
         translated = content.translate(CHAR_MAP)  # fills RESIZING for characters seen first here
@@ -184,8 +199,11 @@ def lexicons_for(root: Path, policy: Policy) -> Lexicons:
     directory = (root / policy.compliance.lexicons).resolve()
     if not directory.is_dir():
         raise PolicyError(
-            f"policy/policy.yml: compliance.lexicons: {policy.compliance.lexicons!r} is not a folder; "
-            "point it at the folder of term lists, normally policy/lexicons"
+            _(
+                "policy/policy.yml: compliance.lexicons: {folder} is not a folder; "
+                "point it at the folder of term lists, normally policy/lexicons",
+                folder=repr(policy.compliance.lexicons),
+            )
         )
     files = lexicon_files(directory)
     key: tuple[object, ...] = (directory, *((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files))

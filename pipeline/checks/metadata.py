@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
+from ..i18n import N_, _
 from ..imagemeta import Metadata, file_metadata
 from ..post import Post, cover_path, resolve_inside
 from .common import rule
@@ -24,12 +25,16 @@ R_METADATA = rule(
     "image-metadata",
     "PIPL 28",
     Severity.INFO,
-    "an image carries metadata (GPS location, camera serial, author, XMP/IPTC, comments)",
-    help="What: EXIF, XMP, IPTC or comment data inside the cover or a body image. Why: GPS positions are "
-    "whereabouts, sensitive personal information (PIPL Art. 28); serial numbers and names identify people. "
-    "wxpub publish removes it before uploading to WeChat, but the file in the repository keeps it.",
-    instead="Export the image again without metadata (e.g. `exiftool -all= photo.jpg`, or 'remove location' "
-    "when sharing from the phone), or leave it: the published copy is stripped.",
+    N_("an image carries metadata (GPS location, camera serial, author, XMP/IPTC, comments)"),
+    help=N_(
+        "What: EXIF, XMP, IPTC or comment data inside the cover or a body image. Why: GPS positions are "
+        "whereabouts, sensitive personal information (PIPL Art. 28); serial numbers and names identify people. "
+        "wxpub publish removes it before uploading to WeChat, but the file in the repository keeps it."
+    ),
+    instead=N_(
+        "Export the image again without metadata (e.g. `exiftool -all= photo.jpg`, or 'remove location' "
+        "when sharing from the phone), or leave it: the published copy is stripped."
+    ),
     quote="《个人信息保护法》第二十八条 敏感个人信息是一旦泄露或者非法使用，容易导致自然人的人格尊严受到侵害或者人身、"
     "财产安全受到危害的个人信息，包括生物识别、宗教信仰、特定身份、医疗健康、金融账户、行踪轨迹等信息……",
 )
@@ -50,12 +55,39 @@ def _metadata(path: Path, ctx: CheckContext) -> Metadata | None:
     return cache[key]
 
 
+def _labels(meta: Metadata) -> list[str]:
+    """`Metadata.found`, in the reader's language."""
+    out = []
+    if meta.gps:
+        out.append(_("GPS location"))
+    if meta.exif:
+        fields = ", ".join(_(f) for f in meta.exif_fields)
+        out.append(_("EXIF ({fields})", fields=fields) if fields else "EXIF")
+    if meta.xmp:
+        out.append("XMP")
+    if meta.iptc:
+        out.append("IPTC")
+    if meta.comment:
+        out.append(_("comment"))
+    if meta.text:
+        out.append(_("text ({keys})", keys=", ".join(meta.text)))
+    out += [_(o) for o in meta.other]
+    return out
+
+
 def _message(name: str, meta: Metadata) -> str:
-    what = "、".join(meta.found)
-    where = "拍摄位置 GPS location, " if meta.gps else ""
-    return (
-        f"{name} carries metadata: {what}; {where}removed before upload to WeChat, "
-        "but the file in the repository keeps it"
+    what = "、".join(_labels(meta))
+    if meta.gps:
+        return _(
+            "{name} carries metadata: {what}; 拍摄位置 GPS location, removed before upload to WeChat, "
+            "but the file in the repository keeps it",
+            name=name,
+            what=what,
+        )
+    return _(
+        "{name} carries metadata: {what}; removed before upload to WeChat, but the file in the repository keeps it",
+        name=name,
+        what=what,
     )
 
 
@@ -71,15 +103,20 @@ def image_metadata(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         found = _metadata(path, ctx) if path is not None else None
         if found:
             yield R_METADATA.finding(
-                post.path, _message(f"cover {meta.cover!r}", found), line=post.line_of("cover"), match=meta.cover
+                post.path,
+                _message(_("cover {cover}", cover=repr(meta.cover)), found),
+                line=post.line_of("cover"),
+                match=meta.cover,
             )
     for ref, offset in images_of(post, ctx):
         name = _clean(ref)
         if name in seen or "://" in name or name.startswith(("//", "data:")):
             continue
         seen.add(name)
-        path, _ = resolve_inside(post.folder, name, ctx.root)
+        path, _inside = resolve_inside(post.folder, name, ctx.root)
         found = _metadata(path, ctx) if path is not None else None
         if found:
             line, col = _line_col(post, offset)
-            yield R_METADATA.finding(post.path, _message(f"image {ref!r}", found), line=line, column=col, match=ref)
+            yield R_METADATA.finding(
+                post.path, _message(_("image {ref}", ref=repr(ref)), found), line=line, column=col, match=ref
+            )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
+from ..i18n import N_, _
 from ..post import Post
 from . import lexicon
 from .common import at, rule, where
@@ -32,11 +33,13 @@ R_ID = rule(
     "resident-id-number",
     "PIPL 28",
     Severity.ERROR,
-    "a resident identity card number (valid date and check character)",
-    help="What: an 18-digit (or old 15-digit) resident ID number whose date and check character are valid. "
-    "Why: identity numbers are sensitive personal information (PIPL Art. 28; AdLaw Art. 9(6)); a post must "
-    "never publish one, not even a winner's.",
-    instead="Mask it: 3701**********1234, or leave it out (获奖客户：张**，尾号1234).",
+    N_("a resident identity card number (valid date and check character)"),
+    help=N_(
+        "What: an 18-digit (or old 15-digit) resident ID number whose date and check character are valid. "
+        "Why: identity numbers are sensitive personal information (PIPL Art. 28; AdLaw Art. 9(6)); a post must "
+        "never publish one, not even a winner's."
+    ),
+    instead=N_("Mask it: 3701**********1234, or leave it out (获奖客户：张**，尾号1234)."),
     quote=PIPL28,
 )
 R_CARD = rule(
@@ -44,10 +47,12 @@ R_CARD = rule(
     "bank-card-number",
     "PIPL 28",
     Severity.ERROR,
-    "a bank card number (UnionPay 62…, Luhn-valid or next to 卡号/账号)",
-    help="What: a 16-19 digit card number, plain or grouped by spaces or hyphens. Why: financial accounts are "
-    "sensitive personal information (PIPL Art. 28).",
-    instead="Mask it: 6222 **** **** 1234, or write 尾号1234.",
+    N_("a bank card number (UnionPay 62…, Luhn-valid or next to 卡号/账号)"),
+    help=N_(
+        "What: a 16-19 digit card number, plain or grouped by spaces or hyphens. Why: financial accounts are "
+        "sensitive personal information (PIPL Art. 28)."
+    ),
+    instead=N_("Mask it: 6222 **** **** 1234, or write 尾号1234."),
     quote=PIPL28,
 )
 R_MOBILE = rule(
@@ -55,10 +60,12 @@ R_MOBILE = rule(
     "mobile-number",
     "PIPL 13",
     Severity.ERROR,
-    "a mobile phone number",
-    help="What: a mainland mobile number (optionally +86). Why: a person's phone number is personal information "
-    "and needs their consent to publish (PIPL Art. 13); customers should call the bank's hotline.",
-    instead="Give the bank's hotline (bank.hotlines, e.g. 96588) or mask it: 138****5678.",
+    N_("a mobile phone number"),
+    help=N_(
+        "What: a mainland mobile number (optionally +86). Why: a person's phone number is personal information "
+        "and needs their consent to publish (PIPL Art. 13); customers should call the bank's hotline."
+    ),
+    instead=N_("Give the bank's hotline (bank.hotlines, e.g. 96588) or mask it: 138****5678."),
     quote="《个人信息保护法》第十三条 符合下列情形之一的，个人信息处理者方可处理个人信息：（一）取得个人的同意；……",
 )
 R_LANDLINE = rule(
@@ -66,10 +73,12 @@ R_LANDLINE = rule(
     "landline-number",
     "PIPL 13",
     Severity.REVIEW,
-    "a landline number that is not one of the bank's hotlines",
-    help="What: a fixed-line number such as 0531-12345678. Why: a branch's public number is fine but a "
-    "person's is personal information; numbers in bank.hotlines pass, others need a look.",
-    instead="Use a hotline listed in policy bank.hotlines, or add the branch's public number there.",
+    N_("a landline number that is not one of the bank's hotlines"),
+    help=N_(
+        "What: a fixed-line number such as 0531-12345678. Why: a branch's public number is fine but a "
+        "person's is personal information; numbers in bank.hotlines pass, others need a look."
+    ),
+    instead=N_("Use a hotline listed in policy bank.hotlines, or add the branch's public number there."),
     quote="《个人信息保护法》第十三条 符合下列情形之一的，个人信息处理者方可处理个人信息：（一）取得个人的同意；……",
 )
 R_SECRET = rule(
@@ -77,10 +86,12 @@ R_SECRET = rule(
     "confidentiality-marker",
     "17",
     Severity.ERROR,
-    "a confidentiality marker (内部资料, 机密, 秘密, 绝密 ...)",
-    help="What: words that mark material as classified or internal. Why: Art. 17 forbids publishing classified "
-    "information; a marker means the text was copied from an internal document.",
-    instead="Publish only material cleared for the public; remove the internal passage and its marker.",
+    N_("a confidentiality marker (内部资料, 机密, 秘密, 绝密 ...)"),
+    help=N_(
+        "What: words that mark material as classified or internal. Why: Art. 17 forbids publishing classified "
+        "information; a marker means the text was copied from an internal document."
+    ),
+    instead=N_("Publish only material cleared for the public; remove the internal passage and its marker."),
     quote="第十七条 各部门要严格遵守国家和行内有关保密规定，不得通过〔微信公众号〕发布涉密信息等。",
 )
 
@@ -161,11 +172,11 @@ def _find_numbers(post: Post, view: View, today: dt.date, hotlines: set[str]) ->
     for m in _ID18.finditer(text):
         if valid_id18(m.group(1) + m.group(2) + m.group(3), today):
             taken.append(m.span())
-            yield at(R_ID, post, view.match(*m.span()), "a resident ID number (valid date and check character)")
+            yield at(R_ID, post, view.match(*m.span()), _("a resident ID number (valid date and check character)"))
     for m in _ID15.finditer(text):
         if free(*m.span()) and valid_date("19" + m.group(2), today):
             taken.append(m.span())
-            yield at(R_ID, post, view.match(*m.span()), "a 15-digit resident ID number (valid date)")
+            yield at(R_ID, post, view.match(*m.span()), _("a 15-digit resident ID number (valid date)"))
     for m in _CARD.finditer(text):
         raw = m.group()
         digits = _digits(raw)
@@ -175,18 +186,23 @@ def _find_numbers(post: Post, view: View, today: dt.date, hotlines: set[str]) ->
         ok_luhn = luhn(digits)
         if (digits.startswith("62") and (ok_luhn or context)) or (ok_luhn and context):
             taken.append(m.span())
-            why = "Luhn-valid" if ok_luhn else "next to a card word"
-            yield at(R_CARD, post, view.match(*m.span()), f"a bank card number ({why}); mask it as 尾号{digits[-4:]}")
+            why = _("Luhn-valid") if ok_luhn else _("next to a card word")
+            yield at(
+                R_CARD,
+                post,
+                view.match(*m.span()),
+                _("a bank card number ({why}); mask it as 尾号{last4}", why=why, last4=digits[-4:]),
+            )
     for m in _MOBILE.finditer(text):
         digits = _digits(m.group())[-11:]
         if not free(*m.span()) or digits in hotlines:
             continue
         taken.append(m.span())
-        yield at(R_MOBILE, post, view.match(*m.span()), "a mobile phone number (personal information)")
+        yield at(R_MOBILE, post, view.match(*m.span()), _("a mobile phone number (personal information)"))
     for m in _LANDLINE.finditer(text):
         if not free(*m.span()) or _digits(m.group()) in hotlines:
             continue
-        yield at(R_LANDLINE, post, view.match(*m.span()), "a landline number that is not one of the bank's hotlines")
+        yield at(R_LANDLINE, post, view.match(*m.span()), _("a landline number that is not one of the bank's hotlines"))
 
 
 @post_check
@@ -207,6 +223,8 @@ def secret_markers(post: Post, ctx: CheckContext) -> Iterable[Finding]:
             R_SECRET,
             post,
             h.match,
-            f"“{h.match.text}” marks confidential material" + (f" (in the {place})" if place else ""),
-            hint=f"term {h.term.raw!r} from {h.term.source}",
+            _("“{text}” marks confidential material (in the {place})", text=h.match.text, place=place)
+            if place
+            else _("“{text}” marks confidential material", text=h.match.text),
+            hint=_("term {term} from {source}", term=repr(h.term.raw), source=h.term.source),
         )

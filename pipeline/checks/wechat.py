@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ..check import CheckContext, post_check
 from ..findings import Finding, Severity
+from ..i18n import N_, _
 from ..post import Post, cover_path
 from ..urls import WECHAT_ARTICLE_HOSTS, vet_url
 from .common import rule
@@ -28,10 +29,12 @@ R_ASPECT = rule(
     "cover-aspect",
     "4",
     Severity.INFO,
-    "the cover is not close to 2.35:1, so WeChat will crop it",
-    help="What: the cover's width/height ratio differs from 2.35:1 by more than 0.15. Why: WeChat crops covers "
-    "to 2.35:1 in the feed (1:1 when shared), which may cut the bank's logo or text (Art. 4, brand image).",
-    instead="Export the cover at 900x383 pixels (or 1175x500) with the important part in the middle.",
+    N_("the cover is not close to 2.35:1, so WeChat will crop it"),
+    help=N_(
+        "What: the cover's width/height ratio differs from 2.35:1 by more than 0.15. Why: WeChat crops covers "
+        "to 2.35:1 in the feed (1:1 when shared), which may cut the bank's logo or text (Art. 4, brand image)."
+    ),
+    instead=N_("Export the cover at 900x383 pixels (or 1175x500) with the important part in the middle."),
     quote="第四条 〔微信公众号〕整体形象应遵循我行品牌整体形象规划，符合企业传播规范。"
     "形象识别包括头像、名称、服务页面UI设计……",
 )
@@ -40,11 +43,15 @@ R_LINK = rule(
     "external-link",
     "WeChat",
     Severity.INFO,
-    "a link to a site other than mp.weixin.qq.com is not clickable in a WeChat article",
-    help="What: links outside mp.weixin.qq.com. Why: WeChat articles only allow links to other articles of "
-    "official accounts; other links are shown as numbered references at the end of the article.",
-    instead="Link to a published WeChat article, use source_url (阅读原文) for one external page, or write the "
-    "address out so readers can copy it.",
+    N_("a link to a site other than mp.weixin.qq.com is not clickable in a WeChat article"),
+    help=N_(
+        "What: links outside mp.weixin.qq.com. Why: WeChat articles only allow links to other articles of "
+        "official accounts; other links are shown as numbered references at the end of the article."
+    ),
+    instead=N_(
+        "Link to a published WeChat article, use source_url (阅读原文) for one external page, or write the "
+        "address out so readers can copy it."
+    ),
     quote="（微信平台规则，非条文原文）图文消息正文中，只有公众号文章（mp.weixin.qq.com）链接可以点击，其他外部链接不可点击。",
 )
 
@@ -105,7 +112,12 @@ def cover_aspect(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     if h and abs(w / h - ASPECT) > TOLERANCE:
         yield R_ASPECT.finding(
             post.path,
-            f"the cover is {w}x{h} ({w / h:.2f}:1); WeChat shows covers at 2.35:1 and will crop it",
+            _(
+                "the cover is {w}x{h} ({ratio}:1); WeChat shows covers at 2.35:1 and will crop it",
+                w=w,
+                h=h,
+                ratio=format(w / h, ".2f"),
+            ),
             line=post.line_of("cover"),
             match=str(post.meta.cover if post.meta else ""),
         )
@@ -132,7 +144,7 @@ def external_links(post: Post, ctx: CheckContext) -> Iterable[Finding]:
         line, col = _line_col(post, m.start(idx))
         yield R_LINK.finding(
             post.path,
-            f"link to {host or url} is not clickable in WeChat; it will be shown as a reference",
+            _("link to {target} is not clickable in WeChat; it will be shown as a reference", target=host or url),
             line=line,
             column=col,
             match=url,

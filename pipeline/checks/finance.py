@@ -32,25 +32,15 @@ from ..post import Post
 from . import lexicon, products
 from . import misselling as misselling  # the misselling rules of the finance family register with this module
 from .common import at, rule, where
-from .products import INVESTMENT, MARKETING_CATEGORIES, PRODUCT_LEX
+from .products import INVESTMENT, MARKETING_CATEGORIES, PRODUCT_LEX, PRODUCT_NAMES, product_word
 from .text import CJK, Match, normalise, scan_of
 
-__all__ = ["INVESTMENT", "PRODUCT_LEX", "products_in_text", "products_offered"]
+__all__ = ["INVESTMENT", "PRODUCT_LEX", "PRODUCT_NAMES", "products_in_text", "products_offered"]
 
 # guarantee terms a post declaring only `deposit` may use (deposit insurance)
 DEPOSIT_LEGITIMATE = frozenset({"保本", "有保障", "本金无忧", "连本带利", "到期本息全拿回"})
 LEX_GUARANTEE = lexicon.use("finance-guarantee", "保本/无风险/保收益 and promised returns (wealth, fund, insurance)")
 LEX_DEPOSIT = lexicon.use("finance-deposit", "deposit-marketing deny list (高息揽储, 贴息, ...)")
-PRODUCT_NAMES = {
-    "deposit": "存款",
-    "wealth": "理财",
-    "fund": "基金",
-    "insurance": "保险",
-    "loan": "贷款",
-    "card": "银行卡",
-    "payment": "支付",
-    "other": "其他",
-}
 AD25 = (
     "《广告法》第二十五条 招商等有投资回报预期的商品或者服务广告，"
     "应当对可能存在的风险以及风险责任承担有合理提示或者警示……"
@@ -257,7 +247,7 @@ def finance_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
             message = _(
                 "“{term}” promises safety or returns for a {product} product",
                 term=m.text,
-                product="/".join(investment),
+                product="/".join(product_word(p) for p in investment),
             )
             yield at(
                 R_GUARANTEE,

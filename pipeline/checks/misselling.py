@@ -262,7 +262,7 @@ def misselling_rules(post: Post, ctx: CheckContext) -> Iterable[Finding]:
     found = lexicon.hits(post, ctx)
     analysis = products.analyse(post, ctx)
     investment = analysis.investment(post.meta.products)
-    what = "/".join(investment)
+    what = "/".join(products.product_word(p) for p in investment)
     view: View | None = None
 
     # implied safety: only about an investment or insurance product

@@ -28,10 +28,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..check import CheckContext
+from ..i18n import language
 from ..policy import PRODUCTS
 from ..post import Post
 from . import lexicon
 from .text import Match, scan_of
+
+PRODUCT_NAMES = {
+    "deposit": "存款",
+    "wealth": "理财",
+    "fund": "基金",
+    "insurance": "保险",
+    "loan": "贷款",
+    "card": "银行卡",
+    "payment": "支付",
+    "other": "其他",
+}
+
+
+def product_word(product: str) -> str:
+    """How a message names a product kind: its Chinese name (理财) in Chinese, its `products` code in English."""
+    return PRODUCT_NAMES.get(product, product) if language() == "zh_CN" else product
+
 
 PRODUCT_LEX = {p: lexicon.use(f"product-{p}", f"words that show a post is about {p} products") for p in PRODUCTS}
 INVESTMENT = ("wealth", "fund", "insurance")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ApiError, ConfigError, GitError, TransportError, WeChatError, WxpubError
-from ..i18n import _
+from ..i18n import N_, _
 from ..ledger import Event, Ledger, actor
 from ..policy import Policy
 from ..post import Post
@@ -129,7 +129,7 @@ class PublisherBase:
         return StepFailed(step, message, hint=hint or None, blocked=blocked, errcode=errcode)
 
     def _say(self, job: Job, step: str, what: str) -> None:
-        self.progress(f"{job.id}: {step} {what}")
+        self.progress(f"{job.id}: {step_label(step)} {what}")
 
     def _guard(self, job: Job, step: str, fn: Callable[[], None], *, blocked: bool = False) -> None:
         """Run one stage body; any wxpub error is recorded as the stage's failure."""
@@ -240,3 +240,22 @@ def _backoff(attempt: int) -> float:
 
 def _blocked_or_failed(blocked: bool, message: str) -> str:
     return _("blocked: {message}", message=message) if blocked else _("failed: {message}", message=message)
+
+
+# The stages as progress lines name them (a stage's id stays the record's `step`).
+STEP_LABELS = {
+    "due": N_("due"),
+    "verify": N_("verify"),
+    "render": N_("render"),
+    "images": N_("images"),
+    "cover": N_("cover"),
+    "draft": N_("draft"),
+    "submit": N_("submit"),
+    "poll": N_("poll"),
+    "broadcast": N_("broadcast"),
+    "record": N_("record"),
+}
+
+
+def step_label(step: str) -> str:
+    return _(STEP_LABELS[step]) if step in STEP_LABELS else step

@@ -324,7 +324,7 @@ def absolute_terms(post: Post, ctx: CheckContext) -> Iterable[Finding]:
             )
         hint = _("state a verifiable fact instead")
         if source:
-            hint += "; " + source
+            hint = _("{hint}; {source}", hint=hint, source=source)
         yield at(R_ABSOLUTE, post, match, message, hint=hint, severity=Severity.REVIEW if quoted else None)
 
 

@@ -128,6 +128,7 @@ CHUNK = 250  # posts per task: small enough to balance the workers, large enough
 def _start_worker(root: Path, policy: Policy, now: dt.datetime, options: dict[str, object]) -> None:
     """Worker initializer: the run's context (policy included) arrives once, not with every chunk."""
     global _WORKER_CTX
+    gc.freeze()  # what the worker inherits (modules, policy) stays out of its collections (_GC_NOTE)
     gc.enable()  # forked while the parent's collector was off (_GC_NOTE)
     load_checks()
     _WORKER_CTX = CheckContext(root=root, policy=policy, now=now, options=options)

@@ -141,6 +141,12 @@ def _check_chunk(folders: list[Path]) -> list[tuple[Post, list[Finding]]]:
     out = []
     for folder in folders:
         post, findings = _load_and_check(folder, ctx)
+        if not ctx.cache.get("check.frozen"):
+            # after the first post the worker holds its lexicons (tens of thousands of terms) and the segmenter:
+            # frozen too, its collections scan only what the posts make (_GC_NOTE)
+            ctx.cache["check.frozen"] = True
+            gc.collect()
+            gc.freeze()
         post.text = post.body = ""  # not sent back: ~9 KB a post (see the module doc, `full_post`)
         out.append((post, findings))
     return out

@@ -153,5 +153,10 @@ def load(text: str, *, max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH) -
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
             raise YamlProblem(_("invalid YAML value: {problem}", problem=exc), n.start_mark.line + 1) from None
 
-    data = build(node, (), 0)
+    try:
+        data = build(node, (), 0)
+    finally:
+        # `build` refers to itself through its closure: a reference cycle that would keep the nodes, the
+        # constructor and its marks alive until the next garbage collection. Broken here, they go at once.
+        build = build_scalar = None  # type: ignore[assignment]
     return Loaded(data, lines)

@@ -128,6 +128,7 @@ CHUNK = 250  # posts per task: small enough to balance the workers, large enough
 def _start_worker(root: Path, policy: Policy, now: dt.datetime, options: dict[str, object]) -> None:
     """Worker initializer: the run's context (policy included) arrives once, not with every chunk."""
     global _WORKER_CTX
+    gc.freeze()  # what the worker inherits (modules, policy) stays out of its collections (_GC_NOTE)
     gc.enable()  # forked while the parent's collector was off (_GC_NOTE)
     load_checks()
     _WORKER_CTX = CheckContext(root=root, policy=policy, now=now, options=options)
@@ -140,6 +141,12 @@ def _check_chunk(folders: list[Path]) -> list[tuple[Post, list[Finding]]]:
     out = []
     for folder in folders:
         post, findings = _load_and_check(folder, ctx)
+        if not ctx.cache.get("check.frozen"):
+            # after the first post the worker holds its lexicons (tens of thousands of terms) and the segmenter:
+            # frozen too, its collections scan only what the posts make (_GC_NOTE)
+            ctx.cache["check.frozen"] = True
+            gc.collect()
+            gc.freeze()
         post.text = post.body = ""  # not sent back: ~9 KB a post (see the module doc, `full_post`)
         out.append((post, findings))
     return out

@@ -26,17 +26,10 @@ from .errors import WxpubError
 from .findings import Finding, Severity
 from .forge.base import PullRequest
 from .i18n import _
-from .policy import Policy
+from .policy import CATEGORIES, CATEGORY_NAMES, Policy
 from .post import Post
 
-CATEGORY_LABELS = {
-    "product": ("产品动态", "一"),
-    "campaign": ("营销活动", "二"),
-    "notice": ("公告通知", "三"),
-    "service": ("客户服务", "四"),
-    "knowledge": ("知识科普", "五"),
-    "other": ("其他", "六"),
-}
+CATEGORY_LABELS = {c: (CATEGORY_NAMES[c], item) for c, item in zip(CATEGORIES, "一二三四五六", strict=True)}
 DELIVERY_LABELS = {"publish": "发布（不推送）", "broadcast": "群发（推送给关注者）"}
 DECISIONS = {"approved": "同意", "changes_requested": "要求修改", "pending": "待审批"}
 # What the approvers must confirm, per rule of the gate's warnings (the form is the bank's Chinese form).

@@ -52,6 +52,26 @@ def category_label(category: str) -> str:
 
 
 PRODUCTS = ("deposit", "wealth", "fund", "insurance", "loan", "card", "payment", "other")
+# The names people read for the six kinds of Art. 13 and for the product kinds. The approval form, the archive
+# and the web editor are the bank's Chinese documents: they show these whatever the interface language.
+CATEGORY_NAMES = {
+    "product": "产品动态",
+    "campaign": "营销活动",
+    "notice": "公告通知",
+    "service": "客户服务",
+    "knowledge": "知识科普",
+    "other": "其他",
+}
+PRODUCT_NAMES = {
+    "deposit": "存款",
+    "wealth": "理财",
+    "fund": "基金",
+    "insurance": "保险",
+    "loan": "贷款",
+    "card": "银行卡",
+    "payment": "支付",
+    "other": "其他",
+}
 ROLE_NAMES = ("compliance", "ebanking", "leadership", "urgent", "technology")
 # Validation context key: leave the cross-section checks to `parse_policy`, which knows their lines.
 DEFER_CROSS_CHECKS = "defer_cross_checks"

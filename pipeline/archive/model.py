@@ -20,18 +20,11 @@ from typing import Any
 
 import yaml
 
+from ..policy import CATEGORY_NAMES
 from ..post import split_front_matter
 from .gitread import blob_id, reader_for
 from .records import SHOWN, form_of, recorded
 
-CATEGORY_NAMES = {
-    "product": "产品动态",
-    "campaign": "营销活动",
-    "notice": "公告通知",
-    "service": "客户服务",
-    "knowledge": "知识科普",
-    "other": "其他",
-}
 DELIVERY_NAMES = {"publish": "发布（不推送）", "broadcast": "群发（推送给关注者）"}
 STATUS_NAMES = {"published": "已发布", "retracted": "已撤回"}
 

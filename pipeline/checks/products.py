@@ -29,21 +29,10 @@ from dataclasses import dataclass
 
 from ..check import CheckContext
 from ..i18n import language
-from ..policy import PRODUCTS
+from ..policy import PRODUCT_NAMES, PRODUCTS
 from ..post import Post
 from . import lexicon
 from .text import Match, scan_of
-
-PRODUCT_NAMES = {
-    "deposit": "存款",
-    "wealth": "理财",
-    "fund": "基金",
-    "insurance": "保险",
-    "loan": "贷款",
-    "card": "银行卡",
-    "payment": "支付",
-    "other": "其他",
-}
 
 
 def product_word(product: str) -> str:

@@ -18,27 +18,11 @@ import yaml
 
 from ..errors import ConfigError
 from ..i18n import _
-from ..policy import CATEGORIES, PRODUCTS, Policy
+from ..policy import CATEGORIES, CATEGORY_NAMES, PRODUCT_NAMES, PRODUCTS, Policy
 from ..post import LIMITS
 
-CATEGORY_LABELS = {
-    "product": "产品动态",
-    "campaign": "营销活动",
-    "notice": "公告通知",
-    "service": "客户服务",
-    "knowledge": "知识科普",
-    "other": "其他",
-}
-PRODUCT_LABELS = {
-    "deposit": "存款",
-    "wealth": "理财",
-    "fund": "基金",
-    "insurance": "保险",
-    "loan": "贷款",
-    "card": "银行卡",
-    "payment": "支付",
-    "other": "其他",
-}
+CATEGORY_LABELS = CATEGORY_NAMES
+PRODUCT_LABELS = PRODUCT_NAMES
 DELIVERY_LABELS = {"publish": "发布（不推送）", "broadcast": "群发（推送给关注者，每月最多 4 次）"}
 UNIT_KINDS = {"department": "总行部门", "branch": "支行"}
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

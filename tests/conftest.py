@@ -8,10 +8,14 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 from PIL import Image
+
+if TYPE_CHECKING:
+    from pipeline.findings import Finding
 
 PROJECT = Path(__file__).resolve().parents[1]
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -70,6 +74,22 @@ TEAMS = {
     "urgent": "xxbank/leadership",
     "technology": "xxbank/technology",
 }
+
+
+def check_body(
+    make_repo: Callable[..., Path], body: str, files: dict[str, bytes] | None = None, **front: object
+) -> list[Finding]:
+    """The findings of one post with this body, checked as `wxpub check` does in a fresh repository: front-matter
+    overrides in `front`, extra files beside it in `files`, an original cover unless `sources` says otherwise."""
+    from pipeline.check import CheckContext, check_folders
+    from pipeline.policy import load_policy
+    from pipeline.repo import post_folders
+
+    front.setdefault("sources", [{"file": "cover.jpg", "source": "original"}])
+    spec: dict[str, object] = {"index.md": post_text(body, **front), "cover.jpg": cover_bytes(), **(files or {})}
+    root = make_repo({"2026/12-05-case": spec}, commit=False)
+    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
+    return check_folders(post_folders(root), ctx, jobs=1).findings
 
 
 def policy_with_teams(text: str | None = None) -> str:

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import NOW, cover_bytes, post_text
+from conftest import check_body
 
-from pipeline.check import CheckContext, check_folders
 from pipeline.checks import words
 from pipeline.checks.adlaw import (
     _OPEN,
@@ -25,8 +24,6 @@ from pipeline.checks.adlaw import (
     judge,
 )
 from pipeline.findings import Severity
-from pipeline.policy import load_policy
-from pipeline.repo import post_folders
 
 
 def verdicts(text: str) -> list[tuple[str, str, str]]:
@@ -107,14 +104,9 @@ def test_segmenter_is_lazy_and_counts_its_time() -> None:
 
 
 def run(make_repo: Callable[..., Path], body: str, **front: object) -> list[tuple[str, Severity, str]]:
-    front.setdefault("sources", [{"file": "cover.jpg", "source": "original"}])
-    root = make_repo(
-        {"2026/12-05-case": {"index.md": post_text(body, **front), "cover.jpg": cover_bytes()}}, commit=False
-    )
-    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
     return [
         (f.match, f.severity, f.message)
-        for f in check_folders(post_folders(root), ctx, jobs=1).findings
+        for f in check_body(make_repo, body, **front)
         if f.rule == "adlaw/absolute-term"
     ]
 

@@ -11,21 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import NOW, cover_bytes, post_text
+from conftest import check_body
 
-from pipeline.check import CheckContext, check_folders
 from pipeline.findings import Severity
-from pipeline.policy import load_policy
-from pipeline.repo import post_folders
 
 
 def run(make_repo: Callable[..., Path], body: str, category: str) -> list[tuple[str, Severity]]:
-    front = {"sources": [{"file": "cover.jpg", "source": "original"}], "category": category, "products": []}
-    root = make_repo(
-        {"2026/12-05-case": {"index.md": post_text(body, **front), "cover.jpg": cover_bytes()}}, commit=False
-    )
-    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
-    return [(f.rule, f.severity) for f in check_folders(post_folders(root), ctx, jobs=1).findings]
+    return [(f.rule, f.severity) for f in check_body(make_repo, body, category=category, products=[])]
 
 
 # (item, body, category, rule, expected severity of the rule's finding, or None for no finding at all)

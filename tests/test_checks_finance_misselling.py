@@ -10,12 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import NOW, cover_bytes, post_text
+from conftest import check_body
 
-from pipeline.check import CheckContext, check_folders
 from pipeline.findings import Finding, Severity
-from pipeline.policy import load_policy
-from pipeline.repo import post_folders
 
 SLOGAN = "理财非存款，产品有风险，投资须谨慎。"
 ORIGINAL = [{"file": "cover.jpg", "source": "original"}]
@@ -31,14 +28,9 @@ PENSION = "http://jsdzs.cn/nannvjiankang/127430.html"  # 定存 sold, a whole-li
 
 
 def run(make_repo: Callable[..., Path], body: str, **front: object) -> list[Finding]:
-    front.setdefault("sources", ORIGINAL)
     front.setdefault("title", "农商银行金融课堂")  # the default title and digest name a debit card
     front.setdefault("digest", "本期内容")
-    root = make_repo(
-        {"2026/12-05-case": {"index.md": post_text(body, **front), "cover.jpg": cover_bytes()}}, commit=False
-    )
-    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
-    return check_folders(post_folders(root), ctx, jobs=1).findings
+    return check_body(make_repo, body, **front)
 
 
 # (rule, body, products, expected severities of that rule's findings, where the pattern was seen)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import NOW, cover_bytes, post_text
+from conftest import NOW, check_body, cover_bytes, post_text
 
 from pipeline.check import CheckContext, check_folders
 from pipeline.checks.finance import products_offered
@@ -35,14 +35,9 @@ CQBOC = "http://investsc.cn/n2/2024/0913/c367643-40976799.html"  # education on 
 
 
 def run(make_repo: Callable[..., Path], body: str, **front: object) -> list[Finding]:
-    front.setdefault("sources", ORIGINAL)
     front.setdefault("title", "农商银行金融课堂")  # the default title and digest name a debit card
     front.setdefault("digest", "本期内容")
-    root = make_repo(
-        {"2026/12-05-case": {"index.md": post_text(body, **front), "cover.jpg": cover_bytes()}}, commit=False
-    )
-    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
-    return check_folders(post_folders(root), ctx, jobs=1).findings
+    return check_body(make_repo, body, **front)
 
 
 def rules_of(findings: list[Finding], prefix: str = "finance/") -> list[tuple[str, str]]:

@@ -11,15 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import NOW, PROJECT, cover_bytes, post_text
+from conftest import PROJECT, check_body
 
-from pipeline.check import CheckContext, check_folders
 from pipeline.checks.frames import _normal, classify, cues_for, sentence_at, sentences
 from pipeline.checks.text import Unit
 from pipeline.errors import PolicyError
 from pipeline.findings import REGISTRY, Severity, all_rules
 from pipeline.policy import load_frames, load_policy, parse_frames
-from pipeline.repo import post_folders
 
 CUES = cues_for(load_frames(PROJECT, load_policy(PROJECT)))
 
@@ -152,12 +150,7 @@ def test_sentences_do_not_split_inside_quotes() -> None:
 
 
 def run(make_repo: Callable[..., Path], body: str, **front: object) -> list[tuple[str, Severity, str]]:
-    front.setdefault("sources", [{"file": "cover.jpg", "source": "original"}])
-    root = make_repo(
-        {"2026/12-05-case": {"index.md": post_text(body, **front), "cover.jpg": cover_bytes()}}, commit=False
-    )
-    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
-    return [(f.rule, f.severity, f.message) for f in check_folders(post_folders(root), ctx, jobs=1).findings]
+    return [(f.rule, f.severity, f.message) for f in check_body(make_repo, body, **front)]
 
 
 KNOWLEDGE = {"category": "knowledge", "products": []}

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import NOW, cover_bytes, post_text
+from conftest import NOW, check_body, cover_bytes, post_text
 
 from pipeline import checks
 from pipeline.check import CheckContext, check_folders
@@ -60,10 +60,7 @@ def run_post(
     **front: object,
 ) -> list[Finding]:
     front.setdefault("sources", ORIGINAL)
-    spec: dict[str, object] = {"index.md": post_text(body, **front), "cover.jpg": cover_bytes(), **(files or {})}
-    root = make_repo({"2026/12-05-case": spec}, commit=False)
-    ctx = CheckContext(root=root, policy=load_policy(root), now=NOW)
-    return check_folders(post_folders(root), ctx, jobs=1).findings
+    return check_body(make_repo, body, files, **front)
 
 
 # (rule, body, front-matter overrides, files, expect a finding of that rule)
